@@ -1,0 +1,250 @@
+"""Typed, frozen settings of the controller process.
+
+Sources, later ones win, key by key:
+
+1. defaults (below)
+2. the TOML file: ``/etc/pbx-controller/controller.toml``, or the path given by ``--config``
+   or ``PBXCTL_CONFIG``. The default file may be absent; a file named explicitly must exist.
+3. environment variables: ``PBXCTL_<KEY>`` for top-level keys (``PBXCTL_DATABASE_URL``,
+   ``PBXCTL_DATA_DIR``) and ``PBXCTL_<SECTION>_<KEY>`` for keys in a section
+   (``PBXCTL_AMI_PORT``). An unknown ``PBXCTL_*`` variable is an error, so a typo never
+   silently falls back to a default.
+4. command-line flags, passed in as ``overrides``.
+
+A bad value raises :class:`SettingsError` naming the key, where it came from and the form
+that was expected. Secrets (AMI, API) have no defaults: see :mod:`controller.secrets`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from controller.errors import SettingsError
+
+DEFAULT_CONFIG_FILE = Path("/etc/pbx-controller/controller.toml")
+ENV_PREFIX = "PBXCTL_"
+CONFIG_FILE_ENV = "PBXCTL_CONFIG"
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+Seconds = Annotated[float, Field(gt=0, le=3600)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class AmiSettings(_Section):
+    """How the controller reaches the Asterisk Manager Interface."""
+
+    host: str = "127.0.0.1"
+    port: Port = 5038
+    username: str = "pbx-controller"
+    # None: read (or create on first use) the generated secret in the data directory.
+    secret: SecretStr | None = None
+    connect_timeout: Seconds = 5.0
+
+
+class AgiSettings(_Section):
+    """Where the FastAGI server listens."""
+
+    host: str = "127.0.0.1"
+    port: Port = 4573
+
+
+class ApiSettings(_Section):
+    """Where the HTTP + websocket API listens."""
+
+    host: str = "127.0.0.1"
+    port: Port = 8470
+
+
+class AsteriskSettings(_Section):
+    """Where Asterisk keeps its files on this machine."""
+
+    config_dir: Path = Path("/etc/asterisk")
+    recordings_dir: Path = Path("/var/spool/asterisk/monitor")
+    sounds_dir: Path = Path("/usr/share/asterisk/sounds")
+
+
+class SandboxSettings(_Section):
+    """The throw-away Asterisk used by the tests and ``pbxctl demo``."""
+
+    # None: $XDG_CACHE_HOME/pbx-controller/asterisk-root (outside any checkout, so it is
+    # reused across clones and CI runs).
+    root: Path | None = None
+    # None: the Debian mirror the host's own apt sources use.
+    mirror: str | None = None
+    suite: str = "sid"
+
+
+class Settings(_Section):
+    """All settings. Build it with :func:`load_settings`, never by hand in production code."""
+
+    data_dir: Path = Path("/var/lib/pbx-controller")
+    # None: a SQLite file in data_dir.
+    database_url: str | None = None
+    server_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")] = "default"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    templates_dir: Path = Path("/etc/pbx-controller/templates")
+    ami: AmiSettings = AmiSettings()
+    agi: AgiSettings = AgiSettings()
+    api: ApiSettings = ApiSettings()
+    asterisk: AsteriskSettings = AsteriskSettings()
+    sandbox: SandboxSettings = SandboxSettings()
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'pbx.sqlite3'}"
+
+    @property
+    def sandbox_root(self) -> Path:
+        if self.sandbox.root is not None:
+            return self.sandbox.root
+        cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(cache) / "pbx-controller" / "asterisk-root"
+
+
+def _sections() -> dict[str, type[_Section]]:
+    sections: dict[str, type[_Section]] = {}
+    for name, field in Settings.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, _Section):
+            sections[name] = annotation
+    return sections
+
+
+def env_variable_names() -> dict[str, tuple[str, ...]]:
+    """Map every accepted ``PBXCTL_*`` variable to the settings key path it sets."""
+    names: dict[str, tuple[str, ...]] = {}
+    sections = _sections()
+    for name in Settings.model_fields:
+        if name in sections:
+            for sub in sections[name].model_fields:
+                names[f"{ENV_PREFIX}{name}_{sub}".upper()] = (name, sub)
+        else:
+            names[f"{ENV_PREFIX}{name}".upper()] = (name,)
+    return names
+
+
+# A value together with where it came from, so errors can say "from PBXCTL_AMI_PORT".
+_Sourced = tuple[Any, str]
+
+
+def _flatten(data: Mapping[str, Any], source: str, prefix: tuple[str, ...] = ()) -> dict:
+    flat: dict[tuple[str, ...], _Sourced] = {}
+    for key, value in data.items():
+        path = (*prefix, str(key))
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, source, path))
+        else:
+            flat[path] = (value, source)
+    return flat
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except OSError as exc:
+        raise SettingsError(f"cannot read settings file {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"settings file {path} is not valid TOML: {exc}") from exc
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[tuple[str, ...], _Sourced]:
+    known = env_variable_names()
+    flat: dict[tuple[str, ...], _Sourced] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == CONFIG_FILE_ENV:
+            continue
+        if name not in known:
+            close = difflib.get_close_matches(name, [*known, CONFIG_FILE_ENV], n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise SettingsError(f"unknown setting in environment variable {name}{hint}")
+        flat[known[name]] = (value, f"environment variable {name}")
+    return flat
+
+
+def _nest(flat: Mapping[tuple[str, ...], _Sourced]) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for path, (value, _source) in flat.items():
+        node = nested
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise SettingsError(f"setting {'.'.join(path[:-1])} must be a table")
+        node[path[-1]] = value
+    return nested
+
+
+_EXPECTED = {
+    "int_parsing": "an integer",
+    "int_type": "an integer",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "bool_parsing": "true or false",
+    "path_type": "a filesystem path",
+    "string_type": "a string",
+}
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    if kind in _EXPECTED:
+        return f"expected {_EXPECTED[kind]}"
+    if kind == "literal_error":
+        return f"expected one of {error['ctx']['expected']}"
+    if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
+        return "out of range: " + str(error["msg"]).lower()
+    if kind == "string_pattern_mismatch":
+        return f"expected a value matching {error['ctx']['pattern']}"
+    if kind == "extra_forbidden":
+        return "unknown setting"
+    return str(error["msg"])
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Merge all sources into one validated :class:`Settings`.
+
+    ``overrides`` uses dotted keys (``{"ami.port": 5039}``); ``None`` values are ignored,
+    so CLI options that were not given can be passed straight through.
+    """
+    environ = os.environ if environ is None else environ
+    explicit = config_file is not None or CONFIG_FILE_ENV in environ
+    path = config_file or Path(environ.get(CONFIG_FILE_ENV) or DEFAULT_CONFIG_FILE)
+
+    flat: dict[tuple[str, ...], _Sourced] = {}
+    if path.exists() or explicit:
+        flat.update(_flatten(_read_toml(path), f"settings file {path}"))
+    flat.update(_from_environment(environ))
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            flat[tuple(key.split("."))] = (value, f"command-line option for {key}")
+
+    try:
+        return Settings.model_validate(_nest(flat))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"])
+        loc = tuple(str(part) for part in first["loc"])
+        value, source = flat.get(loc, (None, "defaults"))
+        if loc not in flat:  # an unknown table: name the source of any key below it
+            source = next(
+                (src for path, (_, src) in flat.items() if path[: len(loc)] == loc), source
+            )
+        got = "" if value is None else f", got {value!r}"
+        raise SettingsError(f"setting {key} (from {source}): {_describe(first)}{got}") from None

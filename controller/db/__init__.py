@@ -1,0 +1,2 @@
+"""Database access: engine and sessions (:mod:`.engine`), models (:mod:`.models`),
+schema migrations (:mod:`.migrate`)."""

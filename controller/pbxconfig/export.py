@@ -1,0 +1,448 @@
+"""Read the configuration stored in the database back into a :class:`PbxConfig`.
+
+Secrets the controller generated itself (phone passwords, voicemail PINs) are left out
+unless ``include_secrets`` is set: an exported file then round-trips to the file that was
+imported, and re-importing it keeps the generated secrets. Secrets the admin supplied are
+always exported, since the file is where they came from.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from controller.db import models as m
+from controller.domain import Destination, HolidayKind
+from controller.errors import DatabaseError
+from controller.pbxconfig import schema as s
+
+
+def destination_of(row: m.Destination | None) -> Destination | None:
+    if row is None:
+        return None
+    target = (
+        (row.target_extension.number if row.target_extension else None)
+        or (row.target_queue.name if row.target_queue else None)
+        or (row.target_ivr_menu.name if row.target_ivr_menu else None)
+        or (row.target_time_condition.name if row.target_time_condition else None)
+        or row.target_number
+        or ""
+    )
+    return Destination(row.kind, target)
+
+
+def _name(row: Any) -> str | None:
+    return row.name if row is not None else None
+
+
+def _all(session: Session, model: type[Any], *options: Any, order: Any = None) -> list[Any]:
+    if order is None:
+        order = getattr(model, "position", model.id)
+    statement = select(model).options(*options).order_by(order, model.id)
+    return list(session.scalars(statement))
+
+
+def _destination_load(relationship: Any) -> Any:
+    dest = m.Destination
+    return selectinload(relationship).options(
+        selectinload(dest.target_extension),
+        selectinload(dest.target_queue),
+        selectinload(dest.target_ivr_menu),
+        selectinload(dest.target_time_condition),
+    )
+
+
+class _Exporter:
+    def __init__(self, session: Session, include_secrets: bool) -> None:
+        self.session = session
+        self.include_secrets = include_secrets
+
+    def site(self) -> s.Site:
+        site = self.session.get(m.Site, 1)
+        if site is None:
+            raise DatabaseError(
+                "no configuration has been imported yet: run `pbxctl config import`"
+            )
+        return s.Site(
+            name=site.name,
+            timezone=site.timezone,
+            country=site.country,
+            default_language=site.default_language,
+            default_moh_class=_name(site.default_moh_class),
+        )
+
+    def extensions(self) -> list[s.Extension]:
+        rows = _all(
+            self.session,
+            m.Extension,
+            selectinload(m.Extension.phone),
+            selectinload(m.Extension.recording_policy),
+            selectinload(m.Extension.moh_class),
+        )
+        result = []
+        for ext in rows:
+            voicemail = None
+            if ext.voicemail_enabled:
+                show_pin = self.include_secrets or not ext.voicemail_pin_generated
+                voicemail = s.Voicemail(
+                    pin=ext.voicemail_pin if show_pin else None, email=ext.voicemail_email
+                )
+            phone = None
+            if ext.phone is not None:
+                p = ext.phone
+                show = self.include_secrets or not p.password_generated
+                phone = s.Phone(
+                    username=None if p.username == ext.number else p.username,
+                    password=p.password if show else None,
+                    transport=p.transport,
+                    max_contacts=p.max_contacts,
+                    codecs=p.codecs,
+                )
+            result.append(
+                s.Extension(
+                    number=ext.number,
+                    name=ext.name,
+                    language=ext.language,
+                    ring_seconds=ext.ring_seconds,
+                    outbound_caller_id=ext.outbound_caller_id,
+                    voicemail=voicemail,
+                    phone=phone,
+                    recording_policy=_name(ext.recording_policy),
+                    moh_class=_name(ext.moh_class),
+                )
+            )
+        return result
+
+    def trunks(self) -> list[s.Trunk]:
+        return [
+            s.Trunk(
+                name=t.name,
+                auth=t.auth,
+                host=t.host,
+                port=t.port,
+                transport=t.transport,
+                username=t.username,
+                password=t.password,
+                from_user=t.from_user,
+                from_domain=t.from_domain,
+                caller_id=t.caller_id,
+                max_channels=t.max_channels,
+                codecs=t.codecs,
+                match=t.match_addresses,
+                currency=t.currency,
+                tariffs=[
+                    s.Tariff(
+                        prefix=r.prefix,
+                        per_minute=r.per_minute,
+                        increment_seconds=r.increment_seconds,
+                        connection_fee=r.connection_fee,
+                        description=r.description,
+                    )
+                    for r in t.tariffs
+                ],
+            )
+            for t in _all(self.session, m.Trunk, selectinload(m.Trunk.tariffs))
+        ]
+
+    def agents(self) -> list[s.Agent]:
+        rows = _all(
+            self.session,
+            m.Agent,
+            selectinload(m.Agent.extension),
+            selectinload(m.Agent.skills).selectinload(m.AgentSkill.skill),
+        )
+        return [
+            s.Agent(
+                code=a.code,
+                name=a.name,
+                role=a.role,
+                extension=a.extension.number if a.extension else None,
+                pin=a.pin,
+                skills={link.skill.name: link.level for link in a.skills},
+            )
+            for a in rows
+        ]
+
+    def agent_groups(self) -> list[s.AgentGroup]:
+        rows = _all(
+            self.session,
+            m.AgentGroup,
+            selectinload(m.AgentGroup.members).selectinload(m.AgentGroupMember.agent),
+        )
+        return [
+            s.AgentGroup(
+                name=g.name,
+                description=g.description,
+                team_leads=[x.agent.code for x in g.members if x.is_team_lead],
+                members=[x.agent.code for x in g.members],
+            )
+            for g in rows
+        ]
+
+    def holiday_calendars(self) -> list[s.HolidayCalendar]:
+        result = []
+        for cal in _all(self.session, m.HolidayCalendar, selectinload(m.HolidayCalendar.days)):
+            holidays = [
+                s.Holiday(
+                    date=d.first_day,
+                    until=None if d.last_day == d.first_day else d.last_day,
+                    name=d.name,
+                )
+                for d in cal.days
+                if d.kind is HolidayKind.HOLIDAY
+            ]
+            workdays = [
+                s.Workday(date=d.first_day, name=d.name)
+                for d in cal.days
+                if d.kind is HolidayKind.WORKDAY
+            ]
+            result.append(
+                s.HolidayCalendar(
+                    name=cal.name,
+                    description=cal.description,
+                    holidays=holidays,
+                    workdays=workdays,
+                )
+            )
+        return result
+
+    def time_conditions(self) -> list[s.TimeCondition]:
+        rows = _all(
+            self.session,
+            m.TimeCondition,
+            selectinload(m.TimeCondition.rules),
+            selectinload(m.TimeCondition.calendar_links).selectinload(
+                m.TimeConditionCalendar.calendar
+            ),
+            _destination_load(m.TimeCondition.destinations),
+        )
+        return [
+            s.TimeCondition(
+                name=tc.name,
+                description=tc.description,
+                timezone=tc.timezone,
+                rules=[s.TimeRule(days=r.weekdays, start=r.start, end=r.end) for r in tc.rules],
+                calendars=[link.calendar.name for link in tc.calendar_links],
+                open=destination_of(tc.destinations.get("open")),
+                closed=destination_of(tc.destinations.get("closed")),
+                holiday=destination_of(tc.destinations.get("holiday")),
+            )
+            for tc in rows
+        ]
+
+    def queues(self) -> list[s.Queue]:
+        rows = _all(
+            self.session,
+            m.Queue,
+            selectinload(m.Queue.members).selectinload(m.QueueMember.agent),
+            selectinload(m.Queue.required_skills).selectinload(m.QueueSkill.skill),
+            selectinload(m.Queue.moh_class),
+            selectinload(m.Queue.recording_policy),
+            selectinload(m.Queue.callback_hours),
+            _destination_load(m.Queue.destinations),
+        )
+        result = []
+        for q in rows:
+            callback = None
+            if q.callback_enabled:
+                callback = s.Callback(
+                    key=q.callback_key,
+                    offer_after_seconds=q.callback_offer_after_seconds,
+                    expiry_minutes=q.callback_expiry_minutes,
+                    max_attempts=q.callback_max_attempts,
+                    retry_seconds=q.callback_retry_seconds,
+                    calling_hours=_name(q.callback_hours),
+                )
+            result.append(
+                s.Queue(
+                    name=q.name,
+                    display_name=None if q.display_name == q.name else q.display_name,
+                    strategy=q.strategy,
+                    ring_seconds=q.ring_seconds,
+                    retry_seconds=q.retry_seconds,
+                    wrapup_seconds=q.wrapup_seconds,
+                    max_callers=q.max_callers,
+                    weight=q.weight,
+                    vip_priority=q.vip_priority,
+                    announce_position=q.announce_position,
+                    announce_holdtime=q.announce_holdtime,
+                    announce_frequency_seconds=q.announce_frequency_seconds,
+                    periodic_announce=q.periodic_announce,
+                    periodic_announce_seconds=q.periodic_announce_seconds,
+                    service_level_seconds=q.service_level_seconds,
+                    short_abandon_seconds=q.short_abandon_seconds,
+                    max_wait_seconds=q.max_wait_seconds,
+                    overflow=destination_of(q.destinations.get("overflow")),
+                    join_empty=q.join_empty,
+                    leave_when_empty=q.leave_when_empty,
+                    ring_in_use=q.ring_in_use,
+                    moh_class=_name(q.moh_class),
+                    recording_policy=_name(q.recording_policy),
+                    required_skills={x.skill.name: x.min_level for x in q.required_skills},
+                    members=[
+                        s.QueueMember(agent=x.agent.code, penalty=x.penalty) for x in q.members
+                    ],
+                    callback=callback,
+                )
+            )
+        return result
+
+    def ivr_menus(self) -> list[s.IvrMenu]:
+        rows = _all(
+            self.session,
+            m.IvrMenu,
+            selectinload(m.IvrMenu.zero_out_extension),
+            selectinload(m.IvrMenu.options).options(_destination_load(m.IvrOption.destinations)),
+            _destination_load(m.IvrMenu.destinations),
+        )
+        result = []
+        for menu in rows:
+            options = {}
+            for option in menu.options:
+                dest = destination_of(option.destinations.get("main"))
+                options[option.key] = s.IvrChoice(destination=dest, language=option.set_language)
+            result.append(
+                s.IvrMenu(
+                    name=menu.name,
+                    description=menu.description,
+                    prompts=menu.prompts,
+                    invalid_prompts=menu.invalid_prompts,
+                    timeout_seconds=menu.timeout_seconds,
+                    max_retries=menu.max_retries,
+                    direct_dial=menu.direct_dial,
+                    zero_out=menu.zero_out_extension.number if menu.zero_out_extension else None,
+                    options=options,
+                    timeout=destination_of(menu.destinations.get("timeout")),
+                    invalid=destination_of(menu.destinations.get("invalid")),
+                )
+            )
+        return result
+
+    def inbound_routes(self) -> list[s.InboundRoute]:
+        rows = _all(
+            self.session,
+            m.InboundRoute,
+            selectinload(m.InboundRoute.moh_class),
+            selectinload(m.InboundRoute.recording_policy),
+            _destination_load(m.InboundRoute.destinations),
+            selectinload(m.InboundRoute.region_rules).options(
+                _destination_load(m.InboundRegionRule.destinations)
+            ),
+            order=m.InboundRoute.position,
+        )
+        return [
+            s.InboundRoute(
+                name=r.name,
+                description=r.description,
+                did=r.did,
+                caller_prefix=r.caller_prefix,
+                destination=destination_of(r.destinations.get("main")),
+                region_routes=[
+                    s.RegionRoute(
+                        regions=rule.regions, destination=destination_of(rule.destinations["main"])
+                    )
+                    for rule in r.region_rules
+                ],
+                language=r.language,
+                moh_class=_name(r.moh_class),
+                recording_policy=_name(r.recording_policy),
+            )
+            for r in rows
+        ]
+
+    def outbound_routes(self) -> list[s.OutboundRoute]:
+        rows = _all(
+            self.session,
+            m.OutboundRoute,
+            selectinload(m.OutboundRoute.patterns),
+            selectinload(m.OutboundRoute.trunk_links).selectinload(m.OutboundRouteTrunk.trunk),
+            selectinload(m.OutboundRoute.recording_policy),
+            order=m.OutboundRoute.position,
+        )
+        return [
+            s.OutboundRoute(
+                name=r.name,
+                description=r.description,
+                patterns=[
+                    s.OutboundPattern(match=p.match, prefix=p.prefix, prepend=p.prepend)
+                    for p in r.patterns
+                ],
+                trunks=[link.trunk.name for link in r.trunk_links],
+                caller_id=r.caller_id_policy,
+                caller_id_number=r.caller_id_number,
+                recording_policy=_name(r.recording_policy),
+            )
+            for r in rows
+        ]
+
+    def customers(self) -> list[s.Customer]:
+        rows = _all(
+            self.session,
+            m.Customer,
+            selectinload(m.Customer.numbers),
+            selectinload(m.Customer.owner_agent),
+        )
+        return [
+            s.Customer(
+                code=c.code,
+                name=c.name,
+                company=c.company,
+                numbers=[n.number for n in c.numbers],
+                owner=c.owner_agent.code if c.owner_agent else None,
+                vip=c.vip,
+                blacklisted=c.blacklisted,
+                blacklist_reason=c.blacklist_reason,
+                language=c.language,
+                notes=c.notes,
+            )
+            for c in rows
+        ]
+
+    def export(self) -> s.PbxConfig:
+        session = self.session
+        return s.PbxConfig(
+            format=s.FORMAT_VERSION,
+            site=self.site(),
+            moh_classes=[
+                s.MohClass(
+                    name=x.name, directory=x.directory, sort=x.sort, description=x.description
+                )
+                for x in _all(session, m.MohClass)
+            ],
+            recording_policies=[
+                s.RecordingPolicy(
+                    name=x.name,
+                    record=x.record,
+                    notice_prompts=x.notice_prompts,
+                    retention_days=x.retention_days,
+                    format=x.format,
+                    description=x.description,
+                )
+                for x in _all(session, m.RecordingPolicy)
+            ],
+            extensions=self.extensions(),
+            trunks=self.trunks(),
+            skills=[
+                s.Skill(name=x.name, description=x.description) for x in _all(session, m.Skill)
+            ],
+            agents=self.agents(),
+            agent_groups=self.agent_groups(),
+            pause_reasons=[
+                s.PauseReason(code=x.code, label=x.label, productive=x.productive)
+                for x in _all(session, m.PauseReason, order=m.PauseReason.position)
+            ],
+            holiday_calendars=self.holiday_calendars(),
+            time_conditions=self.time_conditions(),
+            queues=self.queues(),
+            ivr_menus=self.ivr_menus(),
+            inbound_routes=self.inbound_routes(),
+            outbound_routes=self.outbound_routes(),
+            customers=self.customers(),
+        )
+
+
+def export_config(session: Session, *, include_secrets: bool = False) -> s.PbxConfig:
+    """The stored configuration as a document (raises DatabaseError if none was imported)."""
+    return _Exporter(session, include_secrets).export()

@@ -1,0 +1,239 @@
+"""Importing and exporting the configuration on SQLite, PostgreSQL and MariaDB."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from controller.db import models as m
+from controller.db.engine import session_factory
+from controller.errors import ConfigFileError
+from controller.pbxconfig.dump import dump_config
+from controller.pbxconfig.export import export_config
+from controller.pbxconfig.importer import ImportReport, import_config
+from controller.pbxconfig.load import parse_config
+from tests.conftest import EXAMPLE
+
+EXAMPLE_TEXT = EXAMPLE.read_text(encoding="utf-8")
+
+
+def _import(engine: Engine, text: str, now: dt.datetime | None = None) -> ImportReport:
+    with session_factory(engine)() as session, session.begin():
+        return import_config(session, parse_config(text, "company.yaml"), now=now)
+
+
+def _export(engine: Engine, include_secrets: bool = False) -> str:
+    with session_factory(engine)() as session:
+        return dump_config(export_config(session, include_secrets=include_secrets))
+
+
+def _count(session: Session, model: type) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def _line_of(text: str, needle: str) -> int:
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def test_example_imports_and_exports_identically(engine: Engine) -> None:
+    report = _import(engine, EXAMPLE_TEXT)
+    assert report.diff.sections["extensions"].added[:2] == ["1001", "1002"]
+    assert len(report.generated) == 10 + 3  # ten phone passwords, three voicemail PINs
+    assert _export(engine) == EXAMPLE_TEXT
+
+
+def test_reimport_changes_nothing_and_keeps_ids_and_secrets(engine: Engine) -> None:
+    _import(engine, EXAMPLE_TEXT)
+    factory = session_factory(engine)
+    with factory() as session:
+        before = {(p.username, p.id, p.password) for p in session.scalars(select(m.Phone))}
+        queue_ids = {q.name: q.id for q in session.scalars(select(m.Queue))}
+    report = _import(engine, EXAMPLE_TEXT)
+    assert report.diff.empty
+    assert report.generated == []
+    with factory() as session:
+        after = {(p.username, p.id, p.password) for p in session.scalars(select(m.Phone))}
+        assert {q.name: q.id for q in session.scalars(select(m.Queue))} == queue_ids
+    assert after == before
+
+
+def test_generated_secrets_are_strong_unique_and_exportable(engine: Engine) -> None:
+    _import(engine, EXAMPLE_TEXT)
+    with session_factory(engine)() as session:
+        phones = list(session.scalars(select(m.Phone)))
+        pins = [
+            e.voicemail_pin for e in session.scalars(select(m.Extension)) if e.voicemail_enabled
+        ]
+    assert all(p.password_generated and len(p.password) >= 20 for p in phones)
+    assert len({p.password for p in phones}) == len(phones)
+    assert all(pin and pin.isdigit() and len(pin) == 6 for pin in pins)
+    full = _export(engine, include_secrets=True)
+    assert phones[0].password in full
+    assert phones[0].password not in _export(engine)
+
+
+def test_export_with_secrets_restores_a_fresh_database(engine: Engine) -> None:
+    _import(engine, EXAMPLE_TEXT)
+    backup = _export(engine, include_secrets=True)
+    with engine.begin() as connection:
+        for table in reversed(m.Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+    _import(engine, backup)
+    assert _export(engine, include_secrets=True) == backup
+
+
+def test_changes_are_applied_and_reported(engine: Engine) -> None:
+    _import(engine, EXAMPLE_TEXT)
+    changed = (
+        EXAMPLE_TEXT.replace("      - agent: '8006'\n        penalty: 2\n", "")  # sales member
+        .replace(  # a customer removed
+            "  - code: C10005\n    name: 周杰\n    numbers: ['+8615012345678']\n"
+            "    notes: 上次反馈发票抬头有误,已处理\n",
+            "",
+        )
+        .replace(  # an extension added
+            "trunks:\n",
+            "  - number: '1011'\n    name: 新同事\ntrunks:\n",
+        )
+    )
+    report = _import(engine, changed)
+    assert report.diff.sections["queues"].changed == ["sales"]
+    assert report.diff.sections["customers"].removed == ["C10005"]
+    assert report.diff.sections["extensions"].added == ["1011"]
+    assert report.generated == ["phone password of extension 1011"]
+    assert _export(engine) == changed
+
+
+def test_number_moves_between_customers_in_one_import(engine: Engine) -> None:
+    _import(engine, EXAMPLE_TEXT)
+    moved = EXAMPLE_TEXT.replace(
+        "    numbers: ['+8613800138000', '+8675583219876']", "    numbers: ['+8613800138000']"
+    ).replace(
+        "    numbers: ['+8613911112222']", "    numbers: ['+8613911112222', '+8675583219876']"
+    )
+    assert moved != EXAMPLE_TEXT
+    _import(engine, moved)
+    with session_factory(engine)() as session:
+        owner = session.scalars(
+            select(m.Customer.code)
+            .join(m.CustomerNumber)
+            .where(m.CustomerNumber.number == "+8675583219876")
+        ).one()
+    assert owner == "C10002"
+
+
+def test_queue_and_the_option_pointing_at_it_removed_together(engine: Engine) -> None:
+    _import(engine, EXAMPLE_TEXT)
+    start = EXAMPLE_TEXT.index("  - name: support\n    display_name: 售后技术支持")
+    end = EXAMPLE_TEXT.index("ivr_menus:\n")
+    without = EXAMPLE_TEXT[:start] + EXAMPLE_TEXT[end:]
+    without = without.replace(
+        "        destination: queue:support\n", "        destination: queue:sales\n"
+    )
+    without = without.replace("      '1': queue:support\n", "      '1': extension:1004\n")
+    without = without.replace("    timeout: queue:support\n", "    timeout: queue:sales\n")
+    report = _import(engine, without)
+    assert report.diff.sections["queues"].removed == ["support"]
+    with session_factory(engine)() as session:
+        assert session.scalars(select(m.Queue.name)).all() == ["sales"]
+        kinds = session.scalars(
+            select(m.Destination.kind).where(m.Destination.target_queue_id.is_not(None))
+        )
+        assert all(kind == "queue" for kind in kinds)
+    assert _export(engine) == without
+
+
+def test_queue_threshold_versions_follow_changes(engine: Engine) -> None:
+    first = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    second = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
+    _import(engine, EXAMPLE_TEXT, now=first)
+    _import(engine, EXAMPLE_TEXT, now=second)  # unchanged: no new version
+    changed = EXAMPLE_TEXT.replace(
+        "    service_level_seconds: 30\n", "    service_level_seconds: 45\n"
+    )
+    _import(engine, changed, now=second)
+    with session_factory(engine)() as session:
+        versions = session.execute(
+            select(
+                m.QueueConfigVersion.queue_name,
+                m.QueueConfigVersion.service_level_seconds,
+                m.QueueConfigVersion.valid_from,
+            ).order_by(m.QueueConfigVersion.queue_name, m.QueueConfigVersion.valid_from)
+        ).all()
+    assert [(q, sl, at) for q, sl, at in versions] == [
+        ("sales", 20, first),
+        ("support", 30, first),
+        ("support", 45, second),
+    ]
+
+
+BROKEN = {
+    "wrong type": (
+        "    ring_seconds: 30\n",
+        "    ring_seconds: thirty\n",
+        "    ring_seconds: thirty",
+        "extension '1009'",
+        "ring_seconds",
+    ),
+    "unknown destination": (
+        "      '2': ivr:service\n",
+        "      '2': ivr:nosuch\n",
+        "'2': ivr:nosuch",
+        "IVR menu 'main'",
+        "options['2']",
+    ),
+    "duplicate extension": (
+        "  - number: '1010'\n",
+        "  - number: '1009'\n",
+        "  - number: '1009'\n    name: 前台",
+        "extension '1009'",
+        "number",
+    ),
+    "missing required field": (
+        "  - code: '8002'\n    name: 李娜\n",
+        "  - code: '8002'\n",
+        "  - code: '8002'",
+        "agent '8002'",
+        "name",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_broken_file_is_refused_with_its_line_and_changes_nothing(
+    engine: Engine, case: str
+) -> None:
+    _import(engine, EXAMPLE_TEXT)
+    before = _export(engine, include_secrets=True)
+    old, new, located, obj, field = BROKEN[case]
+    assert old in EXAMPLE_TEXT
+    broken = EXAMPLE_TEXT.replace(old, new, 1)
+    with pytest.raises(ConfigFileError) as caught:
+        _import(engine, broken)
+    issue = caught.value.issues[0]
+    assert issue.line == _line_of(broken, located)
+    assert issue.object == obj
+    assert issue.field == field
+    assert f"company.yaml:{issue.line}: {obj}: field {field}:" in str(caught.value)
+    assert _export(engine, include_secrets=True) == before
+
+
+def test_ivr_key_to_a_deleted_queue_is_refused_and_changes_nothing(engine: Engine) -> None:
+    _import(engine, EXAMPLE_TEXT)
+    before = _export(engine, include_secrets=True)
+    start = EXAMPLE_TEXT.index("  - name: support\n    display_name: 售后技术支持")
+    end = EXAMPLE_TEXT.index("ivr_menus:\n")
+    broken = EXAMPLE_TEXT[:start] + EXAMPLE_TEXT[end:]
+    with pytest.raises(ConfigFileError) as caught:
+        _import(engine, broken)
+    by_field = {(i.object, i.field): i for i in caught.value.issues}
+    option = by_field[("IVR menu 'service'", "options['1']")]
+    assert option.line == _line_of(broken, "      '1': queue:support")
+    assert "queue does not exist" in option.message
+    assert ("inbound route 'main-number'", "region_routes[0].destination") in by_field
+    with session_factory(engine)() as session:
+        assert _count(session, m.Queue) == 2
+    assert _export(engine, include_secrets=True) == before
