@@ -174,7 +174,8 @@ class Checker:
                 "recording_policies", ext.recording_policy, ("extensions", i, "recording_policy")
             )
             self.ref("moh_classes", ext.moh_class, ("extensions", i, "moh_class"))
-            if ext.phone is not None:
+            first = self.indexes["extensions"].paths[ext.number] == ("extensions", i, "number")
+            if ext.phone is not None and first:  # a duplicate number is reported already
                 username = ext.phone.username or ext.number
                 usernames.append((username, ("extensions", i, "phone", "username")))
         self.unique(usernames, "phone username")

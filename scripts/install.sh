@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Install pbx-controller into ./.venv (idempotent). Usage: scripts/install.sh [--test]
+#   --test  also install the test tools (pytest, ruff, database drivers, asterisklint).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras="postgresql,mariadb"
+if [[ "${1:-}" == "--test" ]]; then
+    extras="test,lint"
+fi
+
+need_apt=()
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need_apt+=(python3-venv)
+if ((${#need_apt[@]})); then
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "error: ${need_apt[*]} missing; run as root or: sudo apt-get install ${need_apt[*]}" >&2
+        exit 1
+    fi
+    echo "installing ${need_apt[*]} with apt-get"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    echo "error: pbx-controller needs Python 3.11 or newer, found $(python3 --version)" >&2
+    exit 1
+fi
+
+if [[ ! -x .venv/bin/python ]]; then
+    echo "creating .venv"
+    python3 -m venv .venv
+fi
+stamp=".venv/.installed-$extras"
+# Reinstall only when the package metadata changed since the last install.
+if [[ ! -f "$stamp" || setup.cfg -nt "$stamp" || pyproject.toml -nt "$stamp" ]]; then
+    echo "installing pbx-controller[$extras] into .venv"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$extras]"
+    touch "$stamp"
+fi

@@ -1,0 +1,113 @@
+"""The pbxctl command line: help, exit codes, and the config workflow on SQLite."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from controller.cli import build_cli
+from tests.conftest import EXAMPLE
+
+
+@pytest.fixture
+def run(tmp_path: Path):  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    env = {"PBXCTL_DATA_DIR": str(tmp_path / "data"), "PBXCTL_CONFIG": str(tmp_path / "none.toml")}
+    (tmp_path / "none.toml").write_text("")
+
+    def invoke(*args: str, **extra_env: str) -> Result:
+        return runner.invoke(
+            build_cli(), list(args), env={**env, **extra_env}, catch_exceptions=False
+        )
+
+    return invoke
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found += _commands(command, (*prefix, name))
+        else:
+            found.append((*prefix, name))
+    return found
+
+
+@pytest.mark.parametrize("path", _commands(build_cli()))
+def test_every_command_has_help_with_an_example(run, path: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    result = run(*path, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.output
+
+
+def test_config_workflow(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert run("db", "status").exit_code == 1
+    upgraded = run("db", "upgrade")
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "schema upgraded from empty" in upgraded.output
+    assert run("db", "status").exit_code == 0
+
+    assert run("config", "diff", str(EXAMPLE)).exit_code == 1
+    imported = run("config", "import", str(EXAMPLE))
+    assert imported.exit_code == 0, imported.output
+    assert "extensions: 10 added" in imported.output
+    assert "generated 13 secret(s)" in imported.output
+    again = run("config", "diff", str(EXAMPLE))
+    assert (again.exit_code, again.output) == (0, "no changes\n")
+
+    exported = run("config", "export")
+    assert exported.output == EXAMPLE.read_text(encoding="utf-8")
+    backup = tmp_path / "backup.yaml"
+    assert run("config", "export", "--include-secrets", "-o", str(backup)).exit_code == 0
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert "password:" in backup.read_text(encoding="utf-8")
+
+    summary = run("config", "summary")
+    assert "Call flow:" in summary.output
+    assert "hotline-400: 4008601234" in summary.output
+
+
+def test_dry_run_changes_nothing(run) -> None:  # type: ignore[no-untyped-def]
+    run("db", "upgrade")
+    result = run("config", "import", "--dry-run", str(EXAMPLE))
+    assert result.exit_code == 0
+    assert "dry run: nothing was changed" in result.output
+    assert run("config", "summary").exit_code == 1  # still nothing imported
+
+
+def test_invalid_file_is_reported_without_traceback(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace("'1': queue:sales", "'1': queue:nope")
+    )
+    result = run("config", "validate", str(broken))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "IVR menu 'main': field options['1']: destination queue:nope: queue does not exist" in (
+        result.output
+    )
+    assert run("config", "validate", str(EXAMPLE)).exit_code == 0
+
+
+def test_import_before_upgrade_says_what_to_do(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("config", "import", str(EXAMPLE))
+    assert result.exit_code == 1
+    assert "run `pbxctl db upgrade` first" in result.output
+
+
+def test_bad_setting_exits_2(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("db", "status", PBXCTL_AMI_PORT="many")
+    assert result.exit_code == 2
+    assert "setting ami.port" in result.output
+
+
+def test_unreachable_database_is_a_clear_error(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("db", "status", PBXCTL_DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
+    assert result.exit_code == 1
+    assert (
+        "cannot connect to database postgresql+psycopg://nobody@127.0.0.1:1/none" in result.output
+    )
