@@ -281,6 +281,7 @@ class _Exporter:
                     moh_class=_name(q.moh_class),
                     recording_policy=_name(q.recording_policy),
                     required_skills={x.skill.name: x.min_level for x in q.required_skills},
+                    login_required=q.login_required,
                     members=[
                         s.QueueMember(agent=x.agent.code, penalty=x.penalty) for x in q.members
                     ],

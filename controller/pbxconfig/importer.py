@@ -377,7 +377,7 @@ class _Importer:
             "weight", "vip_priority", "announce_position", "announce_holdtime",
             "announce_frequency_seconds", "periodic_announce", "periodic_announce_seconds",
             "service_level_seconds", "short_abandon_seconds", "max_wait_seconds",
-            "join_empty", "leave_when_empty", "ring_in_use",
+            "join_empty", "leave_when_empty", "ring_in_use", "login_required",
         ):  # fmt: skip
             setattr(row, attribute, getattr(item, attribute))
         row.display_name = item.display_name or item.name

@@ -299,6 +299,8 @@ class Queue(Model):
     moh_class: Name | None = None
     recording_policy: Name | None = None
     required_skills: dict[Name, SkillLevel] = {}
+    # True: members take calls after logging in (call center). False: members always ring.
+    login_required: bool = True
     members: list[QueueMember] = []
     callback: Callback | None = None  # None: no callback offer
 

@@ -320,6 +320,7 @@ def upgrade() -> None:
     sa.Column('join_empty', sa.Boolean(), nullable=False),
     sa.Column('leave_when_empty', sa.Boolean(), nullable=False),
     sa.Column('ring_in_use', sa.Boolean(), nullable=False),
+    sa.Column('login_required', sa.Boolean(), nullable=False),
     sa.Column('moh_class_id', sa.Integer(), nullable=True),
     sa.Column('recording_policy_id', sa.Integer(), nullable=True),
     sa.Column('callback_enabled', sa.Boolean(), nullable=False),

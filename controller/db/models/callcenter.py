@@ -130,6 +130,7 @@ class Queue(Base):
     join_empty: Mapped[bool] = mapped_column(Boolean)
     leave_when_empty: Mapped[bool] = mapped_column(Boolean)
     ring_in_use: Mapped[bool] = mapped_column(Boolean)
+    login_required: Mapped[bool] = mapped_column(Boolean, default=True)
     moh_class_id: Mapped[int | None] = mapped_column(ForeignKey("moh_class.id"))
     recording_policy_id: Mapped[int | None] = mapped_column(ForeignKey("recording_policy.id"))
 
