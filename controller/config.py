@@ -71,6 +71,8 @@ class AsteriskSettings(_Section):
     config_dir: Path = Path("/etc/asterisk")
     recordings_dir: Path = Path("/var/spool/asterisk/monitor")
     sounds_dir: Path = Path("/usr/share/asterisk/sounds")
+    # Where the generated PJSIP transports listen (address:port).
+    sip_bind: str = "0.0.0.0:5060"
 
 
 class SandboxSettings(_Section):

@@ -40,6 +40,11 @@ EXAMPLE = REPO / "examples" / "company.yaml"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite the golden files under tests/fixtures/golden instead of comparing",
+    )
+    parser.addoption(
         "--db",
         default=",".join(BACKENDS),
         help="comma-separated database backends to run data-layer tests on (default: all)",

@@ -40,7 +40,7 @@ class ControllerGroup(click.Group):
 
 
 def build_cli() -> click.Group:
-    from controller.cli import config_cmd, db_cmd, sandbox_cmd
+    from controller.cli import config_cmd, db_cmd, dialplan_cmd, sandbox_cmd
 
     @click.group(
         cls=ControllerGroup,
@@ -90,6 +90,7 @@ def build_cli() -> click.Group:
 
     cli.add_command(db_cmd.db)
     cli.add_command(config_cmd.config)
+    cli.add_command(dialplan_cmd.dialplan)
     cli.add_command(sandbox_cmd.sandbox)
     return cli
 

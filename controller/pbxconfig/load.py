@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from controller.dialplan.build import problems as unwritable_values
 from controller.errors import ConfigFileError, ConfigIssue
 from controller.pbxconfig.references import Problem, check_references
 from controller.pbxconfig.schema import SECTION_KEYS, PbxConfig
@@ -124,6 +125,9 @@ def parse_config(text: str, filename: str | None = None) -> ValidatedConfig:
 
     problems: list[Problem]
     problems, numbers = check_references(config, source.lines)
+    if not problems:
+        # A value Asterisk's configuration cannot hold faithfully is refused now, not at apply.
+        problems = unwritable_values(config)
     if problems:
         raise ConfigFileError(
             [make_issue(p.path, p.message, source, data) for p in problems], filename

@@ -17,6 +17,8 @@ import yaml
 from controller.errors import ConfigIssue
 
 Path_ = tuple[str | int, ...]
+# libyaml's parser is about ten times faster; same nodes, same line marks.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 
 
@@ -44,7 +46,7 @@ class LoadedYaml:
 def _convert(node: yaml.Node, path: Path_, source: SourceMap, issues: list[ConfigIssue]) -> Any:
     source.lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.ScalarNode):
-        if node.style is None and node.value in _NULLS:
+        if not node.style and node.value in _NULLS:  # plain (libyaml says "", PyYAML None)
             return None
         return node.value
     if isinstance(node, yaml.SequenceNode):
@@ -86,7 +88,7 @@ def load_yaml(text: str) -> tuple[LoadedYaml | None, list[ConfigIssue]]:
         line = text[: text.index("\x00")].count("\n") + 1
         return None, [ConfigIssue("the file contains a NUL character", line)]
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -33,7 +33,7 @@ def test_lines_of_keys_and_list_items() -> None:
 
 
 def test_duplicate_key_is_an_error_with_both_lines() -> None:
-    loaded, issues = load_yaml("site:\n  name: a\n  name: b\n")
+    _loaded, issues = load_yaml("site:\n  name: a\n  name: b\n")
     assert [(i.line, i.message) for i in issues] == [
         (3, "key 'name' appears twice in the same block (first on line 2)")
     ]

@@ -1,0 +1,1 @@
+"""Asterisk Manager Interface: message parsing (:mod:`.protocol`) and sessions (:mod:`.session`)."""

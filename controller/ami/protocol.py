@@ -1,0 +1,88 @@
+"""AMI wire format: ``Key: Value`` lines, a blank line ends a message.
+
+The parser is incremental and decodes UTF-8 across read boundaries (a character split between
+two reads is kept, not dropped as panoramisk does), and keeps repeated keys (``Output:``,
+``ChanVariable:``) in order.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator, Mapping
+
+
+class Message(Mapping[str, str]):
+    """One AMI message. ``msg[key]`` is the first value of a key; :meth:`all` gives every value."""
+
+    __slots__ = ("_first", "pairs")
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.pairs = pairs
+        first: dict[str, str] = {}
+        for key, value in pairs:
+            first.setdefault(key, value)
+        self._first = first
+
+    def __getitem__(self, key: str) -> str:
+        return self._first[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._first)
+
+    def __len__(self) -> int:
+        return len(self._first)
+
+    def all(self, key: str) -> list[str]:
+        return [value for k, value in self.pairs if k == key]
+
+    @property
+    def kind(self) -> str:
+        """``Response``, ``Event`` or the first key of an unexpected message."""
+        return self.pairs[0][0] if self.pairs else ""
+
+    def __repr__(self) -> str:
+        return f"Message({self.pairs!r})"
+
+
+def parse_message(block: str) -> Message:
+    pairs = []
+    for line in block.split("\r\n"):
+        key, sep, value = line.partition(":")
+        if sep:
+            pairs.append((key, value[1:] if value.startswith(" ") else value))
+        elif line:
+            # Old-style command output lines without a key: keep them as Output.
+            pairs.append(("Output", line))
+    return Message(pairs)
+
+
+class Parser:
+    """Feed bytes, get whole messages."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._buffer = ""
+        self.banner: str | None = None
+
+    def feed(self, data: bytes) -> list[Message]:
+        self._buffer += self._decoder.decode(data)
+        if self.banner is None:
+            line, sep, rest = self._buffer.partition("\r\n")
+            if not sep:
+                return []
+            self.banner, self._buffer = line, rest
+        *blocks, self._buffer = self._buffer.split("\r\n\r\n")
+        return [parse_message(block) for block in blocks if block]
+
+
+def format_action(name: str, fields: Mapping[str, str | int | list[str]]) -> bytes:
+    """Serialise an action; a list value repeats the key (``Variable: a=1``, ``Variable: b=2``)."""
+    lines = [f"Action: {name}"]
+    for key, value in fields.items():
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            text = str(item)
+            if "\r" in text or "\n" in text:
+                raise ValueError(f"AMI field {key} contains a line break")
+            lines.append(f"{key}: {text}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")

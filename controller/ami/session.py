@@ -1,0 +1,190 @@
+"""A short-lived AMI session for sending actions and reading their answers.
+
+Used where the controller needs a few actions done (apply a configuration, a CLI command):
+connect, log in (a refused login is one clear error, never a retry loop), send actions, read
+their responses and event lists by ActionID, close. Every read has a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+
+from controller.ami.protocol import Message, Parser, format_action
+from controller.errors import ControllerError
+
+
+class AmiError(ControllerError):
+    """AMI is unreachable, refused the login, or did not answer in time."""
+
+
+@dataclass(frozen=True, slots=True)
+class AmiCredentials:
+    host: str
+    port: int
+    username: str
+    secret: str
+
+
+@dataclass
+class _Pending:
+    future: asyncio.Future[tuple[Message, list[Message]]]
+    response: Message | None = None
+    events: list[Message] | None = None
+
+
+class _Protocol(asyncio.Protocol):
+    def __init__(self, session: AmiSession) -> None:
+        self.session = session
+        self.parser = Parser()
+
+    def data_received(self, data: bytes) -> None:
+        for message in self.parser.feed(data):
+            self.session._dispatch(message)
+        if self.parser.banner is not None and not self.session._banner.done():
+            self.session._banner.set_result(self.parser.banner)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.session._lost(exc)
+
+
+class AmiSession:
+    def __init__(self, credentials: AmiCredentials, timeout: float) -> None:
+        self.credentials = credentials
+        self.timeout = timeout
+        self._transport: asyncio.Transport | None = None
+        self._banner: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._pending: dict[str, _Pending] = {}
+        self._ids = itertools.count(1)
+        self._closed = False
+        self.on_event: Callable[[Message], None] | None = None
+
+    @property
+    def where(self) -> str:
+        return f"AMI at {self.credentials.host}:{self.credentials.port}"
+
+    @classmethod
+    async def open(cls, credentials: AmiCredentials, timeout: float = 5.0) -> AmiSession:
+        session = cls(credentials, timeout)
+        loop = asyncio.get_running_loop()
+        try:
+            transport, _ = await asyncio.wait_for(
+                loop.create_connection(
+                    lambda: _Protocol(session), credentials.host, credentials.port
+                ),
+                timeout,
+            )
+            session._transport = transport  # type: ignore[assignment]
+            await asyncio.wait_for(asyncio.shield(session._banner), timeout)
+        except (OSError, TimeoutError) as exc:
+            session.close()
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "no answer"
+            raise AmiError(f"cannot reach {session.where}: {reason}") from None
+        response, _ = await session.send(
+            "Login", {"Username": credentials.username, "Secret": credentials.secret}
+        )
+        if response.get("Response") != "Success":
+            session.close()
+            raise AmiError(
+                f"{session.where} refused the login of user {credentials.username!r}: "
+                f"{response.get('Message', 'no reason given')} (check the AMI user and secret)"
+            )
+        return session
+
+    async def __aenter__(self) -> AmiSession:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._closed = True
+        if self._transport is not None:
+            self._transport.close()
+        self._lost(None)
+
+    # -- protocol callbacks ---------------------------------------------------------------
+
+    def _dispatch(self, message: Message) -> None:
+        pending = self._pending.get(message.get("ActionID", ""))
+        if pending is None:
+            if self.on_event is not None and message.kind == "Event":
+                self.on_event(message)
+            return
+        if message.kind == "Response":
+            pending.response = message
+            if message.get("EventList") != "start" and "list will follow" not in message.get(
+                "Message", ""
+            ):
+                self._finish(message["ActionID"])
+            else:
+                pending.events = []
+        elif pending.events is not None:
+            if message.get("EventList") == "Complete":
+                self._finish(message["ActionID"])
+            else:
+                pending.events.append(message)
+
+    def _finish(self, action_id: str) -> None:
+        pending = self._pending.pop(action_id)
+        if not pending.future.done() and pending.response is not None:
+            pending.future.set_result((pending.response, pending.events or []))
+
+    def _lost(self, exc: Exception | None) -> None:
+        for pending in self._pending.values():
+            if not pending.future.done():
+                pending.future.set_exception(
+                    AmiError(f"{self.where} closed the connection" + (f": {exc}" if exc else ""))
+                )
+        self._pending.clear()
+
+    # -- actions --------------------------------------------------------------------------
+
+    async def send(
+        self,
+        name: str,
+        fields: dict[str, str | int | list[str]] | None = None,
+        timeout: float | None = None,
+    ) -> tuple[Message, list[Message]]:
+        """Send an action; return its response and, for list actions, the listed events."""
+        if self._transport is None or self._closed:
+            raise AmiError(f"{self.where}: session is closed")
+        action_id = f"pbx-{next(self._ids)}"
+        future: asyncio.Future[tuple[Message, list[Message]]] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._pending[action_id] = _Pending(future)
+        self._transport.write(format_action(name, {"ActionID": action_id, **(fields or {})}))
+        try:
+            return await asyncio.wait_for(future, timeout or self.timeout)
+        except TimeoutError:
+            self._pending.pop(action_id, None)
+            raise AmiError(f"{self.where} did not answer {name} in time") from None
+
+    async def action(self, name: str, **fields: str | int | list[str]) -> Message:
+        """Send an action that must succeed; return its response."""
+        response, _ = await self.send(name, fields)
+        if response.get("Response") != "Success":
+            raise AmiError(f"{name} failed: {response.get('Message', 'no reason given')}")
+        return response
+
+    async def list_action(self, name: str, **fields: str | int | list[str]) -> list[Message]:
+        response, events = await self.send(name, fields)
+        if response.get("Response") != "Success":
+            message = response.get("Message", "")
+            lowered = message.lower()
+            # "Did not find context x", "No endpoints found": an empty answer, not a failure.
+            if "not find" in lowered or "not found" in lowered or lowered.startswith("no "):
+                return []
+            raise AmiError(f"{name} failed: {message or 'no reason given'}")
+        return events
+
+    async def command(self, command: str) -> str:
+        """Run a CLI command; return its output."""
+        response = await self.action("Command", Command=command)
+        return "\n".join(response.all("Output"))

@@ -1,0 +1,139 @@
+"""``pbxctl dialplan``: render Asterisk's configuration from the database and apply it."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import sys
+from pathlib import Path
+
+import click
+
+from controller.cli.context import CliContext, pass_cli
+from controller.dialplan import service, setup
+from controller.dialplan.apply import Outcome, changed_files
+from controller.dialplan.lint import lint
+
+
+@click.group()
+def dialplan() -> None:
+    """Generate Asterisk's configuration (dialplan, PJSIP, queues, music on hold, voicemail)
+    from the stored configuration, check it and apply it."""
+
+
+@dialplan.command("render")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the files into this directory instead of printing them.",
+)
+@pass_cli
+def dialplan_render(cli: CliContext, out: Path | None) -> None:
+    """Render every generated file; needs no Asterisk.
+
+    \b
+    Examples:
+      pbxctl dialplan render --out /tmp/pbx-files
+      pbxctl dialplan render | less
+    """
+    files = service.render_from_database(cli.settings, cli.engine)
+    if out is None:
+        for name, text in files.items():
+            sys.stdout.write(f";;;; ==> {name} <==\n{text}")
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (out / name).write_text(text, encoding="utf-8")
+    click.echo(f"wrote {len(files)} files to {out}")
+
+
+@dialplan.command("diff")
+@pass_cli
+def dialplan_diff(cli: CliContext) -> None:
+    """Show what `apply` would change; exit 0 if nothing, 1 if something.
+
+    \b
+    Example:
+      pbxctl dialplan diff && echo "Asterisk is up to date"
+    """
+    files = service.render_from_database(cli.settings, cli.engine)
+    directory = service.generated_dir(cli.settings)
+    changed = changed_files(files, directory)
+    for name in changed:
+        old_path = directory / name
+        old = (
+            old_path.read_text(encoding="utf-8").splitlines(keepends=True)
+            if old_path.exists()
+            else []
+        )
+        sys.stdout.writelines(
+            difflib.unified_diff(
+                old, files[name].splitlines(keepends=True), f"a/{name}", f"b/{name}"
+            )
+        )
+    if changed:
+        click.echo(f"{len(changed)} file(s) would change: {', '.join(changed)}", err=True)
+        raise SystemExit(1)
+    click.echo("nothing would change", err=True)
+
+
+@dialplan.command("lint")
+@click.option("--no-asterisklint", is_flag=True, help="Only the controller's own checks.")
+@pass_cli
+def dialplan_lint(cli: CliContext, no_asterisklint: bool) -> None:
+    """Check the generated files (asterisklint and our own checks); exit 1 on an error.
+
+    \b
+    Example:
+      pbxctl dialplan lint
+    """
+    files = service.render_from_database(cli.settings, cli.engine)
+    issues = lint(files, use_asterisklint=not no_asterisklint)
+    for issue in issues:
+        click.echo(str(issue))
+    errors = sum(1 for i in issues if i.error)
+    click.echo(f"{errors} error(s), {len(issues) - errors} warning(s)")
+    if errors:
+        raise SystemExit(1)
+
+
+@dialplan.command("apply")
+@click.option("--no-asterisklint", is_flag=True, help="Skip asterisklint (our checks still run).")
+@pass_cli
+def dialplan_apply(cli: CliContext, no_asterisklint: bool) -> None:
+    """Lint, write the changed files atomically, reload only the Asterisk modules they
+    belong to, and confirm Asterisk loaded them; restore the previous files if not.
+
+    \b
+    Exit codes: 0 applied (or nothing to do), 1 refused before touching Asterisk,
+    3 Asterisk rejected the new files and runs the previous ones again,
+    4 Asterisk rejected them and restoring the previous ones failed too.
+    \b
+    Example:
+      pbxctl config import company.yaml && pbxctl dialplan apply
+    """
+    applied = asyncio.run(
+        service.apply_from_database(cli.settings, cli.engine, use_asterisklint=not no_asterisklint)
+    )
+    for issue in applied.lint:
+        if not issue.error:
+            click.echo(str(issue), err=True)
+    click.echo(applied.report.render())
+    if applied.report.outcome is not Outcome.APPLIED:
+        raise SystemExit(int(applied.report.outcome))
+
+
+@dialplan.command("setup")
+@pass_cli
+def dialplan_setup(cli: CliContext) -> None:
+    """Prepare Asterisk's configuration directory once: add the #include lines for the
+    generated files to extensions.conf, pjsip.conf, queues.conf, musiconhold.conf,
+    voicemail.conf and manager.conf (a backup of each changed file is kept), and write the
+    controller's AMI user. Safe to run again.
+
+    \b
+    Example:
+      pbxctl dialplan setup && asterisk -rx 'core reload'
+    """
+    for line in setup.install(cli.settings):
+        click.echo(line)

@@ -1,0 +1,306 @@
+"""Put rendered files in place and make Asterisk load them, or leave it as it was.
+
+1. Compare with the files on disk: unchanged files are not touched, and when nothing changed
+   nothing is reloaded.
+2. Write each changed file atomically (temporary file, fsync, rename).
+3. Reload, over AMI, only the modules whose files changed.
+4. Confirm Asterisk loaded them: read back the marker each dialplan and PJSIP file ends with,
+   and the queues, music classes and mailboxes Asterisk now reports.
+5. If Asterisk did not take the new files, put back the last good ones (kept in
+   ``.last-good``), reload again, and confirm that; otherwise the new files become the last
+   good ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+
+from controller.ami.session import AmiCredentials, AmiError, AmiSession
+from controller.dialplan import confparse
+from controller.dialplan.render import FILES, MODULE_OF, Module, dialplan_marker_context, digest
+
+LAST_GOOD = ".last-good"
+
+# What reloads each module, as an AMI action.
+RELOAD: dict[Module, tuple[str, dict[str, str]]] = {
+    Module.DIALPLAN: ("Command", {"Command": "dialplan reload"}),
+    Module.PJSIP: ("Reload", {"Module": "res_pjsip.so"}),
+    Module.QUEUES: ("Reload", {"Module": "app_queue.so"}),
+    Module.MUSICONHOLD: ("Reload", {"Module": "res_musiconhold.so"}),
+    Module.VOICEMAIL: ("Reload", {"Module": "app_voicemail.so"}),
+}
+
+
+class Outcome(IntEnum):
+    """Exit codes of ``pbxctl dialplan apply``."""
+
+    APPLIED = 0  # or nothing to do
+    REFUSED = 1  # stopped before touching Asterisk (lint, templates, AMI unreachable)
+    ROLLED_BACK = 3  # Asterisk did not take the new files; the previous ones run again
+    ROLLBACK_FAILED = 4  # ... and restoring the previous ones failed too: look now
+
+
+@dataclass
+class ApplyReport:
+    outcome: Outcome
+    changed: list[str] = field(default_factory=list)
+    reloaded: list[Module] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        lines = []
+        if not self.changed:
+            lines.append("nothing changed; Asterisk was not reloaded")
+        else:
+            lines.append("changed: " + ", ".join(self.changed))
+            if self.reloaded:
+                lines.append("reloaded: " + ", ".join(m.value for m in self.reloaded))
+        lines += self.problems
+        verdict = {
+            Outcome.APPLIED: "applied" if self.changed else None,
+            Outcome.REFUSED: "not applied: Asterisk was not touched",
+            Outcome.ROLLED_BACK: "Asterisk did not load the new configuration; "
+            "the previous configuration was restored and is running",
+            Outcome.ROLLBACK_FAILED: "Asterisk did not load the new configuration, and restoring "
+            "the previous one failed: check Asterisk now",
+        }[self.outcome]
+        if verdict:
+            lines.append(verdict)
+        return "\n".join(lines)
+
+
+def changed_files(files: Mapping[str, str], directory: Path) -> list[str]:
+    """Names of the files whose content differs from what is on disk (or is missing)."""
+    changed = []
+    for name, text in files.items():
+        try:
+            if (directory / name).read_bytes() == text.encode("utf-8"):
+                continue
+        except FileNotFoundError:
+            pass
+        changed.append(name)
+    return changed
+
+
+def write_atomically(directory: Path, name: str, text: str) -> None:
+    """Replace ``directory/name`` in one step; Asterisk never sees a half-written file."""
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / name
+    tmp = directory / f".{name}.tmp"
+    # Mode 0640 and the directory's group: pjsip.conf and voicemail.conf hold secrets.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    try:
+        os.write(fd, text.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    # Not in that group: Asterisk must then run as our user or group.
+    with contextlib.suppress(PermissionError):
+        os.chown(tmp, -1, directory.stat().st_gid)
+    tmp.replace(target)
+
+
+def prepare_directory(directory: Path) -> None:
+    """Create the generated directory owned like Asterisk's configuration directory."""
+    if directory.is_dir():
+        return
+    directory.mkdir(mode=0o750, parents=True)
+    parent = directory.parent.stat()
+    with contextlib.suppress(PermissionError):
+        os.chown(directory, parent.st_uid, parent.st_gid)
+
+
+def _modules(names: Iterable[str]) -> list[Module]:
+    return sorted({MODULE_OF[name] for name in names}, key=lambda m: list(Module).index(m))
+
+
+# -- confirming what Asterisk loaded -------------------------------------------------------
+
+
+async def _verify_dialplan(ami: AmiSession, files: Mapping[str, str]) -> list[str]:
+    problems = []
+    for spec in FILES:
+        if spec.module is not Module.DIALPLAN:
+            continue
+        text = files[spec.name]
+        match = re.search(r"NoOp\(([0-9a-f]{16})\)\n$", text)
+        if match is None:
+            continue  # an empty placeholder (nothing applied before): nothing to confirm
+        expected = match.group(1)
+        events = await ami.list_action(
+            "ShowDialPlan", Context=dialplan_marker_context(spec.name), Extension="s"
+        )
+        loaded = {e.get("AppData") for e in events}
+        if expected not in loaded:
+            problems.append(
+                f"{spec.name}: Asterisk did not load it (check the Asterisk log; is it "
+                f"#included from extensions.conf?)"
+            )
+    return problems
+
+
+async def _verify_pjsip(ami: AmiSession, files: Mapping[str, str]) -> list[str]:
+    match = re.search(r"\[(pbx-meta-[0-9a-f]{16})\]\ntype=aor", files["pjsip.conf"])
+    events = await ami.list_action("PJSIPShowAors")
+    names = {e.get("ObjectName") for e in events}
+    if match and match.group(1) not in names:
+        return [
+            "pjsip.conf: Asterisk did not load it (check the log; is it #included from pjsip.conf?)"
+        ]
+    return []
+
+
+def _queue_expectations(text: str) -> dict[str, dict[str, str]]:
+    expected: dict[str, dict[str, str]] = {}
+    for section in confparse.parse(text).sections:
+        values = {e.key: e.value for e in section.entries}
+        expected[section.name] = {
+            "Strategy": values.get("strategy", ""),
+            "Max": values.get("maxlen", "0"),
+            "ServiceLevel": values.get("servicelevel", "0"),
+            "Weight": values.get("weight", "0"),
+        }
+    return expected
+
+
+async def _verify_queues(ami: AmiSession, files: Mapping[str, str]) -> list[str]:
+    expected = _queue_expectations(files["queues.conf"])
+    events = await ami.list_action("QueueStatus")
+    loaded = {e.get("Queue"): e for e in events if e.get("Event") == "QueueParams"}
+    problems = []
+    for queue, params in expected.items():
+        actual = loaded.get(queue)
+        if actual is None:
+            problems.append(f"queues.conf: Asterisk has no queue {queue!r} after the reload")
+            continue
+        wrong = [k for k, v in params.items() if actual.get(k) != v]
+        if wrong:
+            shown = ", ".join(f"{k} {actual.get(k)!r} (expected {params[k]!r})" for k in wrong)
+            problems.append(f"queues.conf: queue {queue!r} did not take its settings: {shown}")
+    return problems
+
+
+async def _verify_musiconhold(ami: AmiSession, files: Mapping[str, str]) -> list[str]:
+    expected = {s.name for s in confparse.parse(files["musiconhold.conf"]).sections}
+    output = await ami.command("moh show classes")
+    loaded = set(re.findall(r"^Class: (\S+)", output, flags=re.MULTILINE))
+    missing = sorted(expected - loaded)
+    if not missing:
+        return []
+    return [
+        f"musiconhold.conf: Asterisk did not load the class(es) {', '.join(missing)}: "
+        "a class needs an existing directory with sound files"
+    ]
+
+
+async def _verify_voicemail(ami: AmiSession, files: Mapping[str, str]) -> list[str]:
+    conf = confparse.parse(files["voicemail.conf"])
+    expected = {e.key for s in conf.section("pbx") for e in s.entries}
+    events = await ami.list_action("VoicemailUsersList")
+    loaded = {e.get("VoiceMailbox") for e in events if e.get("VMContext") == "pbx"}
+    missing = sorted(expected - loaded)
+    return [f"voicemail.conf: mailboxes not loaded: {', '.join(missing)}"] if missing else []
+
+
+_VERIFY = {
+    Module.DIALPLAN: _verify_dialplan,
+    Module.PJSIP: _verify_pjsip,
+    Module.QUEUES: _verify_queues,
+    Module.MUSICONHOLD: _verify_musiconhold,
+    Module.VOICEMAIL: _verify_voicemail,
+}
+
+
+async def reload_and_verify(
+    ami: AmiSession, modules: list[Module], files: Mapping[str, str]
+) -> list[str]:
+    problems = []
+    for module in modules:
+        action, fields = RELOAD[module]
+        response, _ = await ami.send(action, dict(fields), timeout=120)
+        if response.get("Response") != "Success":
+            problems.append(f"reload of {module.value} failed: {response.get('Message', '?')}")
+            continue
+        problems += await _VERIFY[module](ami, files)
+    return problems
+
+
+# -- the apply ----------------------------------------------------------------------------
+
+
+def _read_dir(directory: Path) -> dict[str, str]:
+    result = {}
+    for spec in FILES:
+        path = directory / spec.name
+        if path.exists():
+            result[spec.name] = path.read_text(encoding="utf-8")
+    return result
+
+
+def _empty_file(name: str) -> str:
+    return f"; pbx-controller: no configuration applied yet ({name})\n"
+
+
+async def apply_files(
+    files: Mapping[str, str], directory: Path, credentials: AmiCredentials
+) -> ApplyReport:
+    """Apply rendered ``files`` into ``directory`` (Asterisk's generated directory)."""
+    changed = changed_files(files, directory)
+    if not changed:
+        return ApplyReport(Outcome.APPLIED)
+    modules = _modules(changed)
+    try:
+        ami = await AmiSession.open(credentials)
+    except AmiError as exc:
+        return ApplyReport(Outcome.REFUSED, changed, [], [str(exc)])
+
+    async with ami:
+        prepare_directory(directory)
+        last_good_dir = directory / LAST_GOOD
+        if not last_good_dir.is_dir():
+            # First apply: what runs now is whatever is on disk (or nothing).
+            prepare_directory(last_good_dir)
+            for name in files:
+                current = directory / name
+                text = (
+                    current.read_text(encoding="utf-8") if current.exists() else _empty_file(name)
+                )
+                write_atomically(last_good_dir, name, text)
+        for name in changed:
+            write_atomically(directory, name, files[name])
+        problems = await reload_and_verify(ami, modules, files)
+        if not problems:
+            for name in changed:
+                shutil.copyfile(directory / name, last_good_dir / f".{name}.copy")
+                (last_good_dir / f".{name}.copy").replace(last_good_dir / name)
+            return ApplyReport(Outcome.APPLIED, changed, modules)
+
+        previous = _read_dir(last_good_dir)
+        for name in changed:
+            write_atomically(directory, name, previous.get(name, _empty_file(name)))
+        restored = {**files, **previous}
+        retry = await reload_and_verify(ami, modules, restored)
+        if retry:
+            return ApplyReport(Outcome.ROLLBACK_FAILED, changed, modules, problems + retry)
+        return ApplyReport(Outcome.ROLLED_BACK, changed, modules, problems)
+
+
+def describe_changes(files: Mapping[str, str], directory: Path) -> dict[str, str]:
+    """For `dialplan diff`: a short note per file that would change."""
+    notes = {}
+    for name in changed_files(files, directory):
+        old = directory / name
+        if not old.exists():
+            notes[name] = "new"
+        else:
+            notes[name] = (
+                f"changed ({digest(old.read_text(encoding='utf-8'))} -> {digest(files[name])})"
+            )
+    return notes

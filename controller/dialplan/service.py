@@ -1,0 +1,78 @@
+"""From the database to a running Asterisk: what ``pbxctl dialplan`` does, without the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from controller.ami.session import AmiCredentials
+from controller.config import Settings
+from controller.db.engine import session_factory
+from controller.db.migrate import require_current_schema
+from controller.dialplan.apply import ApplyReport, Outcome, apply_files
+from controller.dialplan.build import BuildError, build
+from controller.dialplan.lint import LintIssue, lint
+from controller.dialplan.model import Options
+from controller.dialplan.render import GENERATED_DIR, Renderer
+from controller.errors import ControllerError
+from controller.pbxconfig.export import export_config
+from controller.secrets import ensure_secret
+
+AMI_SECRET = "ami-secret"  # noqa: S105 - the name of the generated secret's file
+
+
+class RenderError(ControllerError):
+    """The stored configuration cannot be rendered (a value that cannot be written)."""
+
+
+def options(settings: Settings) -> Options:
+    return Options(
+        agi_url=f"agi://{settings.agi.host}:{settings.agi.port}",
+        sip_bind=settings.asterisk.sip_bind,
+    )
+
+
+def generated_dir(settings: Settings) -> Path:
+    return settings.asterisk.config_dir / GENERATED_DIR
+
+
+def ami_credentials(settings: Settings) -> AmiCredentials:
+    if settings.ami.secret is not None:
+        secret = settings.ami.secret.get_secret_value()
+    else:
+        secret = ensure_secret(settings.data_dir, AMI_SECRET).value
+    return AmiCredentials(settings.ami.host, settings.ami.port, settings.ami.username, secret)
+
+
+def render_from_database(settings: Settings, engine: Engine) -> dict[str, str]:
+    """Every generated file for the stored configuration, by name."""
+    require_current_schema(engine)
+    with session_factory(engine)() as session:
+        snapshot = export_config(session, include_secrets=True)
+    try:
+        built = build(snapshot, options(settings))
+    except BuildError as exc:
+        lines = "\n".join(f"  {'.'.join(map(str, p.path))}: {p.message}" for p in exc.problems)
+        raise RenderError(f"the stored configuration cannot be written:\n{lines}") from None
+    return Renderer(settings.templates_dir).render(built)
+
+
+@dataclass
+class Applied:
+    report: ApplyReport
+    lint: list[LintIssue]
+
+
+async def apply_from_database(
+    settings: Settings, engine: Engine, *, use_asterisklint: bool = True
+) -> Applied:
+    files = render_from_database(settings, engine)
+    issues = lint(files, use_asterisklint=use_asterisklint)
+    errors = [i for i in issues if i.error]
+    if errors:
+        report = ApplyReport(Outcome.REFUSED, [], [], [str(i) for i in errors])
+        return Applied(report, issues)
+    report = await apply_files(files, generated_dir(settings), ami_credentials(settings))
+    return Applied(report, issues)

@@ -1,0 +1,88 @@
+"""One-time preparation of Asterisk's configuration directory for the generated files.
+
+Hand-written configuration stays the admin's: we only append an ``#include`` line for our
+file to each top-level file (keeping a ``.pbx-backup`` copy first), and write the controller's
+own AMI user into the generated directory.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from controller.config import Settings
+from controller.dialplan import escape
+from controller.dialplan.apply import prepare_directory, write_atomically
+from controller.dialplan.render import FILES, GENERATED_DIR
+from controller.dialplan.service import AMI_SECRET, generated_dir
+from controller.secrets import ensure_secret
+
+# The top-level file that includes each generated file (dialplan parts include each other).
+TOP_LEVEL = {
+    "extensions.conf": "extensions.conf",
+    "pjsip.conf": "pjsip.conf",
+    "queues.conf": "queues.conf",
+    "musiconhold.conf": "musiconhold.conf",
+    "voicemail.conf": "voicemail.conf",
+    "manager.conf": "manager.conf",
+}
+
+# Settings our call history relies on, for a queues.conf we create.
+QUEUES_GENERAL = """[general]
+persistentmembers=yes
+log_membername_as_agent=yes
+log_unpause_on_reason_change=yes
+shared_lastcall=yes
+"""
+
+MANAGER_USER = """[{username}]
+secret={secret}
+deny=0.0.0.0/0.0.0.0
+permit=127.0.0.1/255.255.255.255
+read=system,call,agent,user,config,dtmf,reporting,cdr,dialplan
+write=system,call,agent,user,config,command,reporting,originate
+writetimeout=5000
+"""
+
+
+def manager_user_file(settings: Settings) -> str:
+    secret = (
+        settings.ami.secret.get_secret_value()
+        if settings.ami.secret is not None
+        else ensure_secret(settings.data_dir, AMI_SECRET).value
+    )
+    return MANAGER_USER.format(
+        username=escape.name(settings.ami.username), secret=escape.conf(secret)
+    )
+
+
+def _ensure_include(path: Path, include: str, initial: str) -> str:
+    line = f"#include {include}"
+    if path.exists():
+        text = path.read_text(encoding="utf-8")
+        if any(existing.strip() == line for existing in text.splitlines()):
+            return f"{path}: already includes {include}"
+        shutil.copy2(path, path.with_name(path.name + ".pbx-backup"))
+        path.write_text(text.rstrip("\n") + f"\n\n{line}\n", encoding="utf-8")
+        return f"{path}: added {line} (backup in {path.name}.pbx-backup)"
+    path.write_text(f"{initial}\n{line}\n", encoding="utf-8")
+    return f"{path}: created with {line}"
+
+
+def install(settings: Settings) -> list[str]:
+    config_dir = settings.asterisk.config_dir
+    directory = generated_dir(settings)
+    prepare_directory(directory)
+    done = []
+    for generated, top in TOP_LEVEL.items():
+        initial = {"queues.conf": QUEUES_GENERAL, "manager.conf": "[general]\nenabled=yes\n"}.get(
+            top, ""
+        )
+        done.append(_ensure_include(config_dir / top, f"{GENERATED_DIR}/{generated}", initial))
+    write_atomically(directory, "manager.conf", manager_user_file(settings))
+    done.append(f"{directory / 'manager.conf'}: AMI user {settings.ami.username!r}")
+    for spec in FILES:
+        if not (directory / spec.name).exists():
+            write_atomically(directory, spec.name, "; pbx-controller: not applied yet\n")
+    done.append("next: `asterisk -rx 'core reload'`, then `pbxctl dialplan apply`")
+    return done
