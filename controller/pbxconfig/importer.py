@@ -33,6 +33,7 @@ from controller.pbxconfig import schema as s
 from controller.pbxconfig.diff import ConfigDiff, diff_configs
 from controller.pbxconfig.export import export_config
 from controller.pbxconfig.load import ValidatedConfig
+from controller.pbxconfig.revision import bump_revision
 
 # Sections in the order they are written; removal of target sections runs in reverse.
 _ORM: dict[str, type[Any]] = {
@@ -154,6 +155,8 @@ class _Importer:
                 self.session.delete(self.rows[section].pop(key))
             self.flush(f"removing {section}")
         self.write_queue_versions(diff)
+        if not diff.empty:
+            bump_revision(self.session, self.now)
         self.flush("recording queue thresholds")
         return self.report
 

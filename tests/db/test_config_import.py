@@ -237,3 +237,18 @@ def test_ivr_key_to_a_deleted_queue_is_refused_and_changes_nothing(engine: Engin
     with session_factory(engine)() as session:
         assert _count(session, m.Queue) == 2
     assert _export(engine, include_secrets=True) == before
+
+
+def test_revision_changes_with_the_configuration_only(engine: Engine) -> None:
+    from controller.pbxconfig.revision import current_revision
+
+    factory = session_factory(engine)
+    with factory() as session:
+        assert current_revision(session) == 0
+    _import(engine, EXAMPLE_TEXT)
+    _import(engine, EXAMPLE_TEXT)
+    with factory() as session:
+        assert current_revision(session) == 1
+    _import(engine, EXAMPLE_TEXT.replace("    wrapup_seconds: 15\n", "    wrapup_seconds: 20\n"))
+    with factory() as session:
+        assert current_revision(session) == 2

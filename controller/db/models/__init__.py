@@ -31,6 +31,7 @@ from controller.db.models.history import (
     Transfer,
 )
 from controller.db.models.pbx import (
+    ConfigRevision,
     Extension,
     MohClass,
     Phone,
@@ -67,6 +68,7 @@ __all__ = [
     "CallChannel",
     "CallbackAttempt",
     "CallbackRequest",
+    "ConfigRevision",
     "Customer",
     "CustomerNumber",
     "Destination",

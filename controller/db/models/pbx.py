@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from controller.db.base import Base
-from controller.db.types import Money, str_enum
+from controller.db.types import Money, UtcDateTime, str_enum
 from controller.domain import MohSort, RecordingFormat, RecordWhat, Transport, TrunkAuth
 
 
@@ -148,3 +149,15 @@ class TrunkTariff(Base):
     description: Mapped[str] = mapped_column(String(128), default="")
 
     trunk: Mapped[Trunk] = relationship(back_populates="tariffs")
+
+
+class ConfigRevision(Base):
+    """A counter every configuration change increments: readers that cache a snapshot (the
+    dialplan apply, the FastAGI rules) compare it instead of re-reading everything."""
+
+    __tablename__ = "config_revision"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    revision: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
