@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from controller.ami.session import AmiCredentials, AmiError, AmiSession
 from controller.dialplan import confparse
-from controller.dialplan.render import FILES, MODULE_OF, Module, dialplan_marker_context, digest
+from controller.dialplan.render import FILES, MODULE_OF, Module, dialplan_marker_context
 
 LAST_GOOD = ".last-good"
 
@@ -218,15 +219,31 @@ _VERIFY = {
 }
 
 
+async def _reload(ami: AmiSession, module: Module) -> str | None:
+    """Reload one module; None on success, else Asterisk's reason. Asterisk runs one module
+    reload at a time ("A reload is in progress" otherwise, e.g. when an admin reloads too),
+    so that answer is retried briefly rather than taken for a failure."""
+    action, fields = RELOAD[module]
+    for attempt in range(20):
+        response, _ = await ami.send(action, dict(fields), timeout=300)
+        if response.get("Response") == "Success":
+            return None
+        message = response.get("Message", "?")
+        if "in progress" not in message.lower():
+            return message
+        await asyncio.sleep(0.1 * (attempt + 1))
+    return "another reload kept running"
+
+
 async def reload_and_verify(
     ami: AmiSession, modules: list[Module], files: Mapping[str, str]
 ) -> list[str]:
+    """Reload ``modules`` one after the other and confirm each loaded ``files``."""
     problems = []
     for module in modules:
-        action, fields = RELOAD[module]
-        response, _ = await ami.send(action, dict(fields), timeout=120)
-        if response.get("Response") != "Success":
-            problems.append(f"reload of {module.value} failed: {response.get('Message', '?')}")
+        failure = await _reload(ami, module)
+        if failure is not None:
+            problems.append(f"reload of {module.value} failed: {failure}")
             continue
         problems += await _VERIFY[module](ami, files)
     return problems
@@ -290,17 +307,3 @@ async def apply_files(
         if retry:
             return ApplyReport(Outcome.ROLLBACK_FAILED, changed, modules, problems + retry)
         return ApplyReport(Outcome.ROLLED_BACK, changed, modules, problems)
-
-
-def describe_changes(files: Mapping[str, str], directory: Path) -> dict[str, str]:
-    """For `dialplan diff`: a short note per file that would change."""
-    notes = {}
-    for name in changed_files(files, directory):
-        old = directory / name
-        if not old.exists():
-            notes[name] = "new"
-        else:
-            notes[name] = (
-                f"changed ({digest(old.read_text(encoding='utf-8'))} -> {digest(files[name])})"
-            )
-    return notes

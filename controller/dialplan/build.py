@@ -284,6 +284,7 @@ class _Builder:
                 number=self.safe(escape.exten, ext.number, ("extensions", i, "number")),
                 ring_seconds=ext.ring_seconds,
                 has_phone=ext.phone is not None,
+                hint=ext.phone is not None and self.config.site.blf_hints,
                 voicemail=ext.voicemail is not None,
                 recording=self.recording(ext.recording_policy),
             )

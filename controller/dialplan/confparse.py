@@ -43,6 +43,8 @@ _HEADER = re.compile(r"^\[([^\]]*)\](?:\(([^)]*)\))?\s*$")
 
 def _strip_comments(line: str, depth: int) -> tuple[str, int]:
     """Remove comments from one line; ``depth`` is the block-comment nesting carried over."""
+    if not depth and ";" not in line:
+        return line, 0  # most lines: nothing to strip
     out = []
     i = 0
     while i < len(line):
@@ -77,7 +79,10 @@ def parse(text: str) -> ConfFile:
     current: Section | None = None
     depth = 0
     for number, raw in enumerate(text.split("\n"), start=1):
-        line, depth = _strip_comments(raw, depth)
+        if depth or ";" in raw:
+            line, depth = _strip_comments(raw, depth)
+        else:
+            line = raw
         stripped = line.strip()
         if not stripped:
             continue

@@ -2,10 +2,9 @@
 
 Two layers:
 
-- asterisklint (package asterisklint-jjs) on the dialplan, flattened into one file because
-  it resolves ``#include`` relative to the including file while Asterisk resolves it
-  relative to its configuration directory. Errors (``E_``) and warnings (``W_``) fail the
-  lint; informational classes do not.
+- asterisklint (package asterisklint-jjs, see :mod:`.asterisklint`) on the dialplan,
+  flattened into one file because it resolves ``#include`` relative to the including file
+  while Asterisk resolves it relative to its configuration directory.
 - our own checks: every context, extension and object a file refers to exists (Goto,
   GotoIf, Gosub, include, endpoint context, auth, AOR, queue context); every context can be
   reached from an entry point (unreachable ones are warnings: a menu nobody routes to yet).
@@ -13,23 +12,13 @@ Two layers:
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
-from controller.dialplan import confparse
+from controller.dialplan import asterisklint, confparse
 from controller.dialplan.render import GENERATED_DIR, MODULE_OF, Module
 
-# asterisklint classes that describe style, not mistakes.
-_IGNORED_CLASSES = frozenset(
-    {"H_PAT_NON_CANONICAL", "H_DP_GENERAL_MISPLACED", "H_DP_GLOBALS_MISPLACED", "I_NOTIMPL_HINT"}
-)
-_LINT_LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+) (?P<cls>[A-Z_]+): (?P<msg>.*)$")
 # Contexts entered from outside the dialplan (endpoints, Local channels, the controller).
 _ENTRY_PREFIXES = (
     "pbx-from-trunk", "pbx-phones", "pbx-agent", "pbx-cb-", "pbx-meta-", "pbx-queue-",
@@ -84,39 +73,6 @@ def _locate(flat_line: int, pieces: list[tuple[int, str, int]]) -> tuple[str, in
             best = piece
     first, name, file_line = best
     return name, file_line + flat_line - first
-
-
-def run_asterisklint(files: Mapping[str, str]) -> list[LintIssue]:
-    flat, pieces = flatten_dialplan(files)
-    with tempfile.TemporaryDirectory(prefix="pbx-lint-") as tmp:
-        path = Path(tmp) / "extensions.conf"
-        path.write_text(flat, encoding="utf-8")
-        tool = Path(sys.executable).with_name("asterisklint")
-        command = [str(tool) if tool.exists() else "asterisklint", "dialplan-check"]
-        env = {**os.environ, "ALINT_ASTERISK_VERSION": "22"}
-        try:
-            result = subprocess.run(
-                [*command, "--func-odbc", "", str(path)],
-                capture_output=True,
-                text=True,
-                timeout=300,
-                env=env,
-                check=False,
-            )
-        except FileNotFoundError:
-            return [LintIssue("extensions.conf", None, "asterisklint-jjs is not installed")]
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return [LintIssue("extensions.conf", None, f"asterisklint could not run: {exc}")]
-    issues = []
-    for line in (result.stderr + result.stdout).splitlines():
-        match = _LINT_LINE.match(line)
-        if match is None:
-            continue
-        if match["cls"] in _IGNORED_CLASSES or match["cls"][0] not in "EW":
-            continue
-        name, file_line = _locate(int(match["line"]), pieces)
-        issues.append(LintIssue(name, file_line, f"{match['cls']}: {match['msg']}"))
-    return issues
 
 
 class _References:
@@ -199,10 +155,21 @@ class _References:
         conf = self.parsed.get("pjsip.conf")
         if conf is None:
             return
+        # A section's type may come from the templates it names: [1001](pbx-phone-endpoint).
+        templates = {s.name: s for s in conf.sections if s.options.startswith("!")}
+
+        def kind_of(section: confparse.Section) -> str:
+            for entry in section.entries:
+                if entry.key == "type":
+                    return entry.value
+            for parent in section.options.split(","):
+                if parent.strip() in templates and parent.strip() != section.name:
+                    return kind_of(templates[parent.strip()])
+            return ""
+
         names_by_type: dict[str, set[str]] = {}
         for section in conf.sections:
-            kind = next((e.value for e in section.entries if e.key == "type"), "")
-            names_by_type.setdefault(kind, set()).add(section.name)
+            names_by_type.setdefault(kind_of(section), set()).add(section.name)
         for section in conf.sections:
             for entry in section.entries:
                 if entry.key == "context" and entry.value not in self.contexts:
@@ -261,7 +228,14 @@ class _References:
 
 def lint(files: Mapping[str, str], *, use_asterisklint: bool = True) -> list[LintIssue]:
     """Problems found in the generated files; those with ``error`` set block an apply."""
+    flat, pieces = flatten_dialplan(files)
+    # asterisklint runs in its own process while we do our checks: two cores, half the wait.
+    running = asterisklint.start(flat) if use_asterisklint else None
     issues = _References(files).check()
-    if use_asterisklint:
-        issues += run_asterisklint(files)
+    if running is not None:
+        for found in running.issues():
+            name, file_line = (
+                _locate(found.flat_line, pieces) if found.flat_line else ("extensions.conf", None)
+            )
+            issues.append(LintIssue(name, file_line, found.message))
     return issues

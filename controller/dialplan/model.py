@@ -179,6 +179,7 @@ class ExtensionView:
     number: Safe
     ring_seconds: int
     has_phone: bool
+    hint: bool  # a BLF hint for the phone
     voicemail: bool
     recording: Safe | None
 

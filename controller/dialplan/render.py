@@ -119,9 +119,9 @@ class Renderer:
     def template_sources_digest(self) -> str:
         """Digest of every template in use: a changed template means the files change too."""
         parts = []
-        for spec in FILES:
+        for name in sorted(self.environment.list_templates(extensions=["j2"])):
             source, filename, _ = self.environment.loader.get_source(  # type: ignore[union-attr]
-                self.environment, f"{spec.name}.j2"
+                self.environment, name
             )
             parts.append(f"{filename}\0{source}")
         return digest("\0".join(parts))

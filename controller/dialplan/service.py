@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from controller import __version__
 from controller.ami.session import AmiCredentials
 from controller.config import Settings
 from controller.db.engine import session_factory
@@ -15,9 +16,17 @@ from controller.dialplan.apply import ApplyReport, Outcome, apply_files
 from controller.dialplan.build import BuildError, build
 from controller.dialplan.lint import LintIssue, lint
 from controller.dialplan.model import Options
-from controller.dialplan.render import GENERATED_DIR, Renderer
+from controller.dialplan.render import GENERATED_DIR, Renderer, digest
+from controller.dialplan.state import (
+    forget_state,
+    gc_paused,
+    read_state,
+    still_current,
+    write_state,
+)
 from controller.errors import ControllerError
 from controller.pbxconfig.export import export_config
+from controller.pbxconfig.revision import current_revision
 from controller.secrets import ensure_secret
 
 AMI_SECRET = "ami-secret"  # noqa: S105 - the name of the generated secret's file
@@ -46,17 +55,29 @@ def ami_credentials(settings: Settings) -> AmiCredentials:
     return AmiCredentials(settings.ami.host, settings.ami.port, settings.ami.username, secret)
 
 
-def render_from_database(settings: Settings, engine: Engine) -> dict[str, str]:
-    """Every generated file for the stored configuration, by name."""
+def inputs_digest(settings: Settings, renderer: Renderer) -> str:
+    """Everything besides the configuration that the generated files depend on."""
+    return digest(f"{__version__}\0{options(settings)!r}\0{renderer.template_sources_digest()}")
+
+
+def _render(settings: Settings, engine: Engine, renderer: Renderer) -> tuple[int, dict[str, str]]:
     require_current_schema(engine)
-    with session_factory(engine)() as session:
+    with session_factory(engine)() as session, session.begin():
+        # One transaction: the revision is the revision of this very snapshot.
+        revision = current_revision(session)
         snapshot = export_config(session, include_secrets=True)
     try:
         built = build(snapshot, options(settings))
     except BuildError as exc:
         lines = "\n".join(f"  {'.'.join(map(str, p.path))}: {p.message}" for p in exc.problems)
         raise RenderError(f"the stored configuration cannot be written:\n{lines}") from None
-    return Renderer(settings.templates_dir).render(built)
+    return revision, renderer.render(built)
+
+
+def render_from_database(settings: Settings, engine: Engine) -> dict[str, str]:
+    """Every generated file for the stored configuration, by name."""
+    with gc_paused():
+        return _render(settings, engine, Renderer(settings.templates_dir))[1]
 
 
 @dataclass
@@ -68,11 +89,26 @@ class Applied:
 async def apply_from_database(
     settings: Settings, engine: Engine, *, use_asterisklint: bool = True
 ) -> Applied:
-    files = render_from_database(settings, engine)
-    issues = lint(files, use_asterisklint=use_asterisklint)
+    directory = generated_dir(settings)
+    renderer = Renderer(settings.templates_dir)
+    inputs = inputs_digest(settings, renderer)
+    state = read_state(directory)
+    if state is not None:
+        with session_factory(engine)() as session:
+            revision = current_revision(session)
+        if still_current(directory, state, revision, inputs):
+            return Applied(ApplyReport(Outcome.APPLIED), [])
+
+    with gc_paused():
+        revision, files = _render(settings, engine, renderer)
+        issues = lint(files, use_asterisklint=use_asterisklint)
     errors = [i for i in issues if i.error]
     if errors:
         report = ApplyReport(Outcome.REFUSED, [], [], [str(i) for i in errors])
         return Applied(report, issues)
-    report = await apply_files(files, generated_dir(settings), ami_credentials(settings))
+    report = await apply_files(files, directory, ami_credentials(settings))
+    if report.outcome is Outcome.APPLIED:
+        write_state(directory, revision, inputs, files)
+    else:
+        forget_state(directory)
     return Applied(report, issues)

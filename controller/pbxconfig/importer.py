@@ -189,6 +189,7 @@ class _Importer:
                     timezone=site.timezone,
                     country=site.country,
                     default_language=site.default_language,
+                    blf_hints=site.blf_hints,
                 )
             )
 
@@ -200,6 +201,7 @@ class _Importer:
         site.timezone = cfg.timezone
         site.country = cfg.country
         site.default_language = cfg.default_language
+        site.blf_hints = cfg.blf_hints
         site.default_moh_class = self.row("moh_classes", cfg.default_moh_class)
 
     def write_destinations(self) -> None:

@@ -92,6 +92,10 @@ class Site(Model):
     country: Country = "CN"
     default_language: Language = "zh"
     default_moh_class: Name | None = None
+    # A dialplan hint per phone lets phones show each other's state (BLF). Asterisk
+    # re-evaluates every hint on each dialplan reload: thousands of phones make each apply
+    # take seconds; a large site may turn them off.
+    blf_hints: bool = True
 
 
 class MohClass(Model):

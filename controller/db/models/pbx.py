@@ -25,6 +25,7 @@ class Site(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     country: Mapped[str] = mapped_column(String(2))  # ISO 3166 alpha-2, for number parsing
     default_language: Mapped[str] = mapped_column(String(16))
+    blf_hints: Mapped[bool] = mapped_column(Boolean, default=True)
     default_moh_class_id: Mapped[int | None] = mapped_column(
         ForeignKey("moh_class.id", ondelete="RESTRICT")
     )
