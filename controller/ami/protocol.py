@@ -32,6 +32,11 @@ class Message(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self._first)
 
+    @property
+    def fields(self) -> dict[str, str]:
+        """The first value of every key, as a plain dict (fast lookups; do not modify)."""
+        return self._first
+
     def all(self, key: str) -> list[str]:
         return [value for k, value in self.pairs if k == key]
 
