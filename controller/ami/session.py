@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -16,9 +17,15 @@ from types import TracebackType
 from controller.ami.protocol import Message, Parser, format_action
 from controller.errors import ControllerError
 
+logger = logging.getLogger(__name__)
+
 
 class AmiError(ControllerError):
     """AMI is unreachable, refused the login, or did not answer in time."""
+
+
+class AmiLoginRefused(AmiError):
+    """Asterisk refused the username or secret: retrying cannot help."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +50,10 @@ class _Protocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         for message in self.parser.feed(data):
-            self.session._dispatch(message)
+            try:
+                self.session._dispatch(message)
+            except Exception:  # a broken callback must not take the connection down
+                logger.exception("AMI event handler failed on %s", message.get("Event"))
         if self.parser.banner is not None and not self.session._banner.done():
             self.session._banner.set_result(self.parser.banner)
 
@@ -60,6 +70,7 @@ class AmiSession:
         self._pending: dict[str, _Pending] = {}
         self._ids = itertools.count(1)
         self._closed = False
+        self._gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.on_event: Callable[[Message], None] | None = None
 
     @property
@@ -67,8 +78,16 @@ class AmiSession:
         return f"AMI at {self.credentials.host}:{self.credentials.port}"
 
     @classmethod
-    async def open(cls, credentials: AmiCredentials, timeout: float = 5.0) -> AmiSession:
+    async def open(
+        cls,
+        credentials: AmiCredentials,
+        timeout: float = 5.0,
+        on_event: Callable[[Message], None] | None = None,
+    ) -> AmiSession:
+        """Connect and log in. ``on_event`` is set before the login, so events Asterisk sends
+        with the login's answer (FullyBooted) are not lost."""
         session = cls(credentials, timeout)
+        session.on_event = on_event
         loop = asyncio.get_running_loop()
         try:
             transport, _ = await asyncio.wait_for(
@@ -88,7 +107,7 @@ class AmiSession:
         )
         if response.get("Response") != "Success":
             session.close()
-            raise AmiError(
+            raise AmiLoginRefused(
                 f"{session.where} refused the login of user {credentials.username!r}: "
                 f"{response.get('Message', 'no reason given')} (check the AMI user and secret)"
             )
@@ -100,6 +119,20 @@ class AmiSession:
     async def __aexit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self.close()
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed or self._gone.done()
+
+    async def wait_closed(self) -> None:
+        """Return when the connection is gone (closed by either side)."""
+        await asyncio.shield(self._gone)
+
+    def abort(self) -> None:
+        """Drop the connection at once (no FIN handshake): for a peer that stopped answering."""
+        if self._transport is not None:
+            self._transport.abort()
         self.close()
 
     def close(self) -> None:
@@ -136,6 +169,8 @@ class AmiSession:
             pending.future.set_result((pending.response, pending.events or []))
 
     def _lost(self, exc: Exception | None) -> None:
+        if not self._gone.done():
+            self._gone.set_result(None)
         for pending in self._pending.values():
             if not pending.future.done():
                 pending.future.set_exception(

@@ -30,6 +30,7 @@ from controller.db.models.history import (
     SurveyResponse,
     Transfer,
 )
+from controller.db.models.live import AgentLogin, ApiToken
 from controller.db.models.pbx import (
     ConfigRevision,
     Extension,
@@ -61,8 +62,10 @@ __all__ = [
     "AgentAttempt",
     "AgentGroup",
     "AgentGroupMember",
+    "AgentLogin",
     "AgentSkill",
     "AgentStateInterval",
+    "ApiToken",
     "Base",
     "Call",
     "CallChannel",

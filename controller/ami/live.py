@@ -1,0 +1,136 @@
+"""The AMI client wired to the tracker: decode, resync after every login, tick, fan out.
+
+- Events are decoded and applied as they arrive. After each login the client calls
+  :meth:`LiveState.resync`: it waits for FullyBooted, fetches CoreShowChannels, Status (with
+  the PBX_* variables), QueueStatus and QueueSummary, and replaces the live model with them.
+  Events that arrive while the lists stream are held back and applied after the snapshot.
+- What the tracker produced (finished calls, agent intervals, screen pops, changed keys) is
+  handed to the sinks once per batch of events (one event-loop turn), never per event.
+- Sinks must be quick and must not block: they queue work (the history writer, the websocket
+  hub). A sink that raises is logged and skipped; the next batch goes to it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from controller.ami.client import AmiClient
+from controller.ami.decode import decode
+from controller.ami.events import Event
+from controller.ami.protocol import Message
+from controller.ami.replay import SnapshotBuilder
+from controller.ami.session import AmiError
+from controller.ami.tracker import Outbox, Tracker
+
+logger = logging.getLogger(__name__)
+
+STATUS_VARIABLES = (
+    "PBX_AGENT,PBX_RECORDING,PBX_QUEUE,PBX_IVR_PATH,PBX_REGION,PBX_DIRECTION,PBX_DID,"
+    "PBX_CUSTOMER_CODE,PBX_VIP"
+)
+BOOT_WAIT = 10.0
+
+Sink = Callable[[Outbox], None]
+AfterResync = Callable[[AmiClient], Awaitable[None]]
+
+
+class LiveState:
+    def __init__(
+        self,
+        tracker: Tracker,
+        *,
+        clock: Callable[[], float] = time.time,
+        after_resync: list[AfterResync] | None = None,
+    ) -> None:
+        self.tracker = tracker
+        self.sinks: list[Sink] = []
+        self.after_resync: list[AfterResync] = list(after_resync or [])
+        self._clock = clock
+        self._held: list[Event] | None = None  # events that arrived during a resync
+        self._flush_scheduled = False
+        self.resyncs = 0
+        self.last_resync_ms: float | None = None
+        self.synced = asyncio.Event()  # set once the model reflects Asterisk
+
+    # -- input from the client ------------------------------------------------------------
+
+    def on_message(self, message: Message, received_at: float) -> None:
+        event = decode(message, received_at)
+        if event is None:
+            return
+        if self._held is not None:
+            self._held.append(event)
+            return
+        self.tracker.apply(event)
+        self._schedule_flush()
+
+    async def resync(self, client: AmiClient) -> None:
+        """The client's on_connected hook."""
+        self.synced.clear()
+        self._held = []
+        started = time.perf_counter()
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(client.booted.wait(), BOOT_WAIT)
+            at = self._clock()
+            builder = SnapshotBuilder(at)
+            for name, fields in (
+                ("CoreShowChannels", {}),
+                ("Status", {"Variables": STATUS_VARIABLES}),
+                ("QueueStatus", {}),
+                ("QueueSummary", {}),
+            ):
+                for message in await client.list_action(name, **fields):
+                    builder.add(message, at)
+            self.tracker.resync(builder.build(at))
+        finally:
+            held, self._held = self._held or [], None
+            for event in held:
+                self.tracker.apply(event)
+            self._schedule_flush()
+        self.last_resync_ms = (time.perf_counter() - started) * 1000
+        self.resyncs += 1
+        self.synced.set()
+        counts = self.tracker.counts()
+        logger.info(
+            "ami=resynced in_ms=%.1f held_events=%d channels=%d calls=%d queues=%d agents=%d",
+            self.last_resync_ms, len(held), counts["channels"], counts["calls"],
+            counts["queues"], counts["agents"],
+        )  # fmt: skip
+        for hook in self.after_resync:
+            try:
+                await hook(client)
+            except AmiError:
+                raise
+            except Exception:
+                logger.exception("ami=after_resync_hook_failed hook=%r", hook)
+
+    # -- output ---------------------------------------------------------------------------
+
+    def _schedule_flush(self) -> None:
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        self._flush_scheduled = False
+        outbox = self.tracker.drain()
+        if not (outbox.finished or outbox.intervals or outbox.screen_pops or outbox.calls
+                or outbox.queues or outbox.agents):  # fmt: skip
+            return
+        for sink in self.sinks:
+            try:
+                sink(outbox)
+            except Exception:
+                logger.exception("live=sink_failed sink=%r", sink)
+
+    async def tick_forever(self, interval: float = 1.0) -> None:
+        """Let time pass for the tracker (wrap-ups end without an event)."""
+        while True:
+            await asyncio.sleep(interval)
+            self.tracker.tick(self._clock())
+            self.flush()

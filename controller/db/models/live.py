@@ -1,0 +1,46 @@
+"""State the live service keeps: API tokens and which agents are logged in where.
+
+- :class:`ApiToken`: a bearer token for the HTTP/websocket API, created with
+  ``pbxctl token create``. Only its SHA-256 is stored (tokens are 256-bit random strings, so a
+  fast hash is enough and lookups stay a single indexed equality).
+- :class:`AgentLogin`: an agent's login (the device their calls ring), pause and reason. It is
+  the source of truth for queue membership: after Asterisk restarts, the service applies it
+  again over AMI (QueueAdd with the configured penalties, AstDB ``pbx-agent/<code>``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from controller.db.base import Base
+from controller.db.models.callcenter import Agent
+from controller.db.types import UtcDateTime
+
+
+class ApiToken(Base):
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    prefix: Mapped[str] = mapped_column(String(16))  # first characters, to recognise a token
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class AgentLogin(Base):
+    __tablename__ = "agent_login"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"), unique=True)
+    device: Mapped[str] = mapped_column(String(128))  # e.g. PJSIP/1001
+    logged_in_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    pause_reason: Mapped[str | None] = mapped_column(String(32))
+    paused_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+    agent: Mapped[Agent] = relationship()
