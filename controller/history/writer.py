@@ -1,0 +1,177 @@
+"""Batch history records to the database off the event loop, surviving database outages.
+
+:meth:`HistoryWriter.submit` only appends to an in-memory buffer (the AMI event path never
+waits on the database: a blocked loop gets the AMI session dropped). :meth:`run` writes the
+buffer in batches in a worker thread. While the database is unreachable the records stay
+buffered and the write is retried with backoff; a record is removed from the buffer only after
+its batch committed, and writes are idempotent (see :mod:`controller.history.store`), so
+nothing is lost or written twice. The buffer is bounded: past ``max_buffer`` the oldest
+records are dropped and counted (``stats.dropped``, logged), the only way records can be lost.
+
+A record the database refuses for its content (an integrity or data error) would block the
+queue forever: the batch is retried one record at a time and the refused one is counted in
+``stats.rejected`` and logged with its key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.exc import DataError, IntegrityError
+
+from controller.ami.tracker import AgentInterval, FinishedCall, Outbox
+
+logger = logging.getLogger(__name__)
+
+Item = FinishedCall | AgentInterval
+WriteBatch = Callable[[Sequence[Item]], None]
+
+# Errors that say "this record is bad", not "the database is away".
+CONTENT_ERRORS = (IntegrityError, DataError, ValueError, TypeError)
+
+
+@dataclass
+class WriterStats:
+    written: int = 0
+    batches: int = 0
+    failures: int = 0  # failed batch attempts (database unreachable ...)
+    dropped: int = 0  # lost to the buffer bound
+    rejected: int = 0  # refused by the database for their content
+    last_error: str | None = None
+    buffered: int = 0
+
+
+def describe(item: Item) -> str:
+    if isinstance(item, FinishedCall):
+        return f"call linkedid={item.linkedid}"
+    return f"agent_interval agent={item.agent_code} state={item.state} start={item.started_at}"
+
+
+class HistoryWriter:
+    def __init__(
+        self,
+        write: WriteBatch,
+        *,
+        max_buffer: int = 200_000,
+        batch_size: int = 500,
+        flush_interval: float = 0.5,
+        min_backoff: float = 0.5,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self._write = write
+        self.max_buffer = max_buffer
+        self.batch_size = batch_size
+        self.flush_interval = flush_interval
+        self.min_backoff, self.max_backoff = min_backoff, max_backoff
+        self._buffer: deque[Item] = deque()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self.stats = WriterStats()
+
+    # -- input (called on the event loop; never blocks) -----------------------------------
+
+    def submit(self, items: Iterable[Item]) -> None:
+        added = False
+        for item in items:
+            self._buffer.append(item)
+            added = True
+        overflow = len(self._buffer) - self.max_buffer
+        if overflow > 0:
+            for _ in range(overflow):
+                self._buffer.popleft()
+            self.stats.dropped += overflow
+            logger.error(
+                "history=buffer_full dropped=%d total_dropped=%d max_buffer=%d",
+                overflow,
+                self.stats.dropped,
+                self.max_buffer,
+            )
+        self.stats.buffered = len(self._buffer)
+        if added and len(self._buffer) >= self.batch_size:
+            self._wake.set()
+
+    def submit_outbox(self, outbox: Outbox) -> None:
+        """A :class:`~controller.ami.live.LiveState` sink."""
+        if outbox.finished or outbox.intervals:
+            self.submit([*outbox.intervals, *outbox.finished])
+
+    @property
+    def pending(self) -> int:
+        return len(self._buffer)
+
+    # -- the writing loop -----------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Write until :meth:`stop`; then write what is left (see :meth:`drain`)."""
+        delay = self.min_backoff
+        while not self._stopping:
+            if not self._buffer:
+                await self._wait(self.flush_interval)
+                continue
+            if await self._write_once():
+                delay = self.min_backoff
+                if len(self._buffer) < self.batch_size:
+                    await self._wait(self.flush_interval)
+            else:
+                await self._wait(delay)
+                delay = min(self.max_backoff, delay * 2)
+
+    async def _wait(self, seconds: float) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    async def _write_once(self) -> bool:
+        batch = [self._buffer[i] for i in range(min(self.batch_size, len(self._buffer)))]
+        try:
+            await asyncio.to_thread(self._write, batch)
+        except CONTENT_ERRORS:
+            await self._write_one_by_one(batch)
+            return True
+        except Exception as exc:
+            self.stats.failures += 1
+            self.stats.last_error = str(exc).splitlines()[0] if str(exc) else repr(exc)
+            logger.warning(
+                "history=write_failed buffered=%d error=%r",
+                len(self._buffer),
+                self.stats.last_error,
+            )
+            return False
+        self._done(len(batch))
+        return True
+
+    async def _write_one_by_one(self, batch: list[Item]) -> None:
+        for item in batch:
+            try:
+                await asyncio.to_thread(self._write, [item])
+            except CONTENT_ERRORS as exc:
+                self.stats.rejected += 1
+                logger.error("history=rejected %s error=%r", describe(item), str(exc)[:300])
+            self._done(1)
+
+    def _done(self, count: int) -> None:
+        for _ in range(count):
+            self._buffer.popleft()
+        self.stats.written += count
+        self.stats.batches += 1
+        self.stats.buffered = len(self._buffer)
+        self.stats.last_error = None
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def drain(self, timeout: float = 10.0) -> int:
+        """Write what is buffered (at shutdown); return how many records could not be."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self._buffer and asyncio.get_running_loop().time() < deadline:
+            if not await self._write_once():
+                await asyncio.sleep(min(1.0, self.min_backoff))
+        if self._buffer:
+            logger.error("history=unwritten_at_shutdown count=%d", len(self._buffer))
+        return len(self._buffer)
