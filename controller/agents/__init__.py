@@ -1,0 +1,1 @@
+"""Agents logging in and out, pausing with a reason: the database first, then Asterisk."""

@@ -1,0 +1,200 @@
+"""Agent login, logout, pause and unpause: what the API, the CLI and the AGI routes call.
+
+The database row (:class:`~controller.db.models.AgentLogin`) is written first and is the truth;
+Asterisk is then told over AMI: AstDB ``pbx-agent/<code>`` = the device ([pbx-agent] dials
+it), ``QueueAdd`` of ``Local/<code>@pbx-agent/n`` with the configured penalty to every queue
+that needs a login, ``QueuePause`` with the reason. After every AMI (re)connect
+:meth:`AgentService.reapply` makes Asterisk match the database again (an Asterisk restart
+forgets dynamic members), and adopts members added while the controller was away (the
+dialplan's static fallback for *45) so the database stays the truth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from controller.agents import store
+from controller.agents.store import AgentError, AgentRecord, LoginState
+from controller.ami.protocol import Message
+
+logger = logging.getLogger(__name__)
+
+AGENT_CONTEXT = "pbx-agent"
+T = TypeVar("T")
+
+
+def member_interface(code: str) -> str:
+    return f"Local/{code}@{AGENT_CONTEXT}/n"
+
+
+class AmiSender(Protocol):
+    async def send(
+        self,
+        name: str,
+        fields: dict[str, str | int | list[str]] | None = None,
+        timeout: float | None = None,
+    ) -> tuple[Message, list[Message]]: ...
+
+
+def _ok(response: Message, *tolerated: str) -> bool:
+    if response.get("Response") == "Success":
+        return True
+    message = response.get("Message", "")
+    return any(text in message for text in tolerated)
+
+
+class AgentService:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        ami: AmiSender,
+        *,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        self._factory = factory
+        self._ami = ami
+        self._clock = clock
+        self._lock = asyncio.Lock()  # one change at a time: AMI steps must not interleave
+
+    async def _db(self, work: Callable[[Session], T]) -> T:
+        def run() -> T:
+            with self._factory() as session, session.begin():
+                return work(session)
+
+        return await asyncio.to_thread(run)
+
+    async def _act(self, name: str, fields: dict[str, str | int | list[str]], *ok: str) -> None:
+        response, _ = await self._ami.send(name, fields)
+        if not _ok(response, *ok):
+            raise AgentError(f"Asterisk refused {name}: {response.get('Message', '?')}")
+
+    # -- the four actions -----------------------------------------------------------------
+
+    async def login(self, code: str, device: str | None = None) -> LoginState:
+        async with self._lock:
+            record = await self._db(lambda s: store.agent_record(s, code))
+            device = device or record.usual_device
+            if not device:
+                raise AgentError(f"agent {code!r} has no usual phone: give the device to log in at")
+            at = self._clock()
+            state = await self._db(lambda s: store.save_login(s, code, device, at))
+            await self._apply(record, state)
+            logger.info("agent=%s action=login device=%s", code, device)
+            return state
+
+    async def logout(self, code: str) -> None:
+        async with self._lock:
+            record = await self._db(lambda s: store.agent_record(s, code))
+            await self._db(lambda s: store.delete_login(s, code))
+            for membership in record.memberships:
+                if membership.dynamic:
+                    await self._act(
+                        "QueueRemove",
+                        {"Queue": membership.queue, "Interface": member_interface(code)},
+                        "Not there",
+                        "not found",
+                    )
+            await self._act("DBDel", {"Family": AGENT_CONTEXT, "Key": code}, "not found", "Not")
+            logger.info("agent=%s action=logout", code)
+
+    async def pause(self, code: str, reason: str) -> LoginState:
+        if not reason:
+            raise AgentError("field reason: a pause needs a reason")
+        async with self._lock:
+            await self._db(lambda s: store.check_reason(s, reason))
+            at = self._clock()
+            state = await self._db(lambda s: store.save_pause(s, code, True, reason, at))
+            await self._pause_in_asterisk(code, True, reason)
+            logger.info("agent=%s action=pause reason=%s", code, reason)
+            return state
+
+    async def unpause(self, code: str) -> LoginState:
+        async with self._lock:
+            at = self._clock()
+            state = await self._db(lambda s: store.save_pause(s, code, False, None, at))
+            await self._pause_in_asterisk(code, False, None)
+            logger.info("agent=%s action=unpause", code)
+            return state
+
+    async def agent_for_extension(self, number: str) -> str:
+        return await self._db(lambda s: store.agent_for_extension(s, number))
+
+    async def logins(self) -> list[LoginState]:
+        return await self._db(store.all_logins)
+
+    # -- Asterisk ---------------------------------------------------------------------------
+
+    async def _pause_in_asterisk(self, code: str, paused: bool, reason: str | None) -> None:
+        fields: dict[str, str | int | list[str]] = {
+            "Interface": member_interface(code),
+            "Paused": "true" if paused else "false",
+        }
+        if reason:
+            fields["Reason"] = reason
+        await self._act("QueuePause", fields)
+
+    async def _apply(self, record: AgentRecord, state: LoginState) -> None:
+        code = record.code
+        await self._act("DBPut", {"Family": AGENT_CONTEXT, "Key": code, "Val": state.device})
+        for membership in record.memberships:
+            if not membership.dynamic:
+                continue
+            fields: dict[str, str | int | list[str]] = {
+                "Queue": membership.queue,
+                "Interface": member_interface(code),
+                "Penalty": membership.penalty,
+                "MemberName": code,
+                "StateInterface": state.device,
+                "Paused": "true" if state.paused else "false",
+            }
+            if state.paused and state.pause_reason:
+                fields["Reason"] = state.pause_reason
+            response, _ = await self._ami.send("QueueAdd", fields)
+            if _ok(response):
+                continue
+            if "Already there" not in response.get("Message", ""):
+                raise AgentError(
+                    f"Asterisk refused QueueAdd to {membership.queue}: {response.get('Message')}"
+                )
+            # Already a member (maybe at another device): replace it, so device and penalty
+            # are the ones of this login.
+            await self._act(
+                "QueueRemove", {"Queue": membership.queue, "Interface": member_interface(code)}
+            )
+            await self._act("QueueAdd", fields)
+        if state.paused:
+            await self._pause_in_asterisk(code, True, state.pause_reason)
+
+    async def reapply(self, members: dict[str, str]) -> None:
+        """After a (re)connect: make Asterisk match the database.
+
+        ``members``: agent code -> state interface of the dynamic members Asterisk has now
+        (from the tracker). Logins missing in Asterisk are added; members Asterisk has but the
+        database does not (a phone login while the controller was away) are adopted.
+        """
+        async with self._lock:
+            logins = await self._db(store.all_logins)
+            known = {state.code for state in logins}
+            for state in logins:
+                if state.code in members and members[state.code] == state.device:
+                    continue
+                try:
+                    record = await self._db(lambda s, code=state.code: store.agent_record(s, code))
+                    await self._apply(record, state)
+                    logger.info("agent=%s action=reapplied device=%s", state.code, state.device)
+                except AgentError as exc:
+                    logger.error("agent=%s action=reapply_failed error=%r", state.code, str(exc))
+            at = self._clock()
+            for code, device in members.items():
+                if code not in known and device:
+                    try:
+                        await self._db(lambda s, c=code, d=device: store.save_login(s, c, d, at))
+                        logger.info("agent=%s action=adopted device=%s", code, device)
+                    except AgentError:
+                        pass  # a member that is no agent of ours (added by hand)

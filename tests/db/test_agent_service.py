@@ -1,0 +1,136 @@
+"""Agent login/logout/pause on every database, with a recording fake AMI."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, select
+
+from controller.agents.service import AgentService
+from controller.agents.store import AgentError
+from controller.ami.protocol import Message
+from controller.db.engine import session_factory
+from controller.db.models import AgentLogin
+from controller.pbxconfig.importer import import_config
+from controller.pbxconfig.load import parse_config
+from tests.conftest import EXAMPLE
+
+pytestmark = pytest.mark.asyncio
+
+
+class RecordingAmi:
+    """Answers Success to everything, except QueueAdd of a member that is already there."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict[str, str | int | list[str]]]] = []
+        self.members: set[tuple[str, str]] = set()
+
+    async def send(
+        self,
+        name: str,
+        fields: dict[str, str | int | list[str]] | None = None,
+        timeout: float | None = None,
+    ) -> tuple[Message, list[Message]]:
+        fields = fields or {}
+        self.sent.append((name, fields))
+        key = (str(fields.get("Queue")), str(fields.get("Interface")))
+        if name == "QueueAdd":
+            if key in self.members:
+                return Message(
+                    [("Response", "Error"), ("Message", "Unable to add interface: Already there")]
+                ), []
+            self.members.add(key)
+        if name == "QueueRemove":
+            self.members.discard(key)
+        return Message([("Response", "Success")]), []
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.sent]
+
+
+@pytest.fixture
+def service_and_ami(engine: Engine) -> tuple[AgentService, RecordingAmi]:
+    factory = session_factory(engine)
+    with factory() as session, session.begin():
+        import_config(session, parse_config(EXAMPLE.read_text(encoding="utf-8"), "company.yaml"))
+    ami = RecordingAmi()
+    return AgentService(factory, ami), ami
+
+
+async def test_login_stores_the_device_and_adds_the_member_with_its_penalty(
+    service_and_ami: tuple[AgentService, RecordingAmi], engine: Engine
+) -> None:
+    service, ami = service_and_ami
+    state = await service.login("8001")
+    assert state.device == "PJSIP/1001"  # the agent's usual phone
+    assert ("DBPut", {"Family": "pbx-agent", "Key": "8001", "Val": "PJSIP/1001"}) in ami.sent
+    adds = [fields for name, fields in ami.sent if name == "QueueAdd"]
+    assert adds
+    assert {f["Interface"] for f in adds} == {"Local/8001@pbx-agent/n"}
+    assert all(f["StateInterface"] == "PJSIP/1001" and f["MemberName"] == "8001" for f in adds)
+    with session_factory(engine)() as session:
+        assert session.scalars(select(AgentLogin.device)).all() == ["PJSIP/1001"]
+
+
+async def test_pause_needs_a_configured_reason(
+    service_and_ami: tuple[AgentService, RecordingAmi],
+) -> None:
+    service, ami = service_and_ami
+    await service.login("8002", "PJSIP/1009")
+    with pytest.raises(
+        AgentError, match=r"pause reason 'nap' is not configured; use one of \['acw'"
+    ):
+        await service.pause("8002", "nap")
+    state = await service.pause("8002", "lunch")
+    assert (state.paused, state.pause_reason) == (True, "lunch")
+    assert ami.sent[-1] == (
+        "QueuePause",
+        {"Interface": "Local/8002@pbx-agent/n", "Paused": "true", "Reason": "lunch"},
+    )
+    state = await service.unpause("8002")
+    assert (state.paused, state.pause_reason) == (False, None)
+
+
+async def test_pausing_an_agent_who_is_not_logged_in_is_an_error(
+    service_and_ami: tuple[AgentService, RecordingAmi],
+) -> None:
+    service, _ = service_and_ami
+    with pytest.raises(AgentError, match="agent '8003' is not logged in"):
+        await service.pause("8003", "break")
+    with pytest.raises(AgentError, match="agent '9999' does not exist"):
+        await service.login("9999")
+
+
+async def test_logout_removes_the_login_everywhere(
+    service_and_ami: tuple[AgentService, RecordingAmi], engine: Engine
+) -> None:
+    service, ami = service_and_ami
+    await service.login("8001")
+    await service.logout("8001")
+    assert ami.members == set()
+    assert ("DBDel", {"Family": "pbx-agent", "Key": "8001"}) in ami.sent
+    with session_factory(engine)() as session:
+        assert session.scalars(select(AgentLogin)).all() == []
+
+
+async def test_reapply_restores_logins_and_adopts_phone_logins(
+    service_and_ami: tuple[AgentService, RecordingAmi], engine: Engine
+) -> None:
+    service, ami = service_and_ami
+    await service.login("8001")
+    await service.pause("8001", "break")
+    ami.members.clear()  # Asterisk restarted
+    ami.sent.clear()
+    await service.reapply({"8004": "PJSIP/1004"})  # 8004 logged in with *45 meanwhile
+    assert "QueueAdd" in ami.names()
+    assert ami.sent[-1][0] == "QueuePause"
+    codes = {state.code: state.device for state in await service.logins()}
+    assert codes == {"8001": "PJSIP/1001", "8004": "PJSIP/1004"}
+
+
+async def test_the_agent_of_an_extension(
+    service_and_ami: tuple[AgentService, RecordingAmi],
+) -> None:
+    service, _ = service_and_ami
+    assert await service.agent_for_extension("1001") == "8001"
+    with pytest.raises(AgentError, match="extension '1010' is no agent's phone"):
+        await service.agent_for_extension("1010")
