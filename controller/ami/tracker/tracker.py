@@ -172,6 +172,15 @@ class Tracker:
         others = [u for u in self._st.bridges.get(ch.bridge, ()) if u != uniqueid]
         return self._st.channels[others[0]].name if len(others) == 1 else None
 
+    def held_peer_of(self, uniqueid: str) -> str | None:
+        """The channel ``uniqueid`` put on hold from the controller (``[pbx-hold]``)."""
+        ch = self._st.channels.get(uniqueid)
+        call = self._st.calls.get(ch.linkedid) if ch is not None else None
+        for other in call.channels.values() if call is not None else ():
+            if other.uniqueid != uniqueid and other.context == "pbx-hold" and other.exten == "held":
+                return other.name
+        return None
+
     def knows_uniqueid(self, uniqueid: str) -> bool:
         """True when a channel with this uniqueid lives or lived recently."""
         return uniqueid in self._st.recent_uids
