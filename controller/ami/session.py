@@ -83,9 +83,13 @@ class AmiSession:
         credentials: AmiCredentials,
         timeout: float = 5.0,
         on_event: Callable[[Message], None] | None = None,
+        *,
+        events: bool = True,
     ) -> AmiSession:
         """Connect and log in. ``on_event`` is set before the login, so events Asterisk sends
-        with the login's answer (FullyBooted) are not lost."""
+        with the login's answer (FullyBooted) are not lost. ``events=False`` asks Asterisk to
+        send none: a session that only sends actions should not have to read, say, the
+        10,000 contact events a large PJSIP reload produces."""
         session = cls(credentials, timeout)
         session.on_event = on_event
         loop = asyncio.get_running_loop()
@@ -103,7 +107,12 @@ class AmiSession:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "no answer"
             raise AmiError(f"cannot reach {session.where}: {reason}") from None
         response, _ = await session.send(
-            "Login", {"Username": credentials.username, "Secret": credentials.secret}
+            "Login",
+            {
+                "Username": credentials.username,
+                "Secret": credentials.secret,
+                "Events": "on" if events else "off",
+            },
         )
         if response.get("Response") != "Success":
             session.close()

@@ -99,8 +99,9 @@ def dialplan_lint(cli: CliContext, no_asterisklint: bool) -> None:
 
 @dialplan.command("apply")
 @click.option("--no-asterisklint", is_flag=True, help="Skip asterisklint (our checks still run).")
+@click.option("-v", "--verbose", is_flag=True, help="Also show how long each phase took.")
 @pass_cli
-def dialplan_apply(cli: CliContext, no_asterisklint: bool) -> None:
+def dialplan_apply(cli: CliContext, no_asterisklint: bool, verbose: bool) -> None:
     """Lint, write the changed files atomically, reload only the Asterisk modules they
     belong to, and confirm Asterisk loaded them; restore the previous files if not.
 
@@ -119,6 +120,9 @@ def dialplan_apply(cli: CliContext, no_asterisklint: bool) -> None:
         if not issue.error:
             click.echo(str(issue), err=True)
     click.echo(applied.report.render())
+    if verbose:
+        for phase, seconds in applied.seconds.items():
+            click.echo(f"{phase}: {seconds:.3f} s")
     if applied.report.outcome is not Outcome.APPLIED:
         raise SystemExit(int(applied.report.outcome))
 

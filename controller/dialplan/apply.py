@@ -210,6 +210,9 @@ async def _verify_voicemail(ami: AmiSession, files: Mapping[str, str]) -> list[s
     return [f"voicemail.conf: mailboxes not loaded: {', '.join(missing)}"] if missing else []
 
 
+# PJSIP first: the slowest to settle (see reload_and_verify).
+_RELOAD_ORDER = [Module.PJSIP, Module.DIALPLAN, Module.QUEUES, Module.MUSICONHOLD, Module.VOICEMAIL]
+
 _VERIFY = {
     Module.DIALPLAN: _verify_dialplan,
     Module.PJSIP: _verify_pjsip,
@@ -238,13 +241,21 @@ async def _reload(ami: AmiSession, module: Module) -> str | None:
 async def reload_and_verify(
     ami: AmiSession, modules: list[Module], files: Mapping[str, str]
 ) -> list[str]:
-    """Reload ``modules`` one after the other and confirm each loaded ``files``."""
+    """Reload ``modules`` one after the other, then confirm each loaded ``files``.
+
+    All reloads come first: Asterisk finishes a large PJSIP reload in the background (its
+    objects are processed after the reload action has answered), and would make an early
+    check wait; meanwhile it can reload the other modules.
+    """
     problems = []
-    for module in modules:
+    reloaded = []
+    for module in sorted(modules, key=_RELOAD_ORDER.index):
         failure = await _reload(ami, module)
-        if failure is not None:
+        if failure is None:
+            reloaded.append(module)
+        else:
             problems.append(f"reload of {module.value} failed: {failure}")
-            continue
+    for module in reloaded:
         problems += await _VERIFY[module](ami, files)
     return problems
 
@@ -274,7 +285,7 @@ async def apply_files(
         return ApplyReport(Outcome.APPLIED)
     modules = _modules(changed)
     try:
-        ami = await AmiSession.open(credentials)
+        ami = await AmiSession.open(credentials, events=False)
     except AmiError as exc:
         return ApplyReport(Outcome.REFUSED, changed, [], [str(exc)])
 

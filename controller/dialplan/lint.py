@@ -86,9 +86,12 @@ class _References:
         self.edges: dict[str, set[str]] = {}
         self.issues: list[LintIssue] = []
         self.parsed = {name: confparse.parse(text) for name, text in files.items()}
+        self.priorities: dict[int, list[confparse.Priority]] = {}
         for name in _dialplan_files(files):
             for section in self.parsed[name].sections:
-                extens = {p.exten for p in confparse.dialplan_priorities(section)}
+                priorities = confparse.dialplan_priorities(section)
+                self.priorities[id(section)] = priorities
+                extens = {p.exten for p in priorities}
                 self.contexts.setdefault(section.name, set()).update(extens)
                 self.includes.setdefault(section.name, []).extend(
                     e.value for e in section.entries if e.key == "include"
@@ -143,7 +146,7 @@ class _References:
                 for entry in section.entries:
                     if entry.key == "include":
                         self._target(name, entry.line, section.name, entry.value, None)
-                for prio in confparse.dialplan_priorities(section):
+                for prio in self.priorities[id(section)]:
                     for context, exten in self._jumps(name, section.name, prio):
                         self._target(name, prio.line, section.name, context, exten)
         self._pjsip()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -84,6 +85,7 @@ def render_from_database(settings: Settings, engine: Engine) -> dict[str, str]:
 class Applied:
     report: ApplyReport
     lint: list[LintIssue]
+    seconds: dict[str, float] = field(default_factory=dict)  # by phase, for -v and benchmarks
 
 
 async def apply_from_database(
@@ -99,16 +101,28 @@ async def apply_from_database(
         if still_current(directory, state, revision, inputs):
             return Applied(ApplyReport(Outcome.APPLIED), [])
 
+    clock = time.perf_counter()
+    seconds: dict[str, float] = {}
+
+    def lap(phase: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[phase] = now - clock
+        clock = now
+
     with gc_paused():
         revision, files = _render(settings, engine, renderer)
+        lap("render")
         issues = lint(files, use_asterisklint=use_asterisklint)
+        lap("lint")
     errors = [i for i in issues if i.error]
     if errors:
         report = ApplyReport(Outcome.REFUSED, [], [], [str(i) for i in errors])
-        return Applied(report, issues)
+        return Applied(report, issues, seconds)
     report = await apply_files(files, directory, ami_credentials(settings))
+    lap("write, reload and confirm")
     if report.outcome is Outcome.APPLIED:
         write_state(directory, revision, inputs, files)
     else:
         forget_state(directory)
-    return Applied(report, issues)
+    return Applied(report, issues, seconds)

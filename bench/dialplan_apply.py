@@ -1,0 +1,204 @@
+"""Apply a 10,000-extension call center to the sandbox Asterisk and compare with Asterisk itself.
+
+Prints, measured in the same run against the same Asterisk:
+
+- the full apply (database -> snapshot -> build -> render -> lint -> write -> reload ->
+  confirm) as a ratio to Asterisk's own reload of the same files: starting from the same
+  empty configuration, the same files copied into place and the same modules reloaded over
+  AMI, one after the other (Asterisk refuses concurrent reloads). Both start from empty:
+  loading 10,000 new endpoints costs Asterisk more than re-reading unchanged ones;
+- an apply with nothing to do (median of 20);
+- an apply after one queue changed: which modules reloaded, and how long it took.
+
+Usage (root, the sandbox chroot is built on first use):
+
+    .venv/bin/python -m bench.dialplan_apply [--extensions 10000] [--hints]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import yaml
+from pydantic import SecretStr
+
+from bench.dataset import large_company
+from controller.ami.session import AmiSession
+from controller.config import AmiSettings, AsteriskSettings, Settings, load_settings
+from controller.db.engine import make_engine, session_factory
+from controller.db.migrate import upgrade
+from controller.dialplan import service
+from controller.dialplan.apply import LAST_GOOD, RELOAD, Outcome
+from controller.dialplan.render import FILES, GENERATED_DIR, Module
+from controller.dialplan.state import STATE_FILE
+from controller.pbxconfig.importer import import_config
+from controller.pbxconfig.load import parse_config
+from controller.sandbox import AsteriskSandbox, ensure_built, host_mirror
+
+TOP_LEVEL = {
+    "extensions.conf": f"[general]\nstatic=yes\n\n#include {GENERATED_DIR}/extensions.conf\n",
+    "pjsip.conf": f"#include {GENERATED_DIR}/pjsip.conf\n",
+    "queues.conf": f"[general]\nlog_membername_as_agent=yes\n\n#include {GENERATED_DIR}/queues.conf\n",
+    "musiconhold.conf": f"[general]\n\n#include {GENERATED_DIR}/musiconhold.conf\n",
+    "voicemail.conf": f"[general]\n\n#include {GENERATED_DIR}/voicemail.conf\n",
+    **{f"{GENERATED_DIR}/{spec.name}": "; empty\n" for spec in FILES},
+}
+
+
+def _free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _timed(action: Callable[[], Awaitable[object]]) -> float:
+    start = time.perf_counter()
+    await action()
+    return time.perf_counter() - start
+
+
+async def _asterisk_reload(settings: Settings, modules: list[Module], marker: str) -> float:
+    """Asterisk's own reload of the modules, over AMI, one after the other, until it answers
+    a question about what it loaded: a large PJSIP reload goes on in the background after
+    the reload action has answered, and is not done before that."""
+    async with await AmiSession.open(service.ami_credentials(settings), events=False) as ami:
+        start = time.perf_counter()
+        for module in modules:
+            action, fields = RELOAD[module]
+            response, _ = await ami.send(action, dict(fields), timeout=600)
+            if response.get("Response") != "Success":
+                raise SystemExit(f"Asterisk's reload of {module} failed: {response}")
+        await ami.command(f"pjsip show aor {marker}")
+        return time.perf_counter() - start
+
+
+def _import(settings: Settings, text: str) -> float:
+    engine = make_engine(settings.effective_database_url)
+    start = time.perf_counter()
+    with session_factory(engine)() as session, session.begin():
+        import_config(session, parse_config(text))
+    engine.dispose()
+    return time.perf_counter() - start
+
+
+async def run(args: argparse.Namespace, sandbox: AsteriskSandbox, data_dir: Path) -> None:
+    account = sandbox.ami
+    settings = Settings(
+        data_dir=data_dir,
+        ami=AmiSettings(
+            host=account.host,
+            port=account.port,
+            username=account.username,
+            secret=SecretStr(account.secret),
+        ),
+        asterisk=AsteriskSettings(
+            config_dir=sandbox.etc_dir, sip_bind=f"127.0.0.1:{_free_port(socket.SOCK_DGRAM)}"
+        ),
+    )
+    engine = make_engine(settings.effective_database_url)
+    upgrade(engine)
+    company = large_company(args.extensions, args.menus, args.queues, blf_hints=args.hints)
+    text = yaml.dump(company, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False)
+    print(
+        f"dataset: {args.extensions} extensions, {args.menus} IVR menus, {args.queues} queues, "
+        f"BLF hints {'on' if args.hints else 'off'}; import took {_import(settings, text):.2f} s"
+    )
+
+    applied: list[service.Applied] = []
+    directory = service.generated_dir(settings)
+    everything = [spec.module for spec in FILES]
+    modules = list(dict.fromkeys(everything))
+
+    async def apply() -> None:
+        applied.append(await service.apply_from_database(settings, engine))
+
+    async def empty_asterisk() -> None:
+        shutil.rmtree(directory / LAST_GOOD, ignore_errors=True)
+        (directory / STATE_FILE).unlink(missing_ok=True)
+        for spec in FILES:
+            (directory / spec.name).write_text("; empty\n", encoding="utf-8")
+        await _asterisk_reload(settings, modules, "pbx-meta-none")
+
+    applies, reloads = [], []
+    rendered: dict[str, str] = {}
+    for _ in range(3):
+        await empty_asterisk()
+        applies.append(await _timed(apply))
+        report = applied[-1].report
+        if report.outcome is not Outcome.APPLIED:
+            raise SystemExit(f"apply failed:\n{report.render()}")
+        phases = applied[-1].seconds
+        rendered = {spec.name: (directory / spec.name).read_text() for spec in FILES}
+        await empty_asterisk()
+        for name, content in rendered.items():
+            (directory / name).write_text(content, encoding="utf-8")
+        marker = re.search(r"^\[(pbx-meta-[0-9a-f]+)\]", rendered["pjsip.conf"], re.MULTILINE)
+        assert marker is not None
+        reloads.append(await _asterisk_reload(settings, modules, marker.group(1)))
+    full, own = statistics.median(applies), statistics.median(reloads)
+    size = sum(len(content.encode()) for content in rendered.values())
+    print(f"generated files: {size / 1e6:.1f} MB; modules reloaded: {', '.join(modules)}")
+    print(f"full apply:              {full:7.3f} s (median of 3) = "
+          + " + ".join(f"{k} {v:.3f}" for k, v in phases.items()))  # fmt: skip
+    print(f"Asterisk's own reload:   {own:7.3f} s (median of 3, same files, same modules)")
+    print(f"ratio apply / reload:    {full / own:7.2f}x   (target <= 1.5x)")
+
+    # Leave the applied configuration in place for the next measurements.
+    await empty_asterisk()
+    await apply()
+    noop = [await _timed(apply) for _ in range(20)]
+    assert all(not a.report.changed for a in applied[-20:])
+    print(
+        f"no-op apply:             {statistics.median(noop) * 1000:7.1f} ms (median of 20; target <= 50 ms)"
+    )
+
+    changed = text.replace(
+        "name: q7\n  display_name: Queue 7\n",
+        "name: q7\n  display_name: Queue 7\n  strategy: fewestcalls\n",
+        1,
+    )
+    assert changed != text
+    _import(settings, changed)
+    one_queue = await _timed(apply)
+    report = applied[-1].report
+    print(
+        f"one-queue change:        {one_queue:7.3f} s; files changed: {', '.join(report.changed)}; "
+        f"modules reloaded: {', '.join(report.reloaded)}"
+    )
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--extensions", type=int, default=10_000)
+    parser.add_argument("--menus", type=int, default=500)
+    parser.add_argument("--queues", type=int, default=500)
+    parser.add_argument("--hints", action="store_true", help="one BLF hint per phone")
+    args = parser.parse_args()
+    settings = load_settings()
+    ensure_built(
+        settings.sandbox_root,
+        settings.sandbox.mirror or host_mirror(),
+        suite=settings.sandbox.suite,
+    )
+    sandbox = AsteriskSandbox(settings.sandbox_root, boot_timeout=120)
+    sandbox.start(TOP_LEVEL, "bench", secrets.token_urlsafe(18), _free_port())
+    try:
+        with tempfile.TemporaryDirectory(prefix="pbx-bench-") as tmp:
+            asyncio.run(run(args, sandbox, Path(tmp)))
+    finally:
+        sandbox.stop()
+
+
+if __name__ == "__main__":
+    main()
