@@ -1,0 +1,1 @@
+"""The HTTP + websocket API (aiohttp): see :func:`controller.web.app.create_app`."""

@@ -1,0 +1,171 @@
+"""Call control: click-to-call, hangup, transfer, hold, supervision, recording."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from controller.ami.actions import ActionError, CallActions, NotFound, SpyMode, Target, TargetKind
+from controller.ami.session import AmiError
+from controller.web.errors import ApiError, not_found, parse_body
+from controller.web.keys import SERVICES
+
+routes = web.RouteTableDef()
+
+Number = Field(pattern=r"^\+?[0-9*#]{1,32}$", description="digits, optional leading +")
+Device = Field(
+    None, pattern=r"^(PJSIP|SIP|IAX2|Local)/[A-Za-z0-9_.@+-]{1,80}$", description="e.g. PJSIP/1001"
+)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OriginateRequest(_Body):
+    number: str = Number
+    agent: str | None = Field(None, max_length=16, description="ring this agent's phone")
+    device: str | None = Device
+    caller_id: str | None = Field(None, max_length=80)
+    request_id: str | None = Field(None, max_length=64, description="idempotency key")
+
+
+class TargetBody(_Body):
+    kind: TargetKind
+    value: str = Field(pattern=r"^[A-Za-z0-9_.+*#-]{1,64}$")
+
+
+class TransferRequest(_Body):
+    kind: Literal["blind", "attended"] = "blind"
+    target: TargetBody
+
+
+class SpyRequest(_Body):
+    mode: SpyMode
+    supervisor_device: str = Field(pattern=r"^(PJSIP|SIP|IAX2|Local)/[A-Za-z0-9_.@+-]{1,80}$")
+    request_id: str | None = Field(None, max_length=64)
+
+
+class RecordingRequest(_Body):
+    action: Literal["start", "stop"]
+
+
+def _actions(request: web.Request) -> CallActions:
+    actions = request.app[SERVICES].actions
+    if actions is None:
+        raise ApiError(503, "unavailable", "call control needs the AMI connection (pbxctl serve)")
+    return actions
+
+
+@contextlib.asynccontextmanager
+async def translated() -> AsyncIterator[None]:
+    """Action errors as HTTP errors: 404 unknown channel, 409 not possible, 502 Asterisk."""
+    try:
+        yield
+    except NotFound as exc:
+        raise not_found(str(exc)) from None
+    except ActionError as exc:
+        raise ApiError(409, "conflict", str(exc)) from None
+    except AmiError as exc:
+        raise ApiError(502, "asterisk_error", str(exc)) from None
+
+
+@routes.post("/api/v1/calls/originate")
+async def originate(request: web.Request) -> web.Response:
+    body = await parse_body(request, OriginateRequest)
+    services = request.app[SERVICES]
+    device = body.device
+    if device is None and body.agent is not None and services.agents is not None:
+        logins = {state.code: state.device for state in await services.agents.logins()}
+        device = logins.get(body.agent)
+        if device is None:
+            raise ApiError(
+                409,
+                "conflict",
+                f"agent {body.agent!r} is not logged in: give field device",
+                [{"field": "device", "message": "required when the agent is not logged in"}],
+            )
+    if device is None:
+        raise ApiError(
+            400,
+            "invalid_input",
+            "give field agent or field device",
+            [{"field": "device", "message": "field required"}],
+        )
+    actions = _actions(request)
+    async with translated():
+        uid = await actions.originate(
+            device,
+            body.number,
+            agent=body.agent,
+            caller_id=body.caller_id,
+            request_id=body.request_id,
+        )
+    return web.json_response({"uniqueid": uid, "device": device}, status=202)
+
+
+@routes.post("/api/v1/channels/{uniqueid}/hangup")
+async def hangup(request: web.Request) -> web.Response:
+    async with translated():
+        await _actions(request).hangup(request.match_info["uniqueid"])
+    return web.json_response({"ok": True})
+
+
+@routes.post("/api/v1/channels/{uniqueid}/transfer")
+async def transfer(request: web.Request) -> web.Response:
+    body = await parse_body(request, TransferRequest)
+    target = Target(body.target.kind, body.target.value)
+    actions, uid = _actions(request), request.match_info["uniqueid"]
+    async with translated():
+        if body.kind == "blind":
+            await actions.blind_transfer(uid, target)
+        else:
+            await actions.attended_transfer(uid, target)
+    return web.json_response({"ok": True, "kind": body.kind})
+
+
+@routes.post("/api/v1/channels/{uniqueid}/transfer/cancel")
+async def cancel_transfer(request: web.Request) -> web.Response:
+    async with translated():
+        await _actions(request).cancel_transfer(request.match_info["uniqueid"])
+    return web.json_response({"ok": True})
+
+
+@routes.post("/api/v1/channels/{uniqueid}/hold")
+async def hold(request: web.Request) -> web.Response:
+    async with translated():
+        await _actions(request).hold(request.match_info["uniqueid"])
+    return web.json_response({"ok": True})
+
+
+@routes.post("/api/v1/channels/{uniqueid}/unhold")
+async def unhold(request: web.Request) -> web.Response:
+    async with translated():
+        await _actions(request).unhold(request.match_info["uniqueid"])
+    return web.json_response({"ok": True})
+
+
+@routes.post("/api/v1/channels/{uniqueid}/spy")
+async def spy(request: web.Request) -> web.Response:
+    body = await parse_body(request, SpyRequest)
+    actions, uid = _actions(request), request.match_info["uniqueid"]
+    async with translated():
+        spy_uid = await actions.spy(body.supervisor_device, uid, body.mode, body.request_id)
+    return web.json_response({"uniqueid": spy_uid, "mode": body.mode.value}, status=202)
+
+
+@routes.post("/api/v1/channels/{uniqueid}/recording")
+async def recording(request: web.Request) -> web.Response:
+    body = await parse_body(request, RecordingRequest)
+    actions, uid = _actions(request), request.match_info["uniqueid"]
+    result: dict[str, str] = {}
+    async with translated():
+        if body.action == "start":
+            result["path"] = await actions.start_recording(uid)
+        else:
+            await actions.stop_recording(uid)
+    return web.json_response({"ok": True, **result})
