@@ -24,6 +24,8 @@ _ENTRY_PREFIXES = (
     "pbx-from-trunk", "pbx-phones", "pbx-agent", "pbx-cb-", "pbx-meta-", "pbx-queue-",
     "pbx-ivr-", "pbx-tc-", "pbx-ext", "pbx-vm", "pbx-external", "pbx-hangup", "pbx-rec-",
     "pbx-qcb-", "pbx-holiday-", "pbx-workday-", "pbx-in-unknown",
+    # Where the controller sends calls (FastAGI answers, AMI redirects).
+    "pbx-hold", "pbx-reject", "pbx-sticky",
 )  # fmt: skip
 _GOTO_APPS = {"goto", "gotoif", "gotoiftime", "gosub", "gosubif"}
 

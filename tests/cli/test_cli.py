@@ -111,3 +111,57 @@ def test_unreachable_database_is_a_clear_error(run) -> None:  # type: ignore[no-
     assert (
         "cannot connect to database postgresql+psycopg://nobody@127.0.0.1:1/none" in result.output
     )
+
+
+def test_dialplan_render_diff_and_lint_need_no_asterisk(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    etc = tmp_path / "asterisk"
+    env = {"PBXCTL_ASTERISK_CONFIG_DIR": str(etc)}
+    run("db", "upgrade")
+    run("config", "import", str(EXAMPLE))
+    out = tmp_path / "out"
+    rendered = run("dialplan", "render", "--out", str(out), **env)
+    assert rendered.exit_code == 0, rendered.output
+    assert (out / "extensions_ivr.conf").read_text(encoding="utf-8").count("[pbx-ivr-") == 3
+    assert "password=" in (out / "pjsip.conf").read_text(encoding="utf-8")
+    diff = run("dialplan", "diff", **env)
+    assert diff.exit_code == 1
+    assert "+[pbx-ivr-main]" in diff.output
+    linted = run("dialplan", "lint", **env)
+    assert linted.exit_code == 0, linted.output
+    assert "0 error(s)" in linted.output
+
+
+def test_dialplan_apply_without_asterisk_touches_nothing(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    etc = tmp_path / "asterisk"
+    env = {
+        "PBXCTL_ASTERISK_CONFIG_DIR": str(etc),
+        "PBXCTL_AMI_PORT": "1",
+        "PBXCTL_AMI_SECRET": "x" * 16,
+    }
+    run("db", "upgrade")
+    run("config", "import", str(EXAMPLE))
+    result = run("dialplan", "apply", "--no-asterisklint", **env)
+    assert result.exit_code == 1
+    assert "cannot reach AMI at 127.0.0.1:1" in result.output
+    assert "not applied: Asterisk was not touched" in result.output
+    assert not (etc / "pbx-controller").exists()
+
+
+def test_dialplan_setup_adds_includes_once_and_keeps_admin_files(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    etc = tmp_path / "asterisk"
+    etc.mkdir()
+    (etc / "extensions.conf").write_text("[from-internal]\nexten => 100,1,Hangup()\n")
+    env = {"PBXCTL_ASTERISK_CONFIG_DIR": str(etc)}
+    first = run("dialplan", "setup", **env)
+    assert first.exit_code == 0, first.output
+    text = (etc / "extensions.conf").read_text()
+    assert text.startswith("[from-internal]\nexten => 100,1,Hangup()\n")
+    assert text.rstrip().endswith("#include pbx-controller/extensions.conf")
+    assert (etc / "extensions.conf.pbx-backup").exists()
+    assert "log_membername_as_agent=yes" in (etc / "queues.conf").read_text()
+    manager = (etc / "pbx-controller" / "manager.conf").read_text()
+    assert manager.startswith("[pbx-controller]\nsecret=")
+    assert "permit=127.0.0.1/255.255.255.255" in manager
+    second = run("dialplan", "setup", **env)
+    assert "already includes" in second.output
+    assert (etc / "extensions.conf").read_text() == text

@@ -63,11 +63,12 @@ exten => none,1,Answer()
  same => n,Wait(15)
  same => n,Hangup()
 
-; A queue agent without a phone: answers, talks 2 s, hangs up.
+; A queue agent without a phone: answers, says something (a tone), hangs up.
 [test-agents]
 exten => answer,1,Answer()
  same => n,UserEvent(TestAgentAnswered,Agent: ${PBX_AGENT})
- same => n,Wait(2)
+ same => n,Playback(beep)
+ same => n,Playback(beep)
  same => n,Hangup()
 """,
     "pjsip.conf": "#include pbx-controller/pjsip.conf\n",
@@ -239,6 +240,21 @@ async def test_business_hours_ivr_key_queue_agent(pbx: Pbx) -> None:
     assert connect.get("Linkedid") == join.get("Linkedid")
     await pbx.wait_for("the agent answered", lambda e: e.get("Event") == "UserEvent"
                        and e.get("UserEvent") == "TestAgentAnswered", since)  # fmt: skip
+    # The sales queue records (policy all-calls): MixMonitor writes <UNIQUEID>.wav, under the
+    # monitor directory by date, and closes it when the call ends.
+    uniqueid = join["Uniqueid"]
+    await pbx.wait_for("recording started", lambda e: e.get("Event") == "MixMonitorStart"
+                       and e.get("Uniqueid") == uniqueid, since)  # fmt: skip
+    await pbx.wait_for("caller hung up", lambda e: e.get("Event") == "Hangup"
+                       and e.get("Uniqueid") == uniqueid, since)  # fmt: skip
+    recordings: list[Path] = []
+    for _ in range(50):  # the mixing thread closes the file just after the hangup
+        recordings = list(pbx.sandbox.monitor_dir.glob(f"*/*/*/{uniqueid}.wav"))
+        if recordings and recordings[0].stat().st_size > 44:
+            break
+        await asyncio.sleep(0.1)
+    assert len(recordings) == 1, list(pbx.sandbox.monitor_dir.rglob("*"))
+    assert recordings[0].stat().st_size > 44  # more than a bare WAV header
 
 
 async def test_after_hours_goes_to_the_after_hours_menu_then_voicemail(pbx: Pbx) -> None:
