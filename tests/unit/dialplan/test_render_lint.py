@@ -46,7 +46,7 @@ def test_override_directory_wins_file_by_file(tmp_path: Path) -> None:
 
 def test_unknown_name_in_a_template_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "voicemail.conf.j2").write_text("[pbx]\n{{ mailboxez }}\n")
-    with pytest.raises(TemplateError, match="voicemail.conf.j2.*mailboxez"):
+    with pytest.raises(TemplateError, match=r"voicemail\.conf\.j2.*mailboxez"):
         Renderer(tmp_path).render(_built())  # type: ignore[arg-type]
 
 
