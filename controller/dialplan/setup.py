@@ -45,15 +45,21 @@ writetimeout=5000
 """
 
 
-def manager_user_file(settings: Settings) -> str:
-    secret = (
-        settings.ami.secret.get_secret_value()
-        if settings.ami.secret is not None
-        else ensure_secret(settings.data_dir, AMI_SECRET).value
-    )
-    return MANAGER_USER.format(
+def manager_user_file(settings: Settings) -> tuple[str, str | None]:
+    """The AMI user's manager.conf section, and a note if its secret was generated just now."""
+    note = None
+    if settings.ami.secret is not None:
+        secret = settings.ami.secret.get_secret_value()
+    else:
+        stored = ensure_secret(settings.data_dir, AMI_SECRET)
+        secret = stored.value
+        if stored.created:
+            # Shown this once; afterwards it is only in the 0600 file.
+            note = f"generated the AMI secret {secret} (stored in {stored.path}, mode 0600)"
+    text = MANAGER_USER.format(
         username=escape.name(settings.ami.username), secret=escape.conf(secret)
     )
+    return text, note
 
 
 def _ensure_include(path: Path, include: str, initial: str) -> str:
@@ -79,8 +85,11 @@ def install(settings: Settings) -> list[str]:
             top, ""
         )
         done.append(_ensure_include(config_dir / top, f"{GENERATED_DIR}/{generated}", initial))
-    write_atomically(directory, "manager.conf", manager_user_file(settings))
+    manager, note = manager_user_file(settings)
+    write_atomically(directory, "manager.conf", manager)
     done.append(f"{directory / 'manager.conf'}: AMI user {settings.ami.username!r}")
+    if note:
+        done.append(note)
     for spec in FILES:
         if not (directory / spec.name).exists():
             write_atomically(directory, spec.name, "; pbx-controller: not applied yet\n")

@@ -162,6 +162,8 @@ def test_dialplan_setup_adds_includes_once_and_keeps_admin_files(run, tmp_path: 
     manager = (etc / "pbx-controller" / "manager.conf").read_text()
     assert manager.startswith("[pbx-controller]\nsecret=")
     assert "permit=127.0.0.1/255.255.255.255" in manager
+    assert "generated the AMI secret" in first.output
     second = run("dialplan", "setup", **env)
     assert "already includes" in second.output
+    assert "generated the AMI secret" not in second.output  # shown once only
     assert (etc / "extensions.conf").read_text() == text
