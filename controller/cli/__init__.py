@@ -40,7 +40,7 @@ class ControllerGroup(click.Group):
 
 
 def build_cli() -> click.Group:
-    from controller.cli import config_cmd, db_cmd, dialplan_cmd, sandbox_cmd
+    from controller.cli import agi_cmd, config_cmd, db_cmd, dialplan_cmd, sandbox_cmd
 
     @click.group(
         cls=ControllerGroup,
@@ -92,6 +92,7 @@ def build_cli() -> click.Group:
     cli.add_command(config_cmd.config)
     cli.add_command(dialplan_cmd.dialplan)
     cli.add_command(sandbox_cmd.sandbox)
+    cli.add_command(agi_cmd.agi)
     return cli
 
 

@@ -1,0 +1,247 @@
+"""Queue callback: placeholders that keep the caller's place (shared/asterisk/CALLBACK.md).
+
+A request gets its placeholder at once, before the caller confirms the number: an AMI
+Originate of ``Local/<id>@pbx-cb-hold/n`` that waits in the queue at the caller's position
+with the caller's priority. When an agent answers it, ``callback-dial`` waits for the
+confirmation, then the dialplan calls the customer. Fixed ChannelIds make a re-sent
+Originate (after an AMI reconnect or a restart) harmless: Asterisk refuses a second channel
+with the same id while the first lives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from controller.agi.callback_store import CallbackStore, RequestRow
+from controller.ami.protocol import Message
+from controller.db.models.history import CallbackState
+from controller.routing import callback as rules_cb
+from controller.routing.rules import Rules
+
+Fields = str | int | list[str]
+
+log = logging.getLogger("controller.agi")
+
+HOLD_CONTEXT = "pbx-cb-hold"
+DIAL_CONTEXT = "pbx-cb-dial"
+CUSTOMER_RING_SECONDS = 30
+
+
+class AmiActions(Protocol):
+    """The AMI calls the callback service makes. :class:`controller.agi.ami_link.AmiLink`
+    has them, and so does the issue-6 :class:`controller.ami.client.AmiClient`."""
+
+    async def action(self, name: str, **fields: Fields) -> Message: ...
+
+    async def list_action(self, name: str, **fields: Fields) -> list[Message]: ...
+
+    async def send(
+        self, name: str, fields: dict[str, Fields] | None = None, timeout: float | None = None
+    ) -> tuple[Message, list[Message]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    dial: bool
+    reason: str
+
+
+class CallbackService:
+    def __init__(
+        self,
+        store: CallbackStore,
+        ami: AmiActions,
+        rules: Callable[[], Rules | None],
+        clock: Callable[[], dt.datetime],
+        dialable: Callable[[str, str], str],
+    ) -> None:
+        self.store = store
+        self.ami = ami
+        self.rules = rules
+        self.clock = clock
+        self.dialable = dialable  # (E.164, country) -> what the outbound routes dial
+        self._confirmations: dict[int, asyncio.Future[bool]] = {}
+        self._retries: dict[int, asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- ids ---------------------------------------------------------------------------------
+
+    def channel_ids(self, row: RequestRow) -> tuple[str, str]:
+        """(;1, ;2) uniqueids of the placeholder of this attempt."""
+        base = f"pbx-cb-{self.store.server_id}-{row.id}-{row.attempts}"
+        return f"{base}-d", f"{base}-h"
+
+    # -- the caller asks ---------------------------------------------------------------------
+
+    async def is_waiting(self, queue: str, number: str) -> bool:
+        return await asyncio.to_thread(self.store.is_waiting, queue, number, self.clock())
+
+    async def register(
+        self, queue: str, number: str, position: int, priority: int, linkedid: str | None
+    ) -> RequestRow:
+        """Store the request and put its placeholder into the queue (before answering)."""
+        rules = self._rules()
+        now = self.clock()
+        timing = rules_cb.placeholder_for(rules.queues[queue], now)
+        row = await asyncio.to_thread(
+            self.store.create, queue, number, position, priority, linkedid, now, timing.expires_at
+        )
+        self._confirmations[row.id] = asyncio.get_running_loop().create_future()
+        try:
+            await self.place(row, position)
+        except Exception:
+            self._settle(row.id, False)
+            await asyncio.to_thread(self.store.finish, row.id, CallbackState.FAILED, self.clock())
+            raise
+        return row
+
+    def confirm(self, row: RequestRow) -> None:
+        self._settle(row.id, True)
+
+    async def withdraw(self, row: RequestRow) -> int | None:
+        """The caller did not confirm: remove the placeholder; return its position (the
+        caller takes it back), or None when it was not found."""
+        self._settle(row.id, False)
+        position = await self.position(row)
+        await self.hang_up(row)
+        await asyncio.to_thread(self.store.finish, row.id, CallbackState.CANCELED, self.clock())
+        return position
+
+    def _settle(self, request_id: int, confirmed: bool) -> None:
+        future = self._confirmations.pop(request_id, None)
+        if future is not None and not future.done():
+            future.set_result(confirmed)
+
+    # -- the placeholder ---------------------------------------------------------------------
+
+    async def place(self, row: RequestRow, position: int) -> None:
+        rules = self._rules()
+        queue = rules.queues[row.queue]
+        timing = rules_cb.placeholder_for(queue, self.clock())
+        left = max(60, int((row.expires_at - self.clock()).total_seconds()))
+        first, second = self.channel_ids(row)
+        await self.ami.action(
+            "Originate",
+            Channel=f"Local/{row.id:08d}@{HOLD_CONTEXT}/n",
+            Context=DIAL_CONTEXT, Exten="s", Priority=1,
+            Timeout=(left + 60) * 1000, Async="true",
+            CallerID=f"CALLBACK <{row.number}>",
+            ChannelId=first, OtherChannelId=second,
+            Variable=[
+                f"PBX_CB_ID={row.id}", f"PBX_CB_QUEUE={row.queue}",
+                f"PBX_CB_NUMBER={self.dialable(row.number, rules.country)}",
+                f"PBX_CB_POSITION={position}", f"PBX_CB_PRIORITY={row.priority}",
+                f"PBX_CB_MAXWAIT={left}", f"PBX_CB_RING={timing.ring_seconds}",
+            ],
+        )  # fmt: skip
+        await asyncio.to_thread(self.store.set_placeholder, row.id, second)
+        log.info("event=callback_placeholder id=%d queue=%s position=%d attempt=%d",
+                 row.id, row.queue, position, row.attempts)  # fmt: skip
+
+    async def position(self, row: RequestRow) -> int | None:
+        _first, second = self.channel_ids(row)
+        for entry in await self.ami.list_action("QueueStatus", Queue=row.queue):
+            if entry.get("Event") == "QueueEntry" and entry.get("Uniqueid") == second:
+                return int(entry.get("Position", "0")) or None
+        return None
+
+    async def hang_up(self, row: RequestRow) -> None:
+        first, _second = self.channel_ids(row)
+        response, _events = await self.ami.send("Hangup", {"Channel": first})
+        if response.get("Response") != "Success":  # already gone: nothing to do
+            log.info(
+                "event=callback_hangup_missed id=%d detail=%r", row.id, response.get("Message")
+            )
+
+    # -- an agent took the placeholder -------------------------------------------------------
+
+    async def may_dial(self, request_id: int, agent: str | None, wait: float) -> Verdict:
+        future = self._confirmations.get(request_id)
+        if future is not None:
+            # The agent answered while the caller is still confirming: hold on.
+            try:
+                if not await asyncio.wait_for(asyncio.shield(future), wait):
+                    return Verdict(False, "the caller withdrew the request")
+            except TimeoutError:
+                return Verdict(False, "the caller did not confirm in time")
+        row = await asyncio.to_thread(self.store.get, request_id)
+        if row is None or row.state is not CallbackState.PENDING:
+            return Verdict(False, f"request is {row.state if row else 'unknown'}")
+        now = self.clock()
+        if row.expires_at <= now:
+            await asyncio.to_thread(self.store.finish, row.id, CallbackState.EXPIRED, now)
+            return Verdict(False, "the request expired")
+        await asyncio.to_thread(self.store.start_attempt, row.id, agent, now)
+        return Verdict(True, "")
+
+    async def dialled(self, request_id: int, dial_status: str) -> rules_cb.NextStep:
+        now = self.clock()
+        await asyncio.to_thread(self.store.end_attempt, request_id, dial_status, now)
+        row = await asyncio.to_thread(self.store.get, request_id)
+        if row is None:
+            return rules_cb.NextStep.GIVE_UP
+        rules = self.rules()
+        queue = rules.queues.get(row.queue) if rules is not None else None
+        step = rules_cb.after_attempt(queue, dial_status, row.attempts, row.expires_at <= now)
+        if step is rules_cb.NextStep.DONE:
+            await asyncio.to_thread(self.store.finish, row.id, CallbackState.DONE, now)
+        elif step is rules_cb.NextStep.GIVE_UP:
+            final = CallbackState.EXPIRED if row.expires_at <= now else CallbackState.FAILED
+            await asyncio.to_thread(self.store.finish, row.id, final, now)
+        else:
+            await asyncio.to_thread(self.store.back_to_pending, row.id)
+            retry = queue.callback.retry_seconds if queue and queue.callback else 300
+            self._schedule(row.id, retry)
+        log.info("event=callback_attempt id=%d status=%s next=%s attempts=%d",
+                 row.id, dial_status, step.value, row.attempts)  # fmt: skip
+        return step
+
+    def _schedule(self, request_id: int, delay: float) -> None:
+        loop = asyncio.get_running_loop()
+        old = self._retries.pop(request_id, None)
+        if old is not None:
+            old.cancel()
+        self._retries[request_id] = loop.call_later(delay, self._spawn_retry, request_id)
+
+    def _spawn_retry(self, request_id: int) -> None:
+        task = asyncio.get_running_loop().create_task(self._retry(request_id))
+        self._tasks.add(task)  # keep a reference until it ends
+        task.add_done_callback(self._tasks.discard)
+
+    async def _retry(self, request_id: int) -> None:
+        self._retries.pop(request_id, None)
+        try:
+            row = await asyncio.to_thread(self.store.get, request_id)
+            if row is not None and row.state is CallbackState.PENDING:
+                await self.place(row, 1)
+        except Exception:
+            log.exception("event=callback_retry_failed id=%d", request_id)
+
+    async def resync(self) -> None:
+        """After a (re)connection: re-create placeholders Asterisk no longer has."""
+        for row in await asyncio.to_thread(self.store.active, self.clock()):
+            if row.id in self._retries or row.id in self._confirmations:
+                continue
+            try:
+                if await self.position(row) is None:
+                    await self.place(row, row.position)
+            except Exception:
+                log.exception("event=callback_resync_failed id=%d", row.id)
+
+    async def stop(self) -> None:
+        for handle in self._retries.values():
+            handle.cancel()
+        self._retries.clear()
+        for task in list(self._tasks):
+            task.cancel()
+
+    def _rules(self) -> Rules:
+        rules = self.rules()
+        if rules is None:
+            raise RuntimeError("no routing rules loaded")
+        return rules
