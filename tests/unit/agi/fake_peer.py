@@ -47,7 +47,21 @@ async def call(
 ) -> Session:
     """One AGI session: headers, then answer every command until the server closes."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    block = headers(script, args, caller, uniqueid)
+    try:
+        return await _converse(
+            reader, writer, headers(script, args, caller, uniqueid), answer, line_by_line
+        )
+    finally:
+        writer.close()
+
+
+async def _converse(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    block: bytes,
+    answer: Answer,
+    line_by_line: bool,
+) -> Session:
     if line_by_line:  # what res_agi really does: one write per header line
         for line in block.split(b"\n")[:-1]:
             writer.write(line + b"\n")
@@ -60,13 +74,11 @@ async def call(
         raw = await asyncio.wait_for(reader.readline(), 10)
         if not raw:
             session.closed_by_server = True
-            break
+            return session
         command = raw.decode().rstrip("\n")
         session.commands.append(command)
         for line in answer(command):
             writer.write(line.encode() + b"\n")
-    writer.close()
-    return session
 
 
 async def raw_connection(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
