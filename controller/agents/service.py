@@ -125,6 +125,9 @@ class AgentService:
     async def agent_for_extension(self, number: str) -> str:
         return await self._db(lambda s: store.agent_for_extension(s, number))
 
+    async def phone_pause_reason(self) -> str:
+        return await self._db(store.phone_pause_reason)
+
     async def logins(self) -> list[LoginState]:
         return await self._db(store.all_logins)
 

@@ -88,13 +88,24 @@ def usual_devices(session: Session) -> dict[str, str]:
 
 
 def queue_wrapups(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(Queue.name, Queue.wrapup_seconds)).tuples().all())
+    return {
+        name: seconds for name, seconds in session.execute(select(Queue.name, Queue.wrapup_seconds))
+    }
 
 
 def check_reason(session: Session, reason: str) -> None:
     codes = session.scalars(select(PauseReason.code).order_by(PauseReason.position)).all()
     if codes and reason not in codes:
         raise AgentError(f"pause reason {reason!r} is not configured; use one of {list(codes)}")
+
+
+PHONE_PAUSE_REASON = "break"
+
+
+def phone_pause_reason(session: Session) -> str:
+    """The reason of a pause from a phone (*47), which cannot say why."""
+    codes = session.scalars(select(PauseReason.code).order_by(PauseReason.position)).all()
+    return PHONE_PAUSE_REASON if not codes or PHONE_PAUSE_REASON in codes else codes[0]
 
 
 def get_login(session: Session, code: str) -> LoginState | None:

@@ -40,7 +40,14 @@ class ControllerGroup(click.Group):
 
 
 def build_cli() -> click.Group:
-    from controller.cli import agi_cmd, config_cmd, db_cmd, dialplan_cmd, sandbox_cmd
+    from controller.cli import (
+        config_cmd,
+        db_cmd,
+        dialplan_cmd,
+        sandbox_cmd,
+        serve_cmd,
+        token_cmd,
+    )
 
     @click.group(
         cls=ControllerGroup,
@@ -92,7 +99,9 @@ def build_cli() -> click.Group:
     cli.add_command(config_cmd.config)
     cli.add_command(dialplan_cmd.dialplan)
     cli.add_command(sandbox_cmd.sandbox)
-    cli.add_command(agi_cmd.agi)
+    cli.add_command(serve_cmd.serve)
+    cli.add_command(serve_cmd.status)
+    cli.add_command(token_cmd.token)
     return cli
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, select
 
+from controller.agents.phone import phone_action
 from controller.agents.service import AgentService
 from controller.agents.store import AgentError
 from controller.ami.protocol import Message
@@ -134,3 +135,18 @@ async def test_the_agent_of_an_extension(
     assert await service.agent_for_extension("1001") == "8001"
     with pytest.raises(AgentError, match="extension '1010' is no agent's phone"):
         await service.agent_for_extension("1010")
+
+
+async def test_feature_codes_act_for_the_agent_at_that_extension(
+    service_and_ami: tuple[AgentService, RecordingAmi],
+) -> None:
+    service, ami = service_and_ami
+    assert await phone_action(service, "login", "1003") == "8003"
+    assert ("DBPut", {"Family": "pbx-agent", "Key": "8003", "Val": "PJSIP/1003"}) in ami.sent
+    await phone_action(service, "pause", "1003")
+    assert ami.sent[-1][1]["Reason"] == "break"
+    await phone_action(service, "unpause", "1003")
+    await phone_action(service, "logout", "1003")
+    assert await service.logins() == []
+    with pytest.raises(AgentError, match="extension '1010' is no agent's phone"):
+        await phone_action(service, "login", "1010")

@@ -34,6 +34,7 @@ CALL_ATTRS = frozenset(
 
 
 def on_new_channel(st: TrackerState, e: ev.NewChannel) -> None:
+    st.ended_uids.pop(e.chan.uniqueid, None)  # a ChannelId may be used again after a hangup
     ensure_channel(st, e.chan, e.at)
 
 

@@ -47,6 +47,9 @@ def agent_of_interface(interface: str) -> str | None:
 
 def ensure_channel(st: TrackerState, c: ev.Chan, at: float) -> LiveChannel:
     ch = st.channels.get(c.uniqueid)
+    if ch is None and c.uniqueid in st.ended_uids:
+        # A late event of a channel that hung up: answer with a detached copy.
+        return LiveChannel(c.uniqueid, c.name, c.linkedid, at)
     if ch is None:
         ch = LiveChannel(c.uniqueid, c.name, c.linkedid or c.uniqueid, at, dialed=c.exten)
         ch.member_of = member_agent(c.name)
@@ -71,11 +74,12 @@ def ensure_channel(st: TrackerState, c: ev.Chan, at: float) -> LiveChannel:
     return ch
 
 
-def _remember(st: TrackerState, uid: str, at: float) -> None:
-    st.recent_uids[uid] = at
-    if len(st.recent_uids) > RECENT_UIDS:
-        for old in list(st.recent_uids)[: RECENT_UIDS // 10]:
-            del st.recent_uids[old]
+def _remember(st: TrackerState, uid: str, at: float, ended: bool = False) -> None:
+    seen = st.ended_uids if ended else st.recent_uids
+    seen[uid] = at
+    if len(seen) > RECENT_UIDS:
+        for old in list(seen)[: RECENT_UIDS // 10]:
+            del seen[old]
 
 
 def _attach(st: TrackerState, ch: LiveChannel, at: float) -> LiveCall:
@@ -203,6 +207,7 @@ def hangup(st: TrackerState, uid: str, at: float, cause: int | None) -> None:
     ch = st.channels.pop(uid, None)
     if ch is None:
         return
+    _remember(st, uid, at, ended=True)
     ch.ended_at, ch.cause = at, cause
     leave_bridge(st, ch)
     call = st.calls.get(ch.linkedid)

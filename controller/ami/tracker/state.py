@@ -246,6 +246,9 @@ class TrackerState:
     wrapups: dict[str, float] = field(default_factory=dict)  # agent -> wrap-up end to act on
     # Uniqueids seen recently (live or ended), so a re-sent Originate can be recognised.
     recent_uids: dict[str, float] = field(default_factory=dict)
+    # Uniqueids that hung up: Asterisk sends the odd event after a Hangup (a NewCallerid on a
+    # Local channel whose peer was bridged by AMI); it must not bring the channel back.
+    ended_uids: dict[str, float] = field(default_factory=dict)
     dirty_agents: set[str] = field(default_factory=set)
     outbox: Outbox = field(default_factory=Outbox)
     now: float = 0.0  # time of the latest event or tick

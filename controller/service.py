@@ -1,0 +1,225 @@
+"""``pbxctl serve``: the AMI client, the tracker, the history writer, the web API and the
+FastAGI server in one process, one event loop.
+
+    controller = Controller(settings)
+    await controller.start()        # database checked, API listening, AMI connecting
+    await controller.wait()         # until stop() (SIGTERM/SIGINT) or a fatal error
+    await controller.stop()         # stop accepting, flush the history, close AMI
+
+Long-running parts run as tasks of one ``asyncio.TaskGroup``: if one fails (a refused AMI
+login is fatal: retrying wrong credentials cannot help), the others are cancelled and the
+error reaches the caller. On stop the API stops first, then AMI, then the history writer
+gets ``shutdown_flush`` seconds to write what it holds.
+
+The FastAGI server plugs in through :data:`AgiFactory`: anything with ``async start()`` and
+``async stop()``, built with the tracker and the agent service at hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from typing import Protocol
+
+from aiohttp import web
+from sqlalchemy import Engine
+
+from controller.agents import store as agent_store
+from controller.agents.service import AgentService
+from controller.ami.actions import CallActions
+from controller.ami.client import AmiClient
+from controller.ami.live import LiveState
+from controller.ami.tracker import Tracker
+from controller.config import Settings
+from controller.db.engine import make_engine, session_factory
+from controller.db.migrate import require_current_schema
+from controller.dialplan.service import ami_credentials
+from controller.history.store import SiteInfo, write_batch
+from controller.history.writer import HistoryWriter
+from controller.web.app import create_app
+from controller.web.auth import TokenStore
+from controller.web.hub import Hub
+from controller.web.keys import WebServices
+from controller.web.screenpop import customer_lookup
+
+logger = logging.getLogger(__name__)
+
+
+class AgiRunner(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+AgiFactory = Callable[[Settings, Engine, Tracker, AgentService], AgiRunner]
+
+
+class Controller:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        engine: Engine | None = None,
+        agi_factory: AgiFactory | None = None,
+        shutdown_flush: float = 10.0,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine or make_engine(settings.effective_database_url)
+        self.factory = session_factory(self.engine)
+        self.shutdown_flush = shutdown_flush
+        self._agi_factory = agi_factory
+        self.agi: AgiRunner | None = None
+        self.tracker = Tracker(settings.server_id)
+        self.live = LiveState(self.tracker)
+        self.client = AmiClient(
+            ami_credentials(settings),
+            self.live.on_message,
+            on_connected=self.live.resync,
+            connect_timeout=settings.ami.connect_timeout,
+        )
+        self.agents = AgentService(self.factory, self.client)
+        self.actions = CallActions(self.client, self.tracker)
+        self.writer = HistoryWriter(self._write_history)
+        self.hub = Hub(self.tracker)
+        self.web_services = WebServices(
+            tracker=self.tracker,
+            factory=self.factory,
+            tokens=TokenStore(self.factory),
+            hub=self.hub,
+            recordings_dir=settings.asterisk.recordings_dir,
+            actions=self.actions,
+            agents=self.agents,
+        )
+        self._site: SiteInfo | None = None
+        self._runner: web.AppRunner | None = None
+        self._stopping = asyncio.Event()
+        self._tasks: asyncio.Task[None] | None = None
+
+    # -- wiring ---------------------------------------------------------------------------
+
+    def _write_history(self, items: list[object]) -> None:
+        assert self._site is not None
+        write_batch(self.factory, items, self._site)  # type: ignore[arg-type]
+
+    def _load_configuration(self) -> None:
+        """What the tracker needs from the configuration (wrap-up times, usual phones)."""
+        with self.factory() as session:
+            wrapups = agent_store.queue_wrapups(session)
+            devices = agent_store.usual_devices(session)
+        self.tracker.configure(queue_wrapup=wrapups, device_agents=devices)
+        self._site = SiteInfo.load(self.factory)
+
+    async def _reapply_logins(self, _client: AmiClient) -> None:
+        members = {
+            seat.agent: seat.device for seat in self.tracker.seats() if seat.state != "logged_out"
+        }
+        await self.agents.reapply(members)
+
+    def _status(self) -> None:
+        self.web_services.status.update(
+            ami={
+                "connected": self.client.connected,
+                "connects": self.client.connects,
+                "last_error": self.client.last_error,
+                "resyncs": self.live.resyncs,
+                "last_resync_ms": self.live.last_resync_ms,
+            },
+            history={
+                "buffered": self.writer.pending,
+                "written": self.writer.stats.written,
+                "dropped": self.writer.stats.dropped,
+                "rejected": self.writer.stats.rejected,
+                "last_error": self.writer.stats.last_error,
+            },
+        )
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await asyncio.to_thread(require_current_schema, self.engine)
+        await asyncio.to_thread(self._load_configuration)
+        site = self._site or SiteInfo.load(self.factory)
+        self.hub.lookup = customer_lookup(self.factory, site.country)
+        self.live.sinks += [self.writer.submit_outbox, self.hub.on_outbox]
+        self.live.after_resync.append(self._reapply_logins)
+        app = create_app(self.web_services)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
+        await self._runner.setup()
+        api = self.settings.api
+        await web.TCPSite(self._runner, api.host, api.port).start()
+        logger.info("service=api listening=http://%s:%d", api.host, api.port)
+        if self._agi_factory is not None:
+            self.agi = self._agi_factory(self.settings, self.engine, self.tracker, self.agents)
+            await self.agi.start()
+            logger.info(
+                "service=agi listening=%s:%d", self.settings.agi.host, self.settings.agi.port
+            )
+        self._tasks = asyncio.create_task(self._run_all())
+
+    async def _run_all(self) -> None:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._ami())
+            group.create_task(self.writer.run())
+            group.create_task(self.live.tick_forever())
+            group.create_task(self.hub.run())
+            group.create_task(self._report())
+            await self._stopping.wait()
+            raise _Stop
+
+    async def _ami(self) -> None:
+        await self.client.run()
+
+    async def _report(self) -> None:
+        while True:
+            self._status()
+            await asyncio.sleep(1.0)
+
+    async def wait(self) -> None:
+        """Until :meth:`stop` is called or a part fails (its error is raised here)."""
+        assert self._tasks is not None, "start() first"
+        try:
+            await self._tasks
+        except BaseExceptionGroup as group:
+            errors = [e for e in group.exceptions if not isinstance(e, _Stop)]
+            if errors:
+                raise errors[0] from None
+
+    def request_stop(self) -> None:
+        self._stopping.set()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        self.client.stop()
+        if self._runner is not None:
+            await self.hub.close()
+            await self._runner.cleanup()
+        if self.agi is not None:
+            await self.agi.stop()
+        if self._tasks is not None:
+            with contextlib.suppress(BaseException):
+                await self._tasks
+        self.live.flush()
+        left = await self.writer.drain(self.shutdown_flush)
+        logger.info("service=stopped history_unwritten=%d", left)
+        self.engine.dispose()
+
+
+class _Stop(Exception):
+    """Ends the task group on a requested stop."""
+
+
+async def serve(settings: Settings, *, agi_factory: AgiFactory | None = None) -> None:
+    """Run until SIGTERM or SIGINT; a fatal error propagates (after a clean stop)."""
+    controller = Controller(settings, agi_factory=agi_factory)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, controller.request_stop)
+    try:
+        await controller.start()
+        await controller.wait()
+    finally:
+        await controller.stop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
