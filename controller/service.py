@@ -11,8 +11,9 @@ login is fatal: retrying wrong credentials cannot help), the others are cancelle
 error reaches the caller. On stop the API stops first, then AMI, then the history writer
 gets ``shutdown_flush`` seconds to write what it holds.
 
-The FastAGI server plugs in through :data:`AgiFactory`: anything with ``async start()`` and
-``async stop()``, built with the tracker and the agent service at hand.
+The FastAGI server (:class:`controller.agi.service.AgiService`) runs in the same loop and
+shares what this process already has: the tracker is its live view for routing, the AMI
+client its connection for callback Originates, the agent service serves *45-*48.
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ from sqlalchemy import Engine
 
 from controller.agents import store as agent_store
 from controller.agents.service import AgentService
+from controller.agi.service import AgiService
 from controller.ami.actions import CallActions
 from controller.ami.client import AmiClient
 from controller.ami.live import LiveState
+from controller.ami.routing_view import TrackerLiveView
 from controller.ami.tracker import Tracker
 from controller.config import Settings
 from controller.db.engine import make_engine, session_factory
@@ -53,7 +56,25 @@ class AgiRunner(Protocol):
     async def stop(self) -> None: ...
 
 
-AgiFactory = Callable[[Settings, Engine, Tracker, AgentService], AgiRunner]
+AgiFactory = Callable[["Controller"], AgiRunner]
+
+
+def fastagi(controller: Controller) -> AgiRunner:
+    """The FastAGI service wired to this controller's tracker, AMI client and agents."""
+    live = TrackerLiveView(
+        controller.tracker,
+        lambda: controller.client.connected and controller.live.synced.is_set(),
+    )
+    service = AgiService.from_settings(
+        controller.settings, controller.engine, live=live, actions=controller.client
+    )
+    service.services.agents = controller.agents
+
+    async def placeholders(_client: AmiClient) -> None:
+        await service.ami_connected()  # re-create callback placeholders Asterisk lost
+
+    controller.live.after_resync.append(placeholders)
+    return service
 
 
 class Controller:
@@ -62,7 +83,7 @@ class Controller:
         settings: Settings,
         *,
         engine: Engine | None = None,
-        agi_factory: AgiFactory | None = None,
+        agi_factory: AgiFactory | None = fastagi,
         shutdown_flush: float = 10.0,
     ) -> None:
         self.settings = settings
@@ -151,7 +172,7 @@ class Controller:
         await web.TCPSite(self._runner, api.host, api.port).start()
         logger.info("service=api listening=http://%s:%d", api.host, api.port)
         if self._agi_factory is not None:
-            self.agi = self._agi_factory(self.settings, self.engine, self.tracker, self.agents)
+            self.agi = self._agi_factory(self)
             await self.agi.start()
             logger.info(
                 "service=agi listening=%s:%d", self.settings.agi.host, self.settings.agi.port
@@ -210,9 +231,9 @@ class _Stop(Exception):
     """Ends the task group on a requested stop."""
 
 
-async def serve(settings: Settings, *, agi_factory: AgiFactory | None = None) -> None:
+async def serve(settings: Settings) -> None:
     """Run until SIGTERM or SIGINT; a fatal error propagates (after a clean stop)."""
-    controller = Controller(settings, agi_factory=agi_factory)
+    controller = Controller(settings)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, controller.request_stop)

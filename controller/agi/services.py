@@ -16,6 +16,7 @@ from controller.routing.region import RegionLookup
 from controller.routing.rules import Rules
 
 if TYPE_CHECKING:
+    from controller.agents.service import AgentService
     from controller.agi.callbacks import CallbackService
     from controller.agi.stores import SurveyStore
 
@@ -59,6 +60,7 @@ class AgiServices:
     history: CallerHistory = field(default_factory=NoHistory)
     callbacks: CallbackService | None = None
     surveys: SurveyStore | None = None
+    agents: AgentService | None = None  # the *45-*48 agent routes (pbxctl serve)
     clock: Callable[[], dt.datetime] = utc_now
     server_id: str = "default"
 

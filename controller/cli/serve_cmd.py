@@ -14,7 +14,6 @@ from controller.ami.session import AmiSession
 from controller.ami.tracker import QueueView, SeatView, Tracker, to_json
 from controller.cli.context import CliContext, pass_cli
 from controller.dialplan.service import ami_credentials
-from controller.service import AgiFactory
 from controller.service import serve as run_service
 
 
@@ -39,13 +38,7 @@ def serve(cli: CliContext, api_host: str | None, api_port: int | None) -> None:
             update={k: v for k, v in {"host": api_host, "port": api_port}.items() if v}
         )
         settings = settings.model_copy(update={"api": api})
-    asyncio.run(run_service(settings, agi_factory=agi_factory()))
-
-
-def agi_factory() -> AgiFactory | None:
-    """The FastAGI server ``serve`` runs beside the API: built from the settings, the tracker
-    (its live view for routing) and the agent service (the *45-*48 routes)."""
-    return None
+    asyncio.run(run_service(settings))
 
 
 async def _snapshot(cli: CliContext) -> tuple[list[QueueView], list[SeatView], dict[str, int]]:

@@ -81,6 +81,9 @@ class QueueView:
     logged_in: int
     available: int
     longest_wait_s: float
+    ready: int  # members not paused
+    holdtime_s: int  # Asterisk's average wait of answered calls
+    talktime_s: int  # Asterisk's average talk time
     callers: tuple[CallerView, ...]
     members: tuple[MemberView, ...]
 
@@ -95,6 +98,9 @@ class SeatView:
     device: str
     queues: tuple[str, ...]
     linkedid: str | None
+    paused_in: tuple[str, ...] = ()  # queues where the agent is paused
+    wrapup_until: float = 0.0  # after-call work ends (epoch seconds)
+    idle_since: float = 0.0  # last call end, login or state change (epoch seconds)
 
 
 def call_view(st: TrackerState, call: LiveCall, now: float) -> CallView:
@@ -186,17 +192,32 @@ def queue_view(q: LiveQueue, now: float) -> QueueView:
         logged_in=len(q.members),
         available=available,
         longest_wait_s=max((c.wait_s for c in callers), default=0.0),
+        ready=sum(1 for m in q.members.values() if not m.paused),
+        holdtime_s=q.holdtime_s,
+        talktime_s=q.talktime_s,
         callers=callers,
         members=members,
     )
 
 
 def seat_view(st: TrackerState, seat: Seat, now: float) -> SeatView:
-    queues = tuple(sorted({q for q, _ in st.member_index.get(seat.agent, {})}))
+    members = st.member_index.get(seat.agent, {})
+    queues = tuple(sorted({q for q, _ in members}))
+    last_call = max((float(m.last_call) for m in members.values()), default=0.0)
+    login = max((float(m.login_time) for m in members.values()), default=0.0)
     return SeatView(
-        seat.agent, seat.state, seat.reason, seat.since, round(now - seat.since, 3),
-        seat.device, queues, seat.linkedid,
-    )  # fmt: skip
+        seat.agent,
+        seat.state,
+        seat.reason,
+        seat.since,
+        round(now - seat.since, 3),
+        seat.device,
+        queues,
+        seat.linkedid,
+        paused_in=tuple(sorted(q for (q, _), m in members.items() if m.paused)),
+        wrapup_until=max((m.wrapup_until for m in members.values()), default=0.0),
+        idle_since=max(last_call, login, seat.since if seat.state == "idle" else 0.0),
+    )
 
 
 def to_json(view: Any) -> Any:
