@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 MAX_HEADER_BYTES = 16 * 1024  # a real header block is ~600 bytes
 # res_agi.c reads a command into an 8 KiB buffer; stay well below it.
@@ -28,7 +29,9 @@ _RESULT = re.compile(r"result=(-?\w*)(?:\s+\((.*)\))?")
 _NAME = re.compile(r"_{0,2}[A-Za-z][A-Za-z0-9_]*(?:\([A-Za-z0-9_,-]*\))?")
 # Level 2 of the escaping: ARRAY() splits its value with Asterisk's standard argument
 # parser, which strips one backslash and treats these characters specially.
-_ARRAY_SPECIAL = frozenset('\\",()[]')
+_ARRAY_SPECIAL = re.compile(r'([\\",()\[\]])')
+# Control characters would end or corrupt the command line: dropped (str.translate is C-fast).
+_CONTROL = dict.fromkeys([*range(32), 127])
 _MAX_ARRAY = 90  # ARRAY() takes at most 100 names
 
 
@@ -39,8 +42,10 @@ class AgiProtocolError(Exception):
 def parse_headers(block: bytes) -> dict[str, str]:
     """The ``agi_*`` headers of a session (the bytes before the blank line)."""
     headers: dict[str, str] = {}
-    for raw in block.split(b"\n"):
-        line = raw.decode("utf-8", "replace").rstrip("\r")
+    text = block.decode("utf-8", "replace")  # once for the block, not per line
+    if "\r" in text:
+        text = text.replace("\r", "")
+    for line in text.split("\n"):
         key, sep, value = line.partition(": ")
         if sep and key:
             headers[key] = value
@@ -85,14 +90,17 @@ def parse_response(line: str) -> AgiResponse:
 def quote(value: str) -> str:
     """One AGI command argument: res_agi's parser honours double quotes and backslashes.
     Line breaks would end the command, so they (and other control characters) are dropped."""
-    cleaned = "".join(ch for ch in value if ch >= " " and ch != "\x7f")
+    cleaned = value if value.isprintable() else value.translate(_CONTROL)
     return '"' + cleaned.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _array_escape(value: str) -> str:
-    return "".join("\\" + ch if ch in _ARRAY_SPECIAL else ch for ch in value)
+    if not value.isprintable():  # rare: most values need neither step
+        value = value.translate(_CONTROL)
+    return _ARRAY_SPECIAL.sub(r"\\\1", value) if _ARRAY_SPECIAL.search(value) else value
 
 
+@lru_cache(maxsize=1024)  # the same few names, every call
 def check_name(name: str) -> str:
     if not _NAME.fullmatch(name):
         raise ValueError(f"channel variable name {name!r} is not allowed")
@@ -114,7 +122,7 @@ def array_assignments(pairs: Sequence[tuple[str, str]]) -> Iterator[str]:
     values: list[str] = []
     size = 0
     for name, value in pairs:
-        escaped = _array_escape("".join(ch for ch in value if ch >= " " and ch != "\x7f"))
+        escaped = _array_escape(value)
         cost = len(name) + len(escaped.encode()) * 2 + 2  # quoting may double backslashes
         if names and (size + cost > MAX_COMMAND_BYTES - 40 or len(names) >= _MAX_ARRAY):
             yield _array_command(names, values)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Coroutine, Mapping
 from typing import Any
@@ -56,6 +57,14 @@ def dialable(e164: str, country: str) -> str:
     parsed = phonenumbers.parse(e164, None)
     text = phonenumbers.format_out_of_country_calling_number(parsed, country)
     return "".join(ch for ch in text if ch.isdigit())
+
+
+def settle_memory() -> None:
+    """Move what is loaded now (rules, phonenumbers' metadata) out of the garbage collector's
+    way: a full collection over it took ~5-30 ms here, often enough under load to be the
+    routing answers' p99. Frozen objects are still freed by reference counting."""
+    gc.collect()
+    gc.freeze()
 
 
 class AgiService:
@@ -159,6 +168,7 @@ class AgiService:
             if region:
                 countries.add(region)
         self.region.warm_up(sorted(countries))
+        settle_memory()
 
     def _wrapup_of(self, queue: str) -> int:
         rules = self.rules_cache.current()

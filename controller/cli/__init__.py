@@ -41,6 +41,7 @@ class ControllerGroup(click.Group):
 
 def build_cli() -> click.Group:
     from controller.cli import (
+        agi_cmd,
         config_cmd,
         db_cmd,
         dialplan_cmd,
@@ -102,6 +103,7 @@ def build_cli() -> click.Group:
     cli.add_command(serve_cmd.serve)
     cli.add_command(serve_cmd.status)
     cli.add_command(token_cmd.token)
+    cli.add_command(agi_cmd.agi)
     return cli
 
 

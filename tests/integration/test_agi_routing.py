@@ -278,11 +278,12 @@ async def test_fallback_when_the_server_is_stopped_and_the_database_gone(
 
 async def test_callback_offer_keeps_the_place_and_calls_the_customer(routed: Routed) -> None:
     since = len(routed.events)
-    # Two callers wait in sales; nobody is logged in, so the estimated wait is unbounded.
-    await routed.call("test-waiter", SALES_DID, "13012340001")
-    await routed.call("test-waiter", SALES_DID, "13012340002")
-    await routed.until("two callers queued", lambda: sum(
-        1 for e in routed.events[since:] if e.get("Event") == "QueueCallerJoin") == 2)  # fmt: skip
+    # Two callers wait in sales (one after the other, so their order is known); nobody is
+    # logged in, so the estimated wait is unbounded.
+    for n, number in enumerate(("13012340001", "13012340002"), 1):
+        await routed.call("test-waiter", SALES_DID, number)
+        await routed.until(f"{n} caller(s) queued", lambda n=n: sum(
+            1 for e in routed.events[since:] if e.get("Event") == "QueueCallerJoin") == n)  # fmt: skip
     # The third caller is offered a callback, presses 5, then confirms with 1.
     await routed.call("test-cb-caller", SALES_DID, "13900001111")
     offer = await routed.wait_for("the offer", lambda e: e.get("Event") == "VarSet"
