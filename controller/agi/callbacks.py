@@ -68,6 +68,7 @@ class CallbackService:
         self._confirmations: dict[int, asyncio.Future[bool]] = {}
         self._retries: dict[int, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._registering: set[tuple[str, str]] = set()  # (queue, number) being stored now
 
     # -- ids ---------------------------------------------------------------------------------
 
@@ -79,6 +80,10 @@ class CallbackService:
     # -- the caller asks ---------------------------------------------------------------------
 
     async def is_waiting(self, queue: str, number: str) -> bool:
+        """A request for this number is waiting in this queue, or is being registered now
+        (two calls from one number pressing the key at once must not both get one)."""
+        if (queue, number) in self._registering:
+            return True
         return await asyncio.to_thread(self.store.is_waiting, queue, number, self.clock())
 
     async def register(
@@ -88,9 +93,17 @@ class CallbackService:
         rules = self._rules()
         now = self.clock()
         timing = rules_cb.placeholder_for(rules.queues[queue], now)
-        row = await asyncio.to_thread(
-            self.store.create, queue, number, position, priority, linkedid, now, timing.expires_at
-        )
+        key = (queue, number)
+        if key in self._registering:
+            raise RuntimeError(f"a callback for {number} in queue {queue} is being registered")
+        self._registering.add(key)
+        try:
+            row = await asyncio.to_thread(
+                self.store.create, queue, number, position, priority, linkedid, now,
+                timing.expires_at,
+            )  # fmt: skip
+        finally:
+            self._registering.discard(key)
         self._confirmations[row.id] = asyncio.get_running_loop().create_future()
         try:
             await self.place(row, position)

@@ -96,4 +96,11 @@ class LastAgentIndex:
                 count += 1
                 since = max(since, started)
         self._since = since
+        self._forget_before(now - dt.timedelta(days=self.days))
         return count
+
+    def _forget_before(self, cutoff: dt.datetime) -> None:
+        """Bound the memory: callers not served within ``days`` are dropped."""
+        old = [caller for caller, (started, _agent) in self._last.items() if started < cutoff]
+        for caller in old:
+            del self._last[caller]

@@ -134,6 +134,8 @@ def test_last_agent_index_keeps_the_latest_and_tops_up(engine: Engine) -> None:
     _call(engine, "1.4", caller, "8003", NOW + dt.timedelta(minutes=5))
     index.refresh_sync(NOW + dt.timedelta(minutes=6))
     assert index.last_agent(caller) == "8003"
+    index.refresh_sync(NOW + dt.timedelta(days=120))  # nobody served them for 90 days
+    assert index.last_agent(caller) is None
 
 
 # -- callback requests -----------------------------------------------------------------------
@@ -294,3 +296,18 @@ async def test_resync_recreates_only_missing_placeholders(
     await fresh.resync()
     originated = [f["Channel"] for n, f in ami.actions if n == "Originate"]
     assert originated == [f"Local/{lost.id:08d}@pbx-cb-hold/n"]
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_two_requests_from_one_number_at_once_get_one_placeholder(
+    service: Callable[[], tuple[CallbackService, FakeAmi]],
+) -> None:
+    callbacks, ami = service()
+    first = asyncio.ensure_future(callbacks.register("sales", "+8613900005555", 1, 0, None))
+    await asyncio.sleep(0)  # the first request is being stored
+    assert await callbacks.is_waiting("sales", "+8613900005555")
+    with pytest.raises(RuntimeError, match="being registered"):
+        await callbacks.register("sales", "+8613900005555", 2, 0, None)
+    await first
+    assert await callbacks.is_waiting("sales", "+8613900005555")
+    assert ami.names().count("Originate") == 1
