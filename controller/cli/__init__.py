@@ -44,6 +44,7 @@ def build_cli() -> click.Group:
         agi_cmd,
         config_cmd,
         db_cmd,
+        demo_cmd,
         dialplan_cmd,
         sandbox_cmd,
         serve_cmd,
@@ -104,6 +105,8 @@ def build_cli() -> click.Group:
     cli.add_command(serve_cmd.status)
     cli.add_command(token_cmd.token)
     cli.add_command(agi_cmd.agi)
+    cli.add_command(demo_cmd.demo)
+    cli.add_command(demo_cmd.loadtest)
     return cli
 
 

@@ -416,6 +416,8 @@ class _Builder:
                 ("joinempty", yes_no[q.join_empty]),
                 ("leavewhenempty", yes_no[q.leave_when_empty]),
                 ("ringinuse", yes_no[q.ring_in_use]),
+                # Offer waiting callers to every free agent at once, not one caller at a time.
+                ("autofill", "yes"),
                 # Reports and the screen pop need these on the agent's channel.
                 ("setinterfacevar", "yes"),
                 ("setqueuevar", "yes"),
