@@ -15,34 +15,14 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from controller.agi.callback_store import CallbackStore, RequestRow
-from controller.ami.protocol import Message
+from controller.agi.placeholders import AmiActions, Placeholders
 from controller.db.models.history import CallbackState
 from controller.routing import callback as rules_cb
 from controller.routing.rules import Rules
 
-Fields = str | int | list[str]
-
 log = logging.getLogger("controller.agi")
-
-HOLD_CONTEXT = "pbx-cb-hold"
-DIAL_CONTEXT = "pbx-cb-dial"
-CUSTOMER_RING_SECONDS = 30
-
-
-class AmiActions(Protocol):
-    """The AMI calls the callback service makes. :class:`controller.agi.ami_link.AmiLink`
-    has them, and so does the issue-6 :class:`controller.ami.client.AmiClient`."""
-
-    async def action(self, name: str, **fields: Fields) -> Message: ...
-
-    async def list_action(self, name: str, **fields: Fields) -> list[Message]: ...
-
-    async def send(
-        self, name: str, fields: dict[str, Fields] | None = None, timeout: float | None = None
-    ) -> tuple[Message, list[Message]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,21 +41,13 @@ class CallbackService:
         dialable: Callable[[str, str], str],
     ) -> None:
         self.store = store
-        self.ami = ami
         self.rules = rules
         self.clock = clock
-        self.dialable = dialable  # (E.164, country) -> what the outbound routes dial
+        self.placeholders = Placeholders(ami, store, rules, clock, dialable)
         self._confirmations: dict[int, asyncio.Future[bool]] = {}
         self._retries: dict[int, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._registering: set[tuple[str, str]] = set()  # (queue, number) being stored now
-
-    # -- ids ---------------------------------------------------------------------------------
-
-    def channel_ids(self, row: RequestRow) -> tuple[str, str]:
-        """(;1, ;2) uniqueids of the placeholder of this attempt."""
-        base = f"pbx-cb-{self.store.server_id}-{row.id}-{row.attempts}"
-        return f"{base}-d", f"{base}-h"
 
     # -- the caller asks ---------------------------------------------------------------------
 
@@ -106,7 +78,7 @@ class CallbackService:
             self._registering.discard(key)
         self._confirmations[row.id] = asyncio.get_running_loop().create_future()
         try:
-            await self.place(row, position)
+            await self.placeholders.place(row, position)
         except Exception:
             self._settle(row.id, False)
             await asyncio.to_thread(self.store.finish, row.id, CallbackState.FAILED, self.clock())
@@ -120,8 +92,8 @@ class CallbackService:
         """The caller did not confirm: remove the placeholder; return its position (the
         caller takes it back), or None when it was not found."""
         self._settle(row.id, False)
-        position = await self.position(row)
-        await self.hang_up(row)
+        position = await self.placeholders.position(row)
+        await self.placeholders.hang_up(row)
         await asyncio.to_thread(self.store.finish, row.id, CallbackState.CANCELED, self.clock())
         return position
 
@@ -129,47 +101,6 @@ class CallbackService:
         future = self._confirmations.pop(request_id, None)
         if future is not None and not future.done():
             future.set_result(confirmed)
-
-    # -- the placeholder ---------------------------------------------------------------------
-
-    async def place(self, row: RequestRow, position: int) -> None:
-        rules = self._rules()
-        queue = rules.queues[row.queue]
-        timing = rules_cb.placeholder_for(queue, self.clock())
-        left = max(60, int((row.expires_at - self.clock()).total_seconds()))
-        first, second = self.channel_ids(row)
-        await self.ami.action(
-            "Originate",
-            Channel=f"Local/{row.id:08d}@{HOLD_CONTEXT}/n",
-            Context=DIAL_CONTEXT, Exten="s", Priority=1,
-            Timeout=(left + 60) * 1000, Async="true",
-            CallerID=f"CALLBACK <{row.number}>",
-            ChannelId=first, OtherChannelId=second,
-            Variable=[
-                f"PBX_CB_ID={row.id}", f"PBX_CB_QUEUE={row.queue}",
-                f"PBX_CB_NUMBER={self.dialable(row.number, rules.country)}",
-                f"PBX_CB_POSITION={position}", f"PBX_CB_PRIORITY={row.priority}",
-                f"PBX_CB_MAXWAIT={left}", f"PBX_CB_RING={timing.ring_seconds}",
-            ],
-        )  # fmt: skip
-        await asyncio.to_thread(self.store.set_placeholder, row.id, second)
-        log.info("event=callback_placeholder id=%d queue=%s position=%d attempt=%d",
-                 row.id, row.queue, position, row.attempts)  # fmt: skip
-
-    async def position(self, row: RequestRow) -> int | None:
-        _first, second = self.channel_ids(row)
-        for entry in await self.ami.list_action("QueueStatus", Queue=row.queue):
-            if entry.get("Event") == "QueueEntry" and entry.get("Uniqueid") == second:
-                return int(entry.get("Position", "0")) or None
-        return None
-
-    async def hang_up(self, row: RequestRow) -> None:
-        first, _second = self.channel_ids(row)
-        response, _events = await self.ami.send("Hangup", {"Channel": first})
-        if response.get("Response") != "Success":  # already gone: nothing to do
-            log.info(
-                "event=callback_hangup_missed id=%d detail=%r", row.id, response.get("Message")
-            )
 
     # -- an agent took the placeholder -------------------------------------------------------
 
@@ -189,8 +120,18 @@ class CallbackService:
         if row.expires_at <= now:
             await asyncio.to_thread(self.store.finish, row.id, CallbackState.EXPIRED, now)
             return Verdict(False, "the request expired")
+        if not self._callable_now(row.queue):
+            # The wait ran past the calling hours: try again later, not now.
+            self._schedule(row.id, self._retry_delay(row.queue))
+            return Verdict(False, "outside the callback's calling hours")
         await asyncio.to_thread(self.store.start_attempt, row.id, agent, now)
         return Verdict(True, "")
+
+    def _callable_now(self, queue_name: str) -> bool:
+        return rules_cb.callable_now(self.rules(), queue_name, self.clock())
+
+    def _retry_delay(self, queue_name: str) -> float:
+        return rules_cb.retry_delay(self.rules(), queue_name)
 
     async def dialled(self, request_id: int, dial_status: str) -> rules_cb.NextStep:
         now = self.clock()
@@ -208,8 +149,7 @@ class CallbackService:
             await asyncio.to_thread(self.store.finish, row.id, final, now)
         else:
             await asyncio.to_thread(self.store.back_to_pending, row.id)
-            retry = queue.callback.retry_seconds if queue and queue.callback else 300
-            self._schedule(row.id, retry)
+            self._schedule(row.id, self._retry_delay(row.queue))
         log.info("event=callback_attempt id=%d status=%s next=%s attempts=%d",
                  row.id, dial_status, step.value, row.attempts)  # fmt: skip
         return step
@@ -230,8 +170,16 @@ class CallbackService:
         self._retries.pop(request_id, None)
         try:
             row = await asyncio.to_thread(self.store.get, request_id)
-            if row is not None and row.state is CallbackState.PENDING:
-                await self.place(row, 1)
+            if row is None or row.state is not CallbackState.PENDING:
+                return
+            if row.expires_at <= self.clock():
+                await asyncio.to_thread(
+                    self.store.finish, row.id, CallbackState.EXPIRED, self.clock()
+                )
+            elif self._callable_now(row.queue):
+                await self.placeholders.place(row, 1)
+            else:  # an agent must not get it while we may not call: wait for the hours
+                self._schedule(row.id, self._retry_delay(row.queue))
         except Exception:
             log.exception("event=callback_retry_failed id=%d", request_id)
 
@@ -240,9 +188,12 @@ class CallbackService:
         for row in await asyncio.to_thread(self.store.active, self.clock()):
             if row.id in self._retries or row.id in self._confirmations:
                 continue
+            if not self._callable_now(row.queue):
+                self._schedule(row.id, self._retry_delay(row.queue))
+                continue
             try:
-                if await self.position(row) is None:
-                    await self.place(row, row.position)
+                if await self.placeholders.position(row) is None:
+                    await self.placeholders.place(row, row.position)
             except Exception:
                 log.exception("event=callback_resync_failed id=%d", row.id)
 

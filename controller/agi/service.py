@@ -15,7 +15,7 @@ callback placeholders. Inside ``pbxctl serve``, hand it what the process already
                              extra_routes={"agent-login": Route(...)})
 
 ``live`` is any :class:`~controller.routing.live.LiveView`; ``actions`` anything with
-``action``/``list_action``/``send`` (:class:`~controller.agi.callbacks.AmiActions`, e.g.
+``action``/``list_action``/``send`` (:class:`~controller.agi.placeholders.AmiActions`, e.g.
 the AMI client). Then call :meth:`AgiService.ami_connected` after every AMI (re)login, so
 callback placeholders lost by an Asterisk restart are re-created.
 """
@@ -35,8 +35,9 @@ from sqlalchemy import Engine
 
 from controller.agi.ami_link import AmiLink
 from controller.agi.callback_store import CallbackStore
-from controller.agi.callbacks import AmiActions, CallbackService
+from controller.agi.callbacks import CallbackService
 from controller.agi.live_ami import AmiLiveView
+from controller.agi.placeholders import AmiActions
 from controller.agi.routes import route_table
 from controller.agi.rules_cache import RulesCache
 from controller.agi.server import AgiServer, Route

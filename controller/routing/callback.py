@@ -14,6 +14,8 @@ from controller.routing.hours import is_open
 from controller.routing.live import LiveView, estimated_wait
 from controller.routing.rules import QueueRule, Rules
 
+DEFAULT_RETRY_SECONDS = 300.0  # a queue whose callback settings vanished meanwhile
+
 
 class Refusal(StrEnum):
     NO_CALLBACK = "the queue offers no callback"
@@ -30,6 +32,19 @@ def in_calling_hours(rules: Rules, queue: QueueRule, now: dt.datetime) -> bool:
         return True
     schedule = rules.schedules.get(cb.calling_hours)
     return schedule is not None and is_open(schedule, now)
+
+
+def callable_now(rules: Rules | None, queue_name: str, now: dt.datetime) -> bool:
+    """Whether a request of this queue may be called back now (within calling hours)."""
+    queue = rules.queues.get(queue_name) if rules is not None else None
+    return rules is not None and queue is not None and in_calling_hours(rules, queue, now)
+
+
+def retry_delay(rules: Rules | None, queue_name: str) -> float:
+    """Seconds before a placeholder goes back into the queue for another attempt."""
+    queue = rules.queues.get(queue_name) if rules is not None else None
+    cb = queue.callback if queue is not None else None
+    return float(cb.retry_seconds) if cb is not None else DEFAULT_RETRY_SECONDS
 
 
 def should_offer(

@@ -212,21 +212,21 @@ class FakeAmi:
 
 
 @pytest.fixture
-def service(engine: Engine) -> Callable[[], tuple[CallbackService, FakeAmi]]:
+def service(engine: Engine) -> Callable[..., tuple[CallbackService, FakeAmi]]:
     _import(engine)
     rules = rc.load_rules(engine)
 
-    def make() -> tuple[CallbackService, FakeAmi]:
+    def make(clock: Callable[[], dt.datetime] = lambda: NOW) -> tuple[CallbackService, FakeAmi]:
         ami = FakeAmi()
         store = CallbackStore(engine, "default")
-        return CallbackService(store, ami, lambda: rules, lambda: NOW, dialable), ami
+        return CallbackService(store, ami, lambda: rules, clock, dialable), ami
 
     return make
 
 
 @pytest.mark.asyncio(loop_scope="function")
 async def test_placeholder_keeps_the_place_then_the_customer_is_called(
-    service: Callable[[], tuple[CallbackService, FakeAmi]],
+    service: Callable[..., tuple[CallbackService, FakeAmi]],
 ) -> None:
     callbacks, ami = service()
     row = await callbacks.register("sales", "+8613900001111", 3, 10, "1700.7")
@@ -252,7 +252,7 @@ async def test_placeholder_keeps_the_place_then_the_customer_is_called(
 
 @pytest.mark.asyncio(loop_scope="function")
 async def test_withdrawn_request_gives_the_place_back(
-    service: Callable[[], tuple[CallbackService, FakeAmi]],
+    service: Callable[..., tuple[CallbackService, FakeAmi]],
 ) -> None:
     callbacks, ami = service()
     row = await callbacks.register("sales", "+8613900001111", 2, 0, None)
@@ -265,7 +265,7 @@ async def test_withdrawn_request_gives_the_place_back(
 
 @pytest.mark.asyncio(loop_scope="function")
 async def test_busy_customer_is_retried_then_given_up(
-    service: Callable[[], tuple[CallbackService, FakeAmi]],
+    service: Callable[..., tuple[CallbackService, FakeAmi]],
 ) -> None:
     callbacks, ami = service()
     row = await callbacks.register("sales", "+8613900001111", 1, 0, None)
@@ -283,7 +283,7 @@ async def test_busy_customer_is_retried_then_given_up(
 
 @pytest.mark.asyncio(loop_scope="function")
 async def test_resync_recreates_only_missing_placeholders(
-    service: Callable[[], tuple[CallbackService, FakeAmi]],
+    service: Callable[..., tuple[CallbackService, FakeAmi]],
 ) -> None:
     callbacks, _ami = service()
     kept = await callbacks.register("sales", "+8613900001111", 1, 0, None)
@@ -292,7 +292,7 @@ async def test_resync_recreates_only_missing_placeholders(
     callbacks.confirm(lost)
     # A new controller process after an Asterisk restart that lost one placeholder.
     fresh, ami = service()
-    ami.in_queue = {callbacks.channel_ids(kept)[1]: 1}
+    ami.in_queue = {callbacks.placeholders.channel_ids(kept)[1]: 1}
     await fresh.resync()
     originated = [f["Channel"] for n, f in ami.actions if n == "Originate"]
     assert originated == [f"Local/{lost.id:08d}@pbx-cb-hold/n"]
@@ -300,7 +300,7 @@ async def test_resync_recreates_only_missing_placeholders(
 
 @pytest.mark.asyncio(loop_scope="function")
 async def test_two_requests_from_one_number_at_once_get_one_placeholder(
-    service: Callable[[], tuple[CallbackService, FakeAmi]],
+    service: Callable[..., tuple[CallbackService, FakeAmi]],
 ) -> None:
     callbacks, ami = service()
     first = asyncio.ensure_future(callbacks.register("sales", "+8613900005555", 1, 0, None))
@@ -311,3 +311,26 @@ async def test_two_requests_from_one_number_at_once_get_one_placeholder(
     await first
     assert await callbacks.is_waiting("sales", "+8613900005555")
     assert ami.names().count("Originate") == 1
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_nobody_is_called_back_outside_calling_hours(
+    service: Callable[..., tuple[CallbackService, FakeAmi]],
+) -> None:
+    moment = [NOW + dt.timedelta(hours=8)]  # 19:00 in Shanghai: callbacks until 20:00
+    callbacks, ami = service(lambda: moment[0])
+    row = await callbacks.register("sales", "+8613900006666", 1, 0, None)
+    callbacks.confirm(row)
+    moment[0] = NOW + dt.timedelta(hours=9, minutes=30)  # 20:30: an agent is free only now
+    verdict = await callbacks.may_dial(row.id, "8001", wait=1)
+    assert not verdict.dial
+    assert "calling hours" in verdict.reason
+    assert row.id in callbacks._retries  # tried again later
+    await callbacks._retry(row.id)  # still outside the hours: no new placeholder
+    assert ami.names().count("Originate") == 1
+    assert row.id in callbacks._retries
+    moment[0] = NOW + dt.timedelta(days=1)  # the next morning: expired (after 4 hours)
+    await callbacks._retry(row.id)
+    assert ami.names().count("Originate") == 1
+    assert not await callbacks.is_waiting("sales", "+8613900006666")
+    await callbacks.stop()
