@@ -12,6 +12,10 @@ fi
 need_apt=()
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need_apt+=(python3-venv)
+if [[ "${1:-}" == "--test" ]]; then
+    # A real SIP phone for the end-to-end tests (the Asterisk chroot is built by the tests).
+    command -v baresip >/dev/null 2>&1 || need_apt+=(baresip-core)
+fi
 if ((${#need_apt[@]})); then
     if [[ $(id -u) -ne 0 ]]; then
         echo "error: ${need_apt[*]} missing; run as root or: sudo apt-get install ${need_apt[*]}" >&2

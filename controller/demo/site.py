@@ -121,12 +121,16 @@ class DemoSite:
         talk_seconds: int = 15,
         progress: Callable[[str], None] = print,
         company: Path | None = None,
+        sandbox: AsteriskSandbox | None = None,
     ) -> None:
+        """``sandbox``: an Asterisk sandbox that is already running (tests): it is restarted
+        with the demo's files and keeps its AMI account; it is not stopped by :meth:`stop`."""
         self.base = base
         self.talk_seconds = talk_seconds
         self.progress = progress
         self.company = company or resource_dir("examples") / "company.yaml"
-        self.sandbox = AsteriskSandbox(base.sandbox_root, boot_timeout=60)
+        self.borrowed = sandbox is not None
+        self.sandbox = sandbox or AsteriskSandbox(base.sandbox_root, boot_timeout=60)
         self.controller: subprocess.Popen[bytes] | None = None
         self.settings: Settings = base
         self.token = ""
@@ -153,21 +157,26 @@ class DemoSite:
         engine.dispose()
 
     def _start_asterisk(self) -> None:
-        ensure_built(
-            self.base.sandbox_root,
-            self.base.sandbox.mirror or host_mirror(),
-            suite=self.base.sandbox.suite,
-            progress=self.progress,
-        )
-        secret = service.ami_credentials(self.base).secret
-        ami_port = free_port(self.base.ami.port)
-        self.sandbox.start(top_level_files(), self.base.ami.username, secret, ami_port)
+        if self.borrowed:
+            self.sandbox.restart(top_level_files())
+            account = self.sandbox.ami
+            ami_port, secret = account.port, account.secret
+            base_ami = self.base.ami.model_copy(update={"username": account.username})
+        else:
+            ensure_built(
+                self.base.sandbox_root,
+                self.base.sandbox.mirror or host_mirror(),
+                suite=self.base.sandbox.suite,
+                progress=self.progress,
+            )
+            secret = service.ami_credentials(self.base).secret
+            ami_port = free_port(self.base.ami.port)
+            self.sandbox.start(top_level_files(), self.base.ami.username, secret, ami_port)
+            base_ami = self.base.ami
         sip_port = free_port(5060, socket.SOCK_DGRAM)
         self.settings = self.base.model_copy(
             update={
-                "ami": self.base.ami.model_copy(
-                    update={"port": ami_port, "secret": SecretStr(secret)}
-                ),
+                "ami": base_ami.model_copy(update={"port": ami_port, "secret": SecretStr(secret)}),
                 "agi": self.base.agi.model_copy(update={"port": free_port(self.base.agi.port)}),
                 "api": self.base.api.model_copy(update={"port": free_port(self.base.api.port)}),
                 "asterisk": self.base.asterisk.model_copy(
@@ -277,4 +286,5 @@ class DemoSite:
                 self.controller.kill()
                 self.controller.wait()
         self.controller = None
-        self.sandbox.stop()
+        if not self.borrowed:
+            self.sandbox.stop()
