@@ -102,7 +102,7 @@ async def test_baresip_agent_answers_a_queue_call(site: DemoSite, tmp_path: Path
                     lambda: any(
                         e.get("Event") == "Hangup" and e.get("Uniqueid") == "phone-test-1"
                         for e in events
-                    ),  # fmt: skip
+                    ),
                 )
 
             async def in_history() -> object:
