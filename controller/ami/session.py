@@ -27,6 +27,8 @@ class AmiError(ControllerError):
 class AmiLoginRefused(AmiError):
     """Asterisk refused the username or secret: retrying cannot help."""
 
+    exit_code = 2  # a configuration error, like a bad setting (systemd does not restart it)
+
 
 @dataclass(frozen=True, slots=True)
 class AmiCredentials:
