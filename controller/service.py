@@ -164,6 +164,7 @@ class Controller:
         site = self._site or SiteInfo.load(self.factory)
         self.hub.lookup = customer_lookup(self.factory, site.country)
         self.live.sinks += [self.writer.submit_outbox, self.hub.on_outbox]
+        self.live.raw_sink = self.writer.submit
         self.live.after_resync.append(self._reapply_logins)
         app = create_app(self.web_services)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)

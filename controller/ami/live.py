@@ -24,7 +24,7 @@ from controller.ami.events import Event
 from controller.ami.protocol import Message
 from controller.ami.replay import SnapshotBuilder
 from controller.ami.session import AmiError
-from controller.ami.tracker import Outbox, Tracker
+from controller.ami.tracker import Outbox, RawEvent, Tracker
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +33,38 @@ STATUS_VARIABLES = (
     "PBX_CUSTOMER_CODE,PBX_VIP"
 )
 BOOT_WAIT = 10.0
+# Kept verbatim in raw_ami_event: the queue, agent, transfer, hold and recording facts.
+RAW_EVENTS = frozenset(
+    {
+        "QueueCallerJoin", "QueueCallerLeave", "QueueCallerAbandon", "AgentCalled",
+        "AgentRingNoAnswer", "AgentConnect", "AgentComplete", "AgentDump", "QueueMemberAdded",
+        "QueueMemberRemoved", "QueueMemberPause", "BlindTransfer", "AttendedTransfer", "Hold",
+        "Unhold", "MixMonitorStart", "MixMonitorStop",
+    }
+)  # fmt: skip
 
 Sink = Callable[[Outbox], None]
+
+
+def raw_event(server_id: str, message: Message, received_at: float) -> RawEvent | None:
+    """The message as a :class:`RawEvent` when it is one of the kinds kept verbatim."""
+    fields = message.fields
+    name = fields.get("Event", "")
+    if name not in RAW_EVENTS and not (
+        name == "UserEvent" and fields.get("UserEvent", "").startswith("Pbx")
+    ):
+        return None
+    stamp = fields.get("Timestamp")
+    return RawEvent(
+        server_id,
+        float(stamp) if stamp else received_at,
+        name,
+        fields.get("Linkedid") or fields.get("DestLinkedid"),
+        fields.get("Uniqueid") or fields.get("TransfererUniqueid"),
+        tuple(message.pairs),
+    )
+
+
 AfterResync = Callable[[AmiClient], Awaitable[None]]
 
 
@@ -48,6 +78,8 @@ class LiveState:
     ) -> None:
         self.tracker = tracker
         self.sinks: list[Sink] = []
+        self.raw_sink: Callable[[list[RawEvent]], None] | None = None
+        self._raw: list[RawEvent] = []
         self.after_resync: list[AfterResync] = list(after_resync or [])
         self._clock = clock
         self._held: list[Event] | None = None  # events that arrived during a resync
@@ -59,6 +91,8 @@ class LiveState:
     # -- input from the client ------------------------------------------------------------
 
     def on_message(self, message: Message, received_at: float) -> None:
+        if self.raw_sink is not None:
+            self._keep_raw(message, received_at)
         event = decode(message, received_at)
         if event is None:
             return
@@ -109,6 +143,12 @@ class LiveState:
             except Exception:
                 logger.exception("ami=after_resync_hook_failed hook=%r", hook)
 
+    def _keep_raw(self, message: Message, received_at: float) -> None:
+        raw = raw_event(self.tracker.server_id, message, received_at)
+        if raw is not None:
+            self._raw.append(raw)
+            self._schedule_flush()
+
     # -- output ---------------------------------------------------------------------------
 
     def _schedule_flush(self) -> None:
@@ -118,6 +158,12 @@ class LiveState:
 
     def flush(self) -> None:
         self._flush_scheduled = False
+        if self._raw and self.raw_sink is not None:
+            raw, self._raw = self._raw, []
+            try:
+                self.raw_sink(raw)
+            except Exception:
+                logger.exception("live=raw_sink_failed")
         outbox = self.tracker.drain()
         if not (outbox.finished or outbox.intervals or outbox.screen_pops or outbox.calls
                 or outbox.queues or outbox.agents):  # fmt: skip

@@ -4,7 +4,8 @@ Writing the same record twice leaves one copy: a call is found by its unique key
 ``(server_id, linkedid)`` and rewritten with its children replaced; a channel by
 ``(server_id, uniqueid)``; a recording by ``(server_id, path)``; an agent-state interval by
 ``(server_id, agent_code, queue_name, state, started_at)``, so its start (``ended_at`` None)
-and its end update one row. A retry after an unacknowledged commit is therefore harmless.
+and its end update one row; a raw AMI event by (server, time, event, uniqueid). A retry after
+an unacknowledged commit is therefore harmless.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import phonenumbers
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from controller.ami.tracker import AgentInterval, FinishedCall
+from controller.ami.tracker import AgentInterval, FinishedCall, RawEvent
 from controller.ami.tracker import records as rec
 from controller.db.models import (
     AgentAttempt,
@@ -28,12 +29,13 @@ from controller.db.models import (
     Handling,
     HoldInterval,
     QueueLeg,
+    RawAmiEvent,
     Recording,
     Site,
     Transfer,
 )
 
-Item = FinishedCall | AgentInterval
+Item = FinishedCall | AgentInterval | RawEvent
 
 
 def to_e164(number: str, country: str) -> str | None:
@@ -77,8 +79,10 @@ def write_batch(factory: sessionmaker[Session], items: Sequence[Item], site: Sit
 def write_item(session: Session, item: Item, site: SiteInfo) -> None:
     if isinstance(item, FinishedCall):
         _write_call(session, item, site)
-    else:
+    elif isinstance(item, AgentInterval):
         _write_interval(session, item, site)
+    else:
+        _write_raw(session, item)
 
 
 def _local(at: dt.datetime, site: SiteInfo) -> tuple[dt.date, int]:
@@ -283,3 +287,30 @@ def _write_interval(session: Session, iv: AgentInterval, site: SiteInfo) -> None
     row.source_event = iv.source_event[:32]
     if iv.ended_at is not None:
         row.ended_at = utc(iv.ended_at)
+
+
+def _write_raw(session: Session, raw: RawEvent) -> None:
+    at = utc(raw.at)
+    exists = session.scalar(
+        select(RawAmiEvent.id).where(
+            RawAmiEvent.server_id == raw.server_id,
+            RawAmiEvent.received_at == at,
+            RawAmiEvent.event == raw.event,
+            RawAmiEvent.uniqueid == raw.uniqueid,
+        )
+    )
+    if exists is not None:
+        return
+    fields: dict[str, str] = {}
+    for key, value in raw.fields:
+        fields.setdefault(key, value)
+    session.add(
+        RawAmiEvent(
+            server_id=raw.server_id,
+            received_at=at,
+            event=raw.event[:64],
+            linkedid=raw.linkedid,
+            uniqueid=raw.uniqueid,
+            fields=fields,
+        )
+    )

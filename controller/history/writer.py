@@ -24,11 +24,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import DataError, IntegrityError
 
-from controller.ami.tracker import AgentInterval, FinishedCall, Outbox
+from controller.ami.tracker import AgentInterval, FinishedCall, Outbox, RawEvent
 
 logger = logging.getLogger(__name__)
 
-Item = FinishedCall | AgentInterval
+Item = FinishedCall | AgentInterval | RawEvent
 WriteBatch = Callable[[Sequence[Item]], None]
 
 # Errors that say "this record is bad", not "the database is away".
@@ -49,6 +49,8 @@ class WriterStats:
 def describe(item: Item) -> str:
     if isinstance(item, FinishedCall):
         return f"call linkedid={item.linkedid}"
+    if isinstance(item, RawEvent):
+        return f"raw_ami_event event={item.event} uniqueid={item.uniqueid} at={item.at}"
     return f"agent_interval agent={item.agent_code} state={item.state} start={item.started_at}"
 
 

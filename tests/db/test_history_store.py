@@ -6,7 +6,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from controller.ami.replay import replay
+from controller.ami.live import raw_event
+from controller.ami.replay import messages, replay
 from controller.ami.tracker import Outbox, Tracker
 from controller.db.engine import session_factory
 from controller.db.models import (
@@ -16,6 +17,7 @@ from controller.db.models import (
     CallChannel,
     Handling,
     QueueLeg,
+    RawAmiEvent,
     Recording,
     Transfer,
 )
@@ -105,3 +107,21 @@ def test_an_interval_start_and_its_end_are_one_row(engine: Engine) -> None:
         ("ready", None),
     ]
     assert all(r.ended_at is not None for r in rows)
+
+
+def test_raw_queue_events_are_kept_once(engine: Engine) -> None:
+    data = (FIXTURES / "transfer.ami").read_bytes()
+    items = [
+        raw
+        for n, message in enumerate(messages(data))
+        if "ActionID" not in message.fields
+        and (raw := raw_event("pbx1", message, 1_795_000_000.0 + n / 1000)) is not None
+    ]
+    factory = session_factory(engine)
+    site = SiteInfo.load(factory)
+    write_batch(factory, items, site)
+    write_batch(factory, items, site)  # a retry: nothing twice
+    with factory() as session:
+        rows = session.scalars(select(RawAmiEvent.event)).all()
+    assert len(rows) == len(items)
+    assert {"QueueCallerJoin", "AgentConnect", "BlindTransfer", "AgentComplete"} <= set(rows)

@@ -3,7 +3,7 @@
 Public API: :class:`Tracker`, :class:`Snapshot` (resync input), the views and records.
 """
 
-from controller.ami.tracker.records import AgentInterval, FinishedCall
+from controller.ami.tracker.records import AgentInterval, FinishedCall, RawEvent
 from controller.ami.tracker.resync import Snapshot
 from controller.ami.tracker.state import Outbox, ScreenPop
 from controller.ami.tracker.tracker import Tracker
@@ -15,6 +15,7 @@ __all__ = [
     "FinishedCall",
     "Outbox",
     "QueueView",
+    "RawEvent",
     "ScreenPop",
     "SeatView",
     "Snapshot",

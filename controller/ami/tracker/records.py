@@ -136,3 +136,16 @@ class AgentInterval:
     started_at: float
     ended_at: float | None
     source_event: str
+
+
+@dataclass(frozen=True, slots=True)
+class RawEvent:
+    """An AMI event kept verbatim for the history (``raw_ami_event``), so derived rows can be
+    rebuilt when a definition or the tracker changes."""
+
+    server_id: str
+    at: float
+    event: str
+    linkedid: str | None
+    uniqueid: str | None
+    fields: tuple[tuple[str, str], ...]

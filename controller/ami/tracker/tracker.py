@@ -120,6 +120,10 @@ class Tracker:
     # -- read-only queries ----------------------------------------------------------------
 
     @property
+    def server_id(self) -> str:
+        return self._st.server_id
+
+    @property
     def now(self) -> float:
         """Time of the latest event or tick (the tracker has no clock of its own)."""
         return self._st.now
