@@ -38,7 +38,12 @@ from tests.integration.test_dialplan_apply import TOP_LEVEL
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="function")]
 
-FILES = {**TOP_LEVEL, "extensions.conf": TOP_LEVEL["extensions.conf"] + TEST_CONTEXTS}
+FILES = {
+    **TOP_LEVEL,
+    "extensions.conf": TOP_LEVEL["extensions.conf"] + TEST_CONTEXTS,
+    # AMI Atxfer runs the attended-transfer feature: it needs a feature code (docs/live.md).
+    "features.conf": "[general]\n\n[featuremap]\natxfer => *2\n",
+}
 
 
 def _free_port() -> int:
@@ -306,3 +311,76 @@ async def test_asterisk_restart_reconnects_and_resyncs(live: Live) -> None:
     assert {ch.uniqueid for c in tracker.calls() for ch in c.channels} == {
         m["Uniqueid"] for m in channels
     }
+
+
+async def test_recording_and_supervision_from_the_api(live: Live) -> None:
+    await live.controller.agents.login("8001", agent_device("8001", 12))
+    await originate_caller(live.ami, "sales", wait=20, channel_id="itest-spy")
+    tracker = live.controller.tracker
+    await live.until("8001 talking", lambda: (c := tracker.call("itest-spy")) and c.agents)
+    view = tracker.call("itest-spy")
+    assert view is not None
+    phone = next(ch for ch in view.channels if ch.agent == "8001" and ch.bridge)
+    status, body = await live.post(
+        f"/api/v1/channels/{phone.uniqueid}/spy",
+        {"mode": "whisper", "supervisor_device": "Local/t5-9000@test-agents"},
+    )
+    assert status == 202, body
+    spy = await live.until("ChanSpyStart", lambda: live.event("ChanSpyStart"))
+    assert spy["SpyeeChannel"] == phone.name  # type: ignore[index]
+    status, body = await live.post(
+        f"/api/v1/channels/{phone.uniqueid}/recording", {"action": "start"}
+    )
+    assert status == 200, body
+    path = body["path"]  # type: ignore[index]
+    assert path.endswith(f"/{phone.uniqueid}.wav")
+    await live.until(
+        "MixMonitorStart", lambda: live.event("MixMonitorStart", Uniqueid=phone.uniqueid)
+    )
+    await asyncio.sleep(1.0)
+    status, _ = await live.post(f"/api/v1/channels/{phone.uniqueid}/recording", {"action": "stop"})
+    assert status == 200
+    await live.until(
+        "MixMonitorStop", lambda: live.event("MixMonitorStop", Uniqueid=phone.uniqueid)
+    )
+    call = await _finished(live, "itest-spy")
+    with session_factory(live.controller.engine)() as session:
+        from controller.db.models import Recording
+
+        paths = {
+            r.path: r.agent_code
+            for r in session.scalars(select(Recording).where(Recording.call_id == call.id))
+        }
+    assert paths[path] == "8001"
+    assert (live.sandbox.monitor_dir / path).is_file()
+
+
+async def test_attended_transfer_from_the_api(live: Live) -> None:
+    agents = live.controller.agents
+    await agents.login("8001", agent_device("8001", 30))
+    await agents.login("8002", agent_device("8002", 6))
+    await agents.pause("8002", "meeting")
+    await originate_caller(live.ami, "sales", wait=25, channel_id="itest-atxfer")
+    tracker = live.controller.tracker
+    await live.until("8001 talking", lambda: (c := tracker.call("itest-atxfer")) and c.agents)
+    view = tracker.call("itest-atxfer")
+    assert view is not None
+    phone = next(ch for ch in view.channels if ch.agent == "8001" and ch.bridge)
+    status, body = await live.post(
+        f"/api/v1/channels/{phone.uniqueid}/transfer",
+        {"kind": "attended", "target": {"kind": "agent", "value": "8002"}},
+    )
+    assert status == 200, body
+    await live.until(
+        "8002 answers the consultation",
+        lambda: (s := tracker.seat("8002")) and s.state == "on_call",
+    )
+    status, body = await live.post(f"/api/v1/channels/{phone.uniqueid}/hangup")  # completes it
+    assert status == 200, body
+    transfer = await live.until("AttendedTransfer", lambda: live.event("AttendedTransfer"))
+    assert transfer["Result"] == "Success"  # type: ignore[index]
+    call = await _finished(live, "itest-atxfer")
+    assert call.outcome == "transferred"
+    agents_in_call = [h.agent_code for h in sorted(call.handlings, key=lambda h: h.talk_start)]
+    assert agents_in_call[0] == "8001"
+    assert "8002" in agents_in_call
