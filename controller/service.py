@@ -42,6 +42,7 @@ from controller.db.migrate import require_current_schema
 from controller.dialplan.service import ami_credentials
 from controller.history.store import SiteInfo, write_batch
 from controller.history.writer import HistoryWriter
+from controller.pbxconfig.revision import current_revision
 from controller.web.app import create_app
 from controller.web.auth import TokenStore
 from controller.web.hub import Hub
@@ -114,6 +115,7 @@ class Controller:
             agents=self.agents,
         )
         self._site: SiteInfo | None = None
+        self._config_revision: int | None = None
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
         self._tasks: asyncio.Task[None] | None = None
@@ -124,13 +126,29 @@ class Controller:
         assert self._site is not None
         write_batch(self.factory, items, self._site)  # type: ignore[arg-type]
 
-    def _load_configuration(self) -> None:
-        """What the tracker needs from the configuration (wrap-up times, usual phones)."""
+    def _load_configuration(self) -> bool:
+        """What the tracker needs from the configuration (wrap-up times, usual phones);
+        False when the configuration did not change since the last load."""
         with self.factory() as session:
+            revision = current_revision(session)
+            if revision == self._config_revision:
+                return False
             wrapups = agent_store.queue_wrapups(session)
             devices = agent_store.usual_devices(session)
         self.tracker.configure(queue_wrapup=wrapups, device_agents=devices)
         self._site = SiteInfo.load(self.factory)
+        self._config_revision = revision
+        return True
+
+    async def _follow_configuration(self, interval: float = 30.0) -> None:
+        """A `pbxctl config import` changes wrap-up times and usual phones: pick them up."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                if await asyncio.to_thread(self._load_configuration):
+                    logger.info("service=configuration_reloaded revision=%s", self._config_revision)
+            except Exception as exc:  # the database may be away: keep what we have
+                logger.warning("service=configuration_reload_failed error=%r", str(exc)[:200])
 
     async def _reapply_logins(self, _client: AmiClient) -> None:
         members = {
@@ -187,6 +205,7 @@ class Controller:
             group.create_task(self.live.tick_forever())
             group.create_task(self.hub.run())
             group.create_task(self._report())
+            group.create_task(self._follow_configuration())
             await self._stopping.wait()
             raise _Stop
 
