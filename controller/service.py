@@ -203,6 +203,7 @@ class Controller:
             group.create_task(self._ami())
             group.create_task(self.writer.run())
             group.create_task(self.live.tick_forever())
+            group.create_task(self.live.resync_every(self.client))
             group.create_task(self.hub.run())
             group.create_task(self._report())
             group.create_task(self._follow_configuration())

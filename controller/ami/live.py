@@ -174,6 +174,16 @@ class LiveState:
             except Exception:
                 logger.exception("live=sink_failed sink=%r", sink)
 
+    async def resync_every(self, client: AmiClient, interval: float = 900.0) -> None:
+        """Resync now and then while connected too: repairs anything an event missed."""
+        while True:
+            await asyncio.sleep(interval)
+            if client.connected and self._held is None:
+                try:
+                    await self.resync(client)
+                except AmiError as exc:
+                    logger.warning("ami=periodic_resync_failed error=%r", str(exc))
+
     async def tick_forever(self, interval: float = 1.0) -> None:
         """Let time pass for the tracker (wrap-ups end without an event)."""
         while True:
