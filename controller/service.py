@@ -151,9 +151,8 @@ class Controller:
                 logger.warning("service=configuration_reload_failed error=%r", str(exc)[:200])
 
     async def _reapply_logins(self, _client: AmiClient) -> None:
-        members = {
-            seat.agent: seat.device for seat in self.tracker.seats() if seat.state != "logged_out"
-        }
+        # Agents that are queue members in Asterisk now (not merely on a call).
+        members = {seat.agent: seat.device for seat in self.tracker.seats() if seat.queues}
         await self.agents.reapply(members)
 
     def _status(self) -> None:
