@@ -151,9 +151,7 @@ class Controller:
                 logger.warning("service=configuration_reload_failed error=%r", str(exc)[:200])
 
     async def _reapply_logins(self, _client: AmiClient) -> None:
-        # Agents that are queue members in Asterisk now (not merely on a call).
-        members = {seat.agent: seat.device for seat in self.tracker.seats() if seat.queues}
-        await self.agents.reapply(members)
+        await self.agents.reapply(self.tracker.dynamic_members())
 
     def _status(self) -> None:
         self.web_services.status.update(

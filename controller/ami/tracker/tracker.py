@@ -158,6 +158,16 @@ class Tracker:
         seat = self._st.seats.get(agent)
         return None if seat is None else seat_view(self._st, seat, now or self._st.now)
 
+    def dynamic_members(self) -> dict[str, str]:
+        """Agent code -> device of every agent logged in to a queue (static members of
+        queues that need no login are not listed)."""
+        found: dict[str, str] = {}
+        for agent, members in self._st.member_index.items():
+            for member in members.values():
+                if member.dynamic:
+                    found[agent] = member.state_interface
+        return found
+
     def channel(self, uniqueid: str) -> tuple[str, str] | None:
         """(channel name, linkedid) of a live channel."""
         ch = self._st.channels.get(uniqueid)

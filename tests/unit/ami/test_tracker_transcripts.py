@@ -131,6 +131,10 @@ def test_pause_with_reason_then_logout() -> None:
 
 def test_live_state_mid_call() -> None:
     tracker, _ = run("live")
+    assert tracker.dynamic_members() == {
+        "8001": "Local/t30-8001@test-agents",
+        "8002": "Local/t30-8002@test-agents",
+    }
     calls = {c.linkedid: c for c in tracker.calls()}
     talking = next(c for c in calls.values() if c.queue == "sales")
     waiting = next(c for c in calls.values() if c.queue == "support")
