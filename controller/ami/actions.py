@@ -64,10 +64,15 @@ class SpyMode(StrEnum):
 _SPY_OPTIONS = {SpyMode.LISTEN: "qE", SpyMode.WHISPER: "qEw", SpyMode.BARGE: "qEB"}
 
 
-def channel_id(request_id: str | None, kind: str) -> str:
-    """A ChannelId: derived from the caller's request id (so a retry maps to the same id)."""
+def channel_id(request_id: str | None, kind: str, today: dt.date | None = None) -> str:
+    """A ChannelId: derived from the client's request id, so a retry maps to the same id.
+
+    The id becomes the call's Linkedid, the key of its history row: the day is part of the
+    derivation so a request id reused another day cannot overwrite an old call's history.
+    """
     if request_id:
-        return f"pbx-{kind}-{uuid.uuid5(uuid.NAMESPACE_URL, request_id).hex[:20]}"
+        day = (today or dt.datetime.now(dt.UTC).date()).isoformat()
+        return f"pbx-{kind}-{uuid.uuid5(uuid.NAMESPACE_URL, f'{day}/{request_id}').hex[:20]}"
     return f"pbx-{kind}-{uuid.uuid4().hex[:20]}"
 
 
