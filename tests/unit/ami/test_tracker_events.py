@@ -74,3 +74,27 @@ def test_attended_transfer_moves_the_target_into_the_callers_call() -> None:
     assert {c.uniqueid for c in call.channels} == {"c1", "a1", "t1"}
     consultation = finished["a2"]  # 8001 asking 8002: an internal call of its own
     assert [h.agent_code for h in consultation.handlings] == ["8001", "8002"]
+
+
+def test_voicemail_and_callback_outcomes() -> None:
+    tracker = Tracker()
+    vm = chan("v1", "PJSIP/trunk-1", "v1")
+    tracker.apply_many([
+        ev.NewChannel(0, vm), ev.QueueCallerJoin(1, vm, "sales", 1),
+        ev.QueueCallerLeave(31, vm, "sales", 1),
+        ev.QueueExit(31, vm, "sales", "TIMEOUT"),
+        ev.AppStart(32, vm, "VoiceMail"), ev.Hangup(60, vm, 16),
+    ])  # fmt: skip
+    cb = chan("k1", "PJSIP/trunk-2", "k1", context="pbx-queue-sales")
+    key = ev.Chan("PJSIP/trunk-2", "k1", "k1", 6, context="pbx-qcb-sales", exten="5")
+    tracker.apply_many([
+        ev.NewChannel(0, cb), ev.QueueCallerJoin(1, cb, "sales", 1),
+        ev.QueueCallerLeave(20, cb, "sales", 1),
+        ev.VarSet(20, key, "PBX_CB_POSITION_LEFT", "1"), ev.Hangup(25, key, 16),
+    ])  # fmt: skip
+    finished = {f.linkedid: f for f in tracker.drain().finished}
+    assert finished["v1"].outcome == "voicemail"
+    assert finished["v1"].legs[0].outcome == "timeout"
+    assert finished["v1"].legs[0].wait_ms == 30_000
+    assert finished["k1"].outcome == "callback"
+    assert (finished["k1"].legs[0].outcome, finished["k1"].legs[0].exit_key) == ("exit_key", "5")
