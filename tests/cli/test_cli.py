@@ -167,3 +167,9 @@ def test_dialplan_setup_adds_includes_once_and_keeps_admin_files(run, tmp_path: 
     assert "already includes" in second.output
     assert "generated the AMI secret" not in second.output  # shown once only
     assert (etc / "extensions.conf").read_text() == text
+
+
+def test_loadtest_refuses_unbounded_plans_before_starting_anything(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("loadtest", "--calls", "100000")
+    assert result.exit_code == 2
+    assert "calls must be 1-10000" in result.output
