@@ -137,6 +137,22 @@ def env_variable_names() -> dict[str, tuple[str, ...]]:
     return names
 
 
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """The settings as ``PBXCTL_*`` variables: what another ``pbxctl`` process needs to run
+    with exactly these settings (secrets included; None values left out)."""
+    env: dict[str, str] = {}
+    for name, path in env_variable_names().items():
+        value: Any = settings
+        for part in path:
+            value = getattr(value, part)
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        env[name] = str(value)
+    return env
+
+
 # A value together with where it came from, so errors can say "from PBXCTL_AMI_PORT".
 _Sourced = tuple[Any, str]
 

@@ -23,7 +23,7 @@ import aiohttp
 from pydantic import SecretStr
 
 from controller.ami.session import AmiSession
-from controller.config import Settings
+from controller.config import Settings, settings_environment
 from controller.db.engine import make_engine, session_factory
 from controller.db.migrate import upgrade
 from controller.dialplan import service
@@ -92,25 +92,10 @@ def free_port(preferred: int = 0, kind: int = socket.SOCK_STREAM) -> int:
 
 
 def controller_environment(settings: Settings) -> dict[str, str]:
-    """The settings as PBXCTL_* variables, for the controller's own process."""
+    """The environment of the controller's own process: ours, minus any PBXCTL_* variable,
+    plus the settings (and no settings file, so nothing else decides)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PBXCTL_")}
-    values = {
-        "PBXCTL_CONFIG": os.devnull,
-        "PBXCTL_DATA_DIR": str(settings.data_dir),
-        "PBXCTL_DATABASE_URL": settings.effective_database_url,
-        "PBXCTL_LOG_LEVEL": settings.log_level,
-        "PBXCTL_AMI_HOST": settings.ami.host,
-        "PBXCTL_AMI_PORT": str(settings.ami.port),
-        "PBXCTL_AMI_USERNAME": settings.ami.username,
-        "PBXCTL_AGI_PORT": str(settings.agi.port),
-        "PBXCTL_API_PORT": str(settings.api.port),
-        "PBXCTL_ASTERISK_CONFIG_DIR": str(settings.asterisk.config_dir),
-        "PBXCTL_ASTERISK_RECORDINGS_DIR": str(settings.asterisk.recordings_dir),
-        "PBXCTL_ASTERISK_SIP_BIND": settings.asterisk.sip_bind,
-    }
-    if settings.ami.secret is not None:
-        values["PBXCTL_AMI_SECRET"] = settings.ami.secret.get_secret_value()
-    return {**env, **values}
+    return {**env, **settings_environment(settings), "PBXCTL_CONFIG": os.devnull}
 
 
 class DemoSite:

@@ -99,3 +99,19 @@ def test_every_field_has_an_environment_variable() -> None:
     assert names["PBXCTL_DATABASE_URL"] == ("database_url",)
     assert names["PBXCTL_DATA_DIR"] == ("data_dir",)
     assert names["PBXCTL_AMI_SECRET"] == ("ami", "secret")
+
+
+def test_settings_round_trip_through_the_environment(tmp_path: Path) -> None:
+    from pydantic import SecretStr
+
+    from controller.config import settings_environment
+
+    original = load_settings(
+        {"data_dir": str(tmp_path), "ami.secret": "s3cret-value", "api.port": 9001}, environ={}
+    )
+    env = settings_environment(original)
+    assert env["PBXCTL_AMI_SECRET"] == "s3cret-value"
+    assert "PBXCTL_DATABASE_URL" not in env  # None stays unset
+    again = load_settings(environ=env)
+    assert again == original
+    assert isinstance(again.ami.secret, SecretStr)
