@@ -25,7 +25,15 @@ TOP_LEVEL = {
     "musiconhold.conf": "musiconhold.conf",
     "voicemail.conf": "voicemail.conf",
     "manager.conf": "manager.conf",
+    "features.conf": "features.conf",
 }
+
+# Transfer keys on calls the dialplan connects with Dial(..., tT): the API's attended transfer
+# (AMI Atxfer) needs atxfer mapped, which stock features.conf leaves commented out.
+FEATURES = """[featuremap]
+blindxfer=##
+atxfer=*2
+"""
 
 # Settings our call history relies on, for a queues.conf we create.
 QUEUES_GENERAL = """[general]
@@ -88,6 +96,8 @@ def install(settings: Settings) -> list[str]:
     manager, note = manager_user_file(settings)
     write_atomically(directory, "manager.conf", manager)
     done.append(f"{directory / 'manager.conf'}: AMI user {settings.ami.username!r}")
+    write_atomically(directory, "features.conf", FEATURES)
+    done.append(f"{directory / 'features.conf'}: transfer keys ## (blind) and *2 (attended)")
     if note:
         done.append(note)
     for spec in FILES:

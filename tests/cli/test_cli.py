@@ -162,6 +162,13 @@ def test_dialplan_setup_adds_includes_once_and_keeps_admin_files(run, tmp_path: 
     manager = (etc / "pbx-controller" / "manager.conf").read_text()
     assert manager.startswith("[pbx-controller]\nsecret=")
     assert "permit=127.0.0.1/255.255.255.255" in manager
+    assert "atxfer=*2" in (etc / "pbx-controller" / "features.conf").read_text()
+    assert (
+        (etc / "features.conf")
+        .read_text()
+        .strip()
+        .endswith("#include pbx-controller/features.conf")
+    )
     assert "generated the AMI secret" in first.output
     second = run("dialplan", "setup", **env)
     assert "already includes" in second.output
