@@ -33,7 +33,7 @@ from controller.agents.service import AgentService
 from controller.agi.service import AgiService
 from controller.ami.actions import CallActions
 from controller.ami.client import AmiClient
-from controller.ami.live import LiveState
+from controller.ami.live import LiveState, tracker_filters
 from controller.ami.routing_view import TrackerLiveView
 from controller.ami.tracker import Tracker
 from controller.config import Settings
@@ -99,6 +99,7 @@ class Controller:
             ami_credentials(settings),
             self.live.on_message,
             on_connected=self.live.resync,
+            event_filters=tracker_filters(),
             connect_timeout=settings.ami.connect_timeout,
         )
         self.agents = AgentService(self.factory, self.client)
@@ -158,6 +159,8 @@ class Controller:
             ami={
                 "connected": self.client.connected,
                 "connects": self.client.connects,
+                "events_received": self.client.events_received,
+                "events_filtered": self.client.filtered,
                 "last_error": self.client.last_error,
                 "resyncs": self.live.resyncs,
                 "last_resync_ms": self.live.last_resync_ms,

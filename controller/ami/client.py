@@ -10,6 +10,8 @@ docs/ami.md for the reasoning and the list:
 - a Ping every ``keepalive_interval`` seconds that must be answered within
   ``keepalive_timeout``: a half-open TCP connection is dropped and reconnected;
 - reconnects back off exponentially (with jitter) up to ``max_backoff``;
+- with ``event_filters``, Asterisk is asked after each login to send only those events
+  (:mod:`controller.ami.filters`); if it refuses, the client goes on receiving everything;
 - nothing is re-sent after a reconnect: an action in flight fails with :class:`AmiError`, and
   :meth:`originate` (always ``Async: true`` with a fixed ``ChannelId``) checks whether the
   channel exists before it sends again, so an Originate is never duplicated.
@@ -22,8 +24,9 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
+from controller.ami.filters import EventFilter, FiltersRefused, add_filters
 from controller.ami.protocol import Message
 from controller.ami.session import AmiCredentials, AmiError, AmiLoginRefused, AmiSession
 
@@ -31,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 EventHandler = Callable[[Message, float], None]
 ConnectedHook = Callable[["AmiClient"], Awaitable[None]]
+
+# Events the client itself waits for (whatever its handler uses): keep them in any filter list.
+CLIENT_EVENTS = frozenset({"FullyBooted"})
 
 
 class AmiClient:
@@ -40,6 +46,7 @@ class AmiClient:
         on_event: EventHandler,
         *,
         on_connected: ConnectedHook | None = None,
+        event_filters: Sequence[EventFilter] = (),
         connect_timeout: float = 5.0,
         action_timeout: float = 10.0,
         keepalive_interval: float = 10.0,
@@ -51,7 +58,10 @@ class AmiClient:
         self.credentials = credentials
         self._on_event = on_event
         self._on_connected = on_connected
+        self.event_filters = tuple(event_filters)
+        self.filtered = False  # Asterisk accepted the filters on the current connection
         self.connect_timeout = connect_timeout
+        self.events_received = 0
         self.action_timeout = action_timeout
         self.keepalive_interval = keepalive_interval
         self.keepalive_timeout = keepalive_timeout
@@ -118,7 +128,8 @@ class AmiClient:
         logger.info("ami=connected where=%s connects=%d", self.where, self.connects)
         keepalive = asyncio.create_task(self._keepalive(session))
         try:
-            if self._on_connected is not None:
+            usable = await self._filter(session) if self.event_filters else True
+            if usable and self._on_connected is not None:
                 try:
                     await self._on_connected(self)
                 except AmiError as exc:  # the link dropped during the resync: start over
@@ -128,12 +139,29 @@ class AmiClient:
         finally:
             self._up.clear()
             self._session = None
+            self.filtered = False
             keepalive.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await keepalive
             session.close()
             if not self._stopping:
                 logger.warning("ami=disconnected where=%s", self.where)
+
+    async def _filter(self, session: AmiSession) -> bool:
+        """Ask Asterisk for the wanted events only; False when the session must be dropped."""
+        try:
+            self.filtered = await add_filters(session, self.event_filters)
+        except FiltersRefused as exc:  # half-installed filters would hide events
+            logger.warning("ami=filters_failed error=%r", str(exc))
+            self.event_filters = ()
+        except AmiError as exc:  # the link dropped or stalled: start over, filters and all
+            logger.warning("ami=filters_failed error=%r", str(exc))
+        else:
+            if not self.filtered:
+                self.event_filters = ()  # refused once, refused again: do not ask every login
+            return True
+        session.abort()
+        return False
 
     async def _keepalive(self, session: AmiSession) -> None:
         while not session.is_closed:
@@ -155,6 +183,7 @@ class AmiClient:
     def _dispatch(self, message: Message) -> None:
         if message.kind != "Event":
             return
+        self.events_received += 1
         if message.fields.get("Event") == "FullyBooted":
             self.booted.set()
         try:
@@ -169,6 +198,7 @@ class AmiClient:
     def stop(self) -> None:
         self._stopping = True
         self._stop_event.set()
+        logger.info("ami=stopped events_received=%d", self.events_received)
         if self._session is not None:
             self._session.close()
 

@@ -2,7 +2,8 @@
 
 :func:`decode` looks the event name up in an explicit table; events the tracker does not use
 return ``None`` after one dict lookup, which keeps the hot path cheap (Newexten and VarSet are
-most of a busy stream). Numbers that Asterisk leaves empty decode as 0.
+most of a busy stream). VarSet is decoded only for the variables the tracker uses. Numbers that
+Asterisk leaves empty decode as 0.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 
 from controller.ami import events as ev
 from controller.ami.protocol import Message
+from controller.ami.tracker.calls import TRACKED_VARIABLES
 
 Fields = dict[str, str]
 
@@ -56,7 +58,7 @@ def _caller(f: Fields) -> ev.Chan | None:
 
 def _varset(f: Fields, at: float) -> ev.VarSet | None:
     name = f.get("Variable", "").lstrip("_")
-    if not name.startswith("PBX_"):
+    if name not in TRACKED_VARIABLES:
         return None
     return ev.VarSet(at, chan(f), name, f.get("Value", ""))
 

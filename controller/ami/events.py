@@ -50,7 +50,8 @@ class Hangup:
 
 @dataclass(slots=True, frozen=True)
 class VarSet:
-    """A ``PBX_*`` variable set on a channel (leading ``_``/``__`` removed from the name)."""
+    """A ``PBX_*`` variable the tracker uses set on a channel (leading ``_``/``__`` removed
+    from the name; see ``tracker.calls.TRACKED_VARIABLES``)."""
 
     at: float
     chan: Chan

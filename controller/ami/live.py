@@ -18,13 +18,15 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from controller.ami.client import AmiClient
-from controller.ami.decode import decode
+from controller.ami.client import CLIENT_EVENTS, AmiClient
+from controller.ami.decode import TRACKED_EVENTS, decode
 from controller.ami.events import Event
+from controller.ami.filters import EventFilter
 from controller.ami.protocol import Message
 from controller.ami.replay import SnapshotBuilder
 from controller.ami.session import AmiError
 from controller.ami.tracker import Outbox, RawEvent, Tracker
+from controller.ami.tracker.calls import TRACKED_VARIABLES
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,27 @@ RAW_EVENTS = frozenset(
 )  # fmt: skip
 
 Sink = Callable[[Outbox], None]
+
+# Events decode() turns into tracker events (or raw_event keeps) only for some values of one
+# header: Asterisk is asked for just those (see controller/ami/filters.py). Each filter lets
+# through at least what the Python side uses; tests/unit/ami/test_filters.py checks it.
+NARROWED: dict[str, EventFilter] = {
+    # Only the variables the tracker uses (with or without the inheritance underscores).
+    "VarSet": EventFilter(
+        "VarSet", "Variable", "regex", f"^_*({'|'.join(sorted(TRACKED_VARIABLES))})$"
+    ),
+    # Newexten matters only when a channel reaches VoiceMail (the call's outcome).
+    "Newexten": EventFilter("Newexten", "Application", "exact", "VoiceMail"),
+    # Our dialplan's user events are all called Pbx*; the history keeps them verbatim.
+    "UserEvent": EventFilter("UserEvent", "UserEvent", "starts_with", "Pbx"),
+}
+
+
+def tracker_filters() -> tuple[EventFilter, ...]:
+    """The event filters for the live session: every event the tracker decodes or the history
+    keeps verbatim, narrowed as in :data:`NARROWED`, plus what the client waits for."""
+    names = sorted(TRACKED_EVENTS | RAW_EVENTS | CLIENT_EVENTS)
+    return tuple(NARROWED.get(name) or EventFilter(name) for name in names)
 
 
 def raw_event(server_id: str, message: Message, received_at: float) -> RawEvent | None:

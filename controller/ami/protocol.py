@@ -18,9 +18,11 @@ class Message(Mapping[str, str]):
 
     def __init__(self, pairs: list[tuple[str, str]]) -> None:
         self.pairs = pairs
-        first: dict[str, str] = {}
-        for key, value in pairs:
-            first.setdefault(key, value)
+        first = dict(pairs)  # in C; but a repeated key would keep its last value ...
+        if len(first) != len(pairs):  # ... so only then: the first value of each key
+            first = {}
+            for key, value in pairs:
+                first.setdefault(key, value)
         self._first = first
 
     def __getitem__(self, key: str) -> str:
@@ -51,13 +53,19 @@ class Message(Mapping[str, str]):
 
 def parse_message(block: str) -> Message:
     pairs = []
+    append = pairs.append
     for line in block.split("\r\n"):
+        # Nearly every line is "Key: value": one split, checked; the general case below.
+        key, sep, value = line.partition(": ")
+        if sep and ":" not in key:
+            append((key, value))
+            continue
         key, sep, value = line.partition(":")
         if sep:
-            pairs.append((key, value[1:] if value.startswith(" ") else value))
+            append((key, value[1:] if value.startswith(" ") else value))
         elif line:
             # Old-style command output lines without a key: keep them as Output.
-            pairs.append(("Output", line))
+            append(("Output", line))
     return Message(pairs)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from controller.ami.filters import add_filters
 from controller.ami.session import AmiSession
 from controller.cli.context import CliContext, pass_cli
 from controller.demo.site import DEMO_DID, DemoSite
@@ -122,6 +123,8 @@ async def _loadtest(
     # Extra Local-channel agents in the queue the callers choose, so the load is answered.
     credentials = ami_credentials(site.settings)
     async with await AmiSession.open(credentials) as ami:
+        runner = LoadRunner(ami, plan, run_id=f"load{int(time.time())}")
+        await add_filters(ami, runner.event_filters())
         for n in range(agents):
             await ami.action(
                 "QueueAdd",
@@ -130,7 +133,6 @@ async def _loadtest(
                 MemberName=f"load-{9000 + n}",
                 Penalty=0,
             )
-        runner = LoadRunner(ami, plan, run_id=f"load{int(time.time())}")
         ami.on_event = runner.on_event
         assert site.controller is not None
         assert site.sandbox.pid is not None

@@ -16,6 +16,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+# The only events CallBook.on_event reads (always about the caller's Uniqueid).
+EVENTS = ("QueueCallerJoin", "AgentConnect", "QueueCallerAbandon", "OriginateResponse", "Hangup")
+
 
 class Outcome(StrEnum):
     PENDING = "pending"

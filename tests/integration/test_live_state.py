@@ -128,6 +128,8 @@ async def live(started: AsteriskSandbox, tmp_path: Path) -> AsyncIterator[Live]:
         await controller.start()
         try:
             await asyncio.wait_for(controller.live.synced.wait(), 15)
+            # Every test here runs the tracker on the server-side filtered event stream.
+            assert controller.client.filtered
             yield Live(started, controller, ami, events, token)
         finally:
             await controller.stop()

@@ -1,4 +1,4 @@
-"""A scripted AMI server for client tests: login, Ping, list actions, Originate, Getvar.
+"""A scripted AMI server for client tests: login, Ping, list actions, Originate, Getvar, Filter.
 
 It speaks the wire format from protocol.py over a real TCP socket on 127.0.0.1, so the
 client's reconnects, keepalive and half-open detection run against real sockets.
@@ -7,6 +7,7 @@ client's reconnects, keepalive and half-open detection run against real sockets.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from controller.ami.protocol import Message, Parser
@@ -25,6 +26,7 @@ class FakeAmi:
     actions: list[Message] = field(default_factory=list)
     logins: int = 0
     hold_originate: bool = False  # swallow Originate without answering
+    refuse_filter: Callable[[Message], bool] | None = None  # Filter actions answered "Error"
     _server: asyncio.Server | None = None
     _writers: list[asyncio.StreamWriter] = field(default_factory=list)
 
@@ -94,6 +96,9 @@ class FakeAmi:
             if not self.hold_originate:
                 self.channels.add(m.get("ChannelId", ""))
                 writer.write(_block([*ok, ("Message", "Originate successfully queued")]))
+        elif action == "Filter" and self.refuse_filter is not None and self.refuse_filter(m):
+            writer.write(_block([("Response", "Error"), ("ActionID", aid),
+                                 ("Message", "Permission denied")]))  # fmt: skip
         elif action == "Getvar":
             if m.get("Channel") in self.channels:
                 writer.write(_block([*ok, ("Variable", "UNIQUEID"), ("Value", m["Channel"])]))

@@ -89,6 +89,7 @@ async def test_a_failing_event_handler_keeps_the_connection(fake: FakeAmi) -> No
     await until(lambda: len([e for e in running.events if e["Event"] == "Newchannel"]) == 2)
     assert fake.logins == 1
     assert running.client.connected
+    assert running.client.events_received == len(running.events)  # counted, failed or not
     await running.close()
 
 
