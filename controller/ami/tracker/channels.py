@@ -216,9 +216,15 @@ def hangup(st: TrackerState, uid: str, at: float, cause: int | None) -> None:
     call.channels.pop(uid, None)
     call.ended.append(ch)
     if ch.member_of is None:
+        # Who hung up first decides "ended_by": this agent, or the other side. Another
+        # agent's leg leaving (the transferring agent, whose Hangup can come after the new
+        # agent answered) decides nothing; close_handling falls back to the caller's state.
         for open_one in call.handlings:
             if open_one.talk_end is None and open_one.first_hangup is None:
-                open_one.first_hangup = "agent" if ch.agent == open_one.agent else "caller"
+                if ch.agent == open_one.agent:
+                    open_one.first_hangup = "agent"
+                elif not ch.agent:
+                    open_one.first_hangup = "caller"
     handling = call.open_handling(uid)
     if handling is not None:
         close_handling(st, call, handling, at)

@@ -120,6 +120,19 @@ def test_blind_transfer_through_local_channels_credits_both_agents() -> None:
     assert states(outbox, "8002")[-2:] == [("on_call", None), ("paused", None)]
 
 
+def test_the_transferring_agents_late_hangup_does_not_end_the_new_agents_talk() -> None:
+    # Recorded from tests/integration/test_live_state.py's blind transfer in the order
+    # Asterisk sometimes sends: 8001's channel hangs up after 8002 answered. That hangup
+    # once marked 8002's talk as ended by the caller.
+    _, outbox = run("transfer-late-hangup")
+    (call,) = [c for c in outbox.finished if c.linkedid == "itest-transfer"]
+    assert call.outcome == "transferred"
+    assert [(h.agent_code, h.ended_by) for h in call.handlings] == [
+        ("8001", "transfer"),
+        ("8002", "agent"),
+    ]
+
+
 def test_pause_with_reason_then_logout() -> None:
     tracker, outbox = run("pause")
     assert states(outbox, "8001") == [("ready", None), ("paused", "lunch"), ("ready", None)]
