@@ -33,9 +33,8 @@ from controller.agents.service import AgentService
 from controller.agi.service import AgiService
 from controller.ami.actions import CallActions
 from controller.ami.client import AmiClient
-from controller.ami.live import LiveState, tracker_filters
+from controller.ami.live import AmiFeed
 from controller.ami.routing_view import TrackerLiveView
-from controller.ami.tracker import Tracker
 from controller.config import Settings
 from controller.db.engine import make_engine, session_factory
 from controller.db.migrate import require_current_schema
@@ -62,10 +61,7 @@ AgiFactory = Callable[["Controller"], AgiRunner]
 
 def fastagi(controller: Controller) -> AgiRunner:
     """The FastAGI service wired to this controller's tracker, AMI client and agents."""
-    live = TrackerLiveView(
-        controller.tracker,
-        lambda: controller.client.connected and controller.live.synced.is_set(),
-    )
+    live = TrackerLiveView(controller.tracker, lambda: controller.feed.fresh)
     service = AgiService.from_settings(
         controller.settings, controller.engine, live=live, actions=controller.client
     )
@@ -93,15 +89,12 @@ class Controller:
         self.shutdown_flush = shutdown_flush
         self._agi_factory = agi_factory
         self.agi: AgiRunner | None = None
-        self.tracker = Tracker(settings.server_id)
-        self.live = LiveState(self.tracker)
-        self.client = AmiClient(
+        self.feed = AmiFeed(
             ami_credentials(settings),
-            self.live.on_message,
-            on_connected=self.live.resync,
-            event_filters=tracker_filters(),
+            settings.server_id,
             connect_timeout=settings.ami.connect_timeout,
         )
+        self.tracker, self.live, self.client = self.feed.tracker, self.feed.live, self.feed.client
         self.agents = AgentService(self.factory, self.client)
         self.actions = CallActions(self.client, self.tracker)
         self.writer = HistoryWriter(self._write_history)
@@ -200,18 +193,13 @@ class Controller:
 
     async def _run_all(self) -> None:
         async with asyncio.TaskGroup() as group:
-            group.create_task(self._ami())
+            group.create_task(self.feed.run())
             group.create_task(self.writer.run())
-            group.create_task(self.live.tick_forever())
-            group.create_task(self.live.resync_every(self.client))
             group.create_task(self.hub.run())
             group.create_task(self._report())
             group.create_task(self._follow_configuration())
             await self._stopping.wait()
             raise _Stop
-
-    async def _ami(self) -> None:
-        await self.client.run()
 
     async def _report(self) -> None:
         while True:
@@ -233,7 +221,7 @@ class Controller:
 
     async def stop(self) -> None:
         self._stopping.set()
-        self.client.stop()
+        self.feed.stop()
         if self._runner is not None:
             await self.hub.close()
             await self._runner.cleanup()

@@ -30,8 +30,8 @@ DIAL_CONTEXT = "pbx-cb-dial"
 
 
 class AmiActions(Protocol):
-    """The AMI calls the callback service makes. :class:`controller.agi.ami_link.AmiLink`
-    has them, and so does the issue-6 :class:`controller.ami.client.AmiClient`."""
+    """The AMI calls the callback service makes (:class:`controller.ami.client.AmiClient`
+    has them)."""
 
     async def action(self, name: str, **fields: Fields) -> Message: ...
 

@@ -8,8 +8,10 @@ the same event loop::
     ...
     await service.stop()           # stop listening, finish sessions, close AMI
 
-Alone, the service opens its own AMI link: it feeds an :class:`AmiLiveView` and originates
-callback placeholders. Inside ``pbxctl serve``, hand it what the process already has::
+Alone, the service runs its own :class:`~controller.ami.live.AmiFeed` (the AMI client and
+tracker of ``pbxctl serve``, without history or web API): it answers the live questions
+(free agents, queue waits) and originates callback placeholders. Inside ``pbxctl serve``,
+hand it what the process already has::
 
     AgiService.from_settings(settings, engine, live=tracker_view, actions=ami_client,
                              extra_routes={"agent-login": Route(...)})
@@ -33,17 +35,17 @@ from typing import Any
 import phonenumbers
 from sqlalchemy import Engine
 
-from controller.agi.ami_link import AmiLink
 from controller.agi.callback_store import CallbackStore
 from controller.agi.callbacks import CallbackService
-from controller.agi.live_ami import AmiLiveView
 from controller.agi.placeholders import AmiActions
 from controller.agi.routes import route_table
 from controller.agi.rules_cache import RulesCache
 from controller.agi.server import AgiServer, Route
 from controller.agi.services import AgiServices
 from controller.agi.stores import LastAgentIndex, SurveyStore
-from controller.ami.session import AmiCredentials, AmiSession
+from controller.ami.live import AmiFeed
+from controller.ami.routing_view import TrackerLiveView
+from controller.ami.session import AmiCredentials, AmiLoginRefused
 from controller.config import Settings
 from controller.routing.live import LiveView, StaticLiveView
 from controller.routing.region import RegionLookup
@@ -93,16 +95,15 @@ class AgiService:
             engine, interval=rules_interval, on_change=self._rules_changed
         )
         self.history = LastAgentIndex(engine)
-        self._own_live = AmiLiveView(self._wrapup_of) if live is None else None
-        self.live: LiveView = (
-            live if live is not None else self._own_live if self._own_live else StaticLiveView()
-        )
-        self.ami = (
-            AmiLink(ami, on_event=self._on_event, on_connect=self._on_connect,
-                    on_disconnect=self._on_disconnect)
-            if ami is not None and actions is None else None
-        )  # fmt: skip
-        actions = actions or self.ami
+        # Alone (no shared client), with AMI credentials: an AMI feed of our own.
+        self.feed = AmiFeed(ami, server_id) if ami is not None and actions is None else None
+        if self.feed is not None:
+            self.feed.live.after_resync.append(self._ami_resynced)
+            feed = self.feed
+            live = TrackerLiveView(feed.tracker, lambda: feed.fresh)
+            actions = feed.client
+        self.live: LiveView = live if live is not None else StaticLiveView()
+        self._feed_task: asyncio.Task[None] | None = None
         self.services = AgiServices(
             rules_source=self.rules_cache,
             live=self.live,
@@ -140,16 +141,18 @@ class AgiService:
         await self.rules_cache.start()
         await self._refresh_history()
         self._spawn(self._history_loop())
-        if self.ami is not None:
-            await self.ami.start()
+        if self.feed is not None:
+            self._feed_task = asyncio.get_running_loop().create_task(self._run_feed(self.feed))
         await self.server.start(self.host, self.port)
 
     async def stop(self, grace: float = 5.0) -> None:
         await self.server.stop(grace)
         if self.services.callbacks is not None:
             await self.services.callbacks.stop()
-        if self.ami is not None:
-            await self.ami.stop()
+        if self.feed is not None and self._feed_task is not None:
+            self.feed.stop()
+            await self._feed_task
+            self._feed_task = None
         for task in list(self._tasks):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -173,20 +176,19 @@ class AgiService:
             if region:
                 countries.add(region)
         self.region.warm_up(sorted(countries))
+        if self.feed is not None:  # agents in wrap-up are not free
+            wrapups = {name: queue.wrapup_seconds for name, queue in rules.queues.items()}
+            self.feed.tracker.configure(queue_wrapup=wrapups)
         settle_memory()
 
-    def _wrapup_of(self, queue: str) -> int:
-        rules = self.rules_cache.current()
-        rule = rules.queues.get(queue) if rules is not None else None
-        return rule.wrapup_seconds if rule is not None else 0
+    async def _run_feed(self, feed: AmiFeed) -> None:
+        try:
+            await feed.run()
+        except AmiLoginRefused as exc:
+            # Routing goes on without live state (no sticky agent, no callback offers).
+            log.error("event=ami_login_refused error=%r", str(exc))
 
-    def _on_event(self, message: object) -> None:
-        if self._own_live is not None:
-            self._own_live.on_event(message)  # type: ignore[arg-type]
-
-    async def _on_connect(self, session: AmiSession) -> None:
-        if self._own_live is not None:
-            await self._own_live.resync(session)
+    async def _ami_resynced(self, _client: object) -> None:
         await self.ami_connected()
 
     async def ami_connected(self) -> None:
@@ -194,10 +196,6 @@ class AgiService:
         if self.services.callbacks is not None:
             # Not awaited: the resync uses the very session that is being set up.
             self._spawn(self.services.callbacks.resync())
-
-    def _on_disconnect(self) -> None:
-        if self._own_live is not None:
-            self._own_live.disconnected()
 
     async def _refresh_history(self) -> None:
         try:

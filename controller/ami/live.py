@@ -17,6 +17,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from controller.ami.client import CLIENT_EVENTS, AmiClient
 from controller.ami.decode import TRACKED_EVENTS, decode
@@ -24,8 +25,8 @@ from controller.ami.events import Event
 from controller.ami.filters import EventFilter
 from controller.ami.protocol import Message
 from controller.ami.replay import SnapshotBuilder
-from controller.ami.session import AmiError
-from controller.ami.tracker import Outbox, RawEvent, Tracker
+from controller.ami.session import AmiCredentials, AmiError
+from controller.ami.tracker import Outbox, RawEvent, Snapshot, Tracker
 from controller.ami.tracker.calls import TRACKED_VARIABLES
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,13 @@ STATUS_VARIABLES = (
     "PBX_CUSTOMER_CODE,PBX_VIP"
 )
 BOOT_WAIT = 10.0
+# What a resync lists: channels, their PBX_* variables, queue members and callers, queue totals.
+SNAPSHOT_ACTIONS: tuple[tuple[str, dict[str, str]], ...] = (
+    ("CoreShowChannels", {}),
+    ("Status", {"Variables": STATUS_VARIABLES}),
+    ("QueueStatus", {}),
+    ("QueueSummary", {}),
+)
 # Kept verbatim in raw_ami_event: the queue, agent, transfer, hold and recording facts.
 RAW_EVENTS = frozenset(
     {
@@ -91,6 +99,21 @@ def raw_event(server_id: str, message: Message, received_at: float) -> RawEvent 
 AfterResync = Callable[[AmiClient], Awaitable[None]]
 
 
+class Lister(Protocol):
+    """An AMI connection that runs list actions (AmiClient or a one-off AmiSession)."""
+
+    async def list_action(self, name: str, **fields: str | int | list[str]) -> list[Message]: ...
+
+
+async def read_snapshot(ami: Lister, at: float) -> Snapshot:
+    """Asterisk's live state now, from the list actions, for :meth:`Tracker.resync`."""
+    builder = SnapshotBuilder(at)
+    for name, fields in SNAPSHOT_ACTIONS:
+        for message in await ami.list_action(name, **fields):
+            builder.add(message, at)
+    return builder.build(at)
+
+
 class LiveState:
     def __init__(
         self,
@@ -134,16 +157,7 @@ class LiveState:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(client.booted.wait(), BOOT_WAIT)
             at = self._clock()
-            builder = SnapshotBuilder(at)
-            for name, fields in (
-                ("CoreShowChannels", {}),
-                ("Status", {"Variables": STATUS_VARIABLES}),
-                ("QueueStatus", {}),
-                ("QueueSummary", {}),
-            ):
-                for message in await client.list_action(name, **fields):
-                    builder.add(message, at)
-            self.tracker.resync(builder.build(at))
+            self.tracker.resync(await read_snapshot(client, at))
         finally:
             held, self._held = self._held or [], None
             for event in held:
@@ -213,3 +227,45 @@ class LiveState:
             await asyncio.sleep(interval)
             self.tracker.tick(self._clock())
             self.flush()
+
+
+class AmiFeed:
+    """A tracker kept equal to Asterisk over one filtered AMI client, with its clock and its
+    periodic resync: what ``pbxctl serve`` runs, and a standalone ``pbxctl agi serve`` too
+    (one AMI client and one live model for both)."""
+
+    def __init__(
+        self, credentials: AmiCredentials, server_id: str, *, connect_timeout: float = 5.0
+    ) -> None:
+        self.tracker = Tracker(server_id)
+        self.live = LiveState(self.tracker)
+        self.client = AmiClient(
+            credentials,
+            self.live.on_message,
+            on_connected=self.live.resync,
+            event_filters=tracker_filters(),
+            connect_timeout=connect_timeout,
+        )
+
+    @property
+    def fresh(self) -> bool:
+        """Connected and resynced since: the model reflects Asterisk now."""
+        return self.client.connected and self.live.synced.is_set()
+
+    async def run(self) -> None:
+        """Until :meth:`stop`; a refused login (:class:`AmiLoginRefused`) is raised."""
+        helpers = [
+            asyncio.create_task(self.live.tick_forever()),
+            asyncio.create_task(self.live.resync_every(self.client)),
+        ]
+        try:
+            await self.client.run()
+        finally:
+            for task in helpers:
+                task.cancel()
+            for task in helpers:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    def stop(self) -> None:
+        self.client.stop()

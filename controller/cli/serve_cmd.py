@@ -8,8 +8,7 @@ import time
 
 import click
 
-from controller.ami.live import STATUS_VARIABLES
-from controller.ami.replay import SnapshotBuilder
+from controller.ami.live import read_snapshot
 from controller.ami.session import AmiSession
 from controller.ami.tracker import QueueView, SeatView, Tracker, to_json
 from controller.cli.context import CliContext, pass_cli
@@ -45,16 +44,7 @@ async def _snapshot(cli: CliContext) -> tuple[list[QueueView], list[SeatView], d
     tracker = Tracker(cli.settings.server_id)
     async with await AmiSession.open(ami_credentials(cli.settings)) as ami:
         at = time.time()
-        builder = SnapshotBuilder(at)
-        for name, fields in (
-            ("CoreShowChannels", {}),
-            ("Status", {"Variables": STATUS_VARIABLES}),
-            ("QueueStatus", {}),
-            ("QueueSummary", {}),
-        ):
-            for message in await ami.list_action(name, **fields):
-                builder.add(message, at)
-    tracker.resync(builder.build(at))
+        tracker.resync(await read_snapshot(ami, at))
     return tracker.queues(at), tracker.seats(at), tracker.counts()
 
 

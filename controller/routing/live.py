@@ -1,9 +1,9 @@
 """Live state as routing sees it: a small read-only protocol, and a plain implementation.
 
 :class:`LiveView` is all :func:`controller.routing.decide.decide_inbound` needs to know about
-the call center right now. Whoever tracks Asterisk (today
-:class:`controller.agi.live_ami.AmiLiveView`, fed by AMI queue events; later the AMI tracker)
-implements it; the decision never cares which. Implementations must answer from memory,
+the call center right now. Whoever tracks Asterisk implements it
+(:class:`controller.ami.routing_view.TrackerLiveView` over the AMI tracker; the decision never
+cares which). Implementations must answer from memory,
 without I/O: they are called inside a routing decision.
 
 Times are epoch seconds (what AMI reports in ``LastCall``/``LoginTime``).

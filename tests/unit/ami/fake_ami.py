@@ -107,3 +107,10 @@ class FakeAmi:
                                      ("Message", "No such channel")]))  # fmt: skip
         else:
             writer.write(_block(ok))
+
+
+async def until(condition: Callable[[], bool], within: float = 5.0) -> None:
+    """Wait until ``condition()`` holds (a plain attribute of a client, polled)."""
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110 - polling a plain attribute of the client
+            await asyncio.sleep(0.01)

@@ -4,31 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
 
 import pytest
-import pytest_asyncio
 
 from controller.ami.client import AmiClient
 from controller.ami.protocol import Message
 from controller.ami.session import AmiCredentials, AmiError, AmiLoginRefused
-from tests.unit.ami.fake_ami import FakeAmi
+from tests.unit.ami.fake_ami import FakeAmi, until
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeAmi]:
-    server = FakeAmi()
-    server.port = await server.start()  # type: ignore[attr-defined]
-    yield server
-    await server.stop()
-
-
-async def until(condition: Callable[[], bool], within: float = 5.0) -> None:
-    async with asyncio.timeout(within):
-        while not condition():  # noqa: ASYNC110 - polling a plain attribute of the client
-            await asyncio.sleep(0.01)
 
 
 class Running:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from controller.ami.client import CLIENT_EVENTS, AmiClient
 from controller.ami.decode import TRACKED_EVENTS, decode
@@ -23,7 +22,7 @@ from controller.ami.protocol import Message
 from controller.ami.replay import messages
 from controller.ami.session import AmiCredentials
 from controller.ami.tracker.calls import TRACKED_VARIABLES
-from tests.unit.ami.fake_ami import FakeAmi
+from tests.unit.ami.fake_ami import FakeAmi, until
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ami"
 FILTERS = tracker_filters()
@@ -120,20 +119,6 @@ def test_filter_actions() -> None:
 # -- the client installs them after each login ---------------------------------------------
 
 
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeAmi]:
-    server = FakeAmi()
-    server.port = await server.start()  # type: ignore[attr-defined]
-    yield server
-    await server.stop()
-
-
-async def _until(condition: Callable[[], bool], within: float = 5.0) -> None:
-    async with asyncio.timeout(within):
-        while not condition():  # noqa: ASYNC110 - polling a plain attribute
-            await asyncio.sleep(0.01)
-
-
 @contextlib.asynccontextmanager
 async def _client(fake: FakeAmi, resynced: list[int]) -> AsyncIterator[AmiClient]:
     async def on_connected(_client: AmiClient) -> None:
@@ -157,7 +142,7 @@ async def _client(fake: FakeAmi, resynced: list[int]) -> AsyncIterator[AmiClient
 async def test_the_client_filters_before_its_resync(fake: FakeAmi) -> None:
     resynced: list[int] = []
     async with _client(fake, resynced) as client:
-        await _until(lambda: bool(resynced))
+        await until(lambda: bool(resynced))
         assert client.filtered
     names = [m.get("Action") for m in fake.actions[: resynced[0]]]
     assert names == ["Login", *["Filter"] * len(FILTERS)]
@@ -171,10 +156,10 @@ async def test_refused_filters_leave_every_event_on_and_are_not_asked_again(
     fake.refuse_filter = lambda _m: True  # the AMI user lacks write=system
     resynced: list[int] = []
     async with _client(fake, resynced) as client:
-        await _until(lambda: bool(resynced))
+        await until(lambda: bool(resynced))
         assert not client.filtered
         fake.drop_all()
-        await _until(lambda: len(resynced) == 2)
+        await until(lambda: len(resynced) == 2)
     assert len(fake.sent("Filter")) == len(FILTERS)  # the first login only
     assert all(m.get("Filter") != INCLUDE_ALL for m in fake.sent("Filter"))
 
@@ -184,7 +169,7 @@ async def test_partly_refused_filters_are_undone_with_an_include_all(fake: FakeA
     fake.refuse_filter = lambda m: "name(VarSet)" in m.get("MatchCriteria", "")
     resynced: list[int] = []
     async with _client(fake, resynced) as client:
-        await _until(lambda: bool(resynced))
+        await until(lambda: bool(resynced))
         assert not client.filtered
     assert fake.sent("Filter")[-1].get("Filter") == INCLUDE_ALL
     assert fake.logins == 1
@@ -198,7 +183,7 @@ async def test_filters_that_cannot_be_undone_cost_the_connection_once(fake: Fake
     fake.refuse_filter = refuse
     resynced: list[int] = []
     async with _client(fake, resynced):
-        await _until(lambda: bool(resynced))
+        await until(lambda: bool(resynced))
     # Dropped before its resync, then connected again without filters.
     assert fake.logins == 2
     assert len(resynced) == 1
