@@ -163,20 +163,29 @@ async def test_queue_call_is_live_then_in_history_with_asterisks_wait_and_talk(l
     (leg,) = call.queue_legs
     (handling,) = call.handlings
     connect = live.event("AgentConnect", Linkedid="itest-answered")
-    complete = live.event("AgentComplete", Linkedid="itest-answered")
+    # The test's own AMI session may read AgentComplete after the controller wrote history.
+    complete = await live.until(
+        "AgentComplete", lambda: live.event("AgentComplete", Linkedid="itest-answered")
+    )
     assert connect is not None
-    assert complete is not None
+    assert isinstance(complete, Message)
     # Asterisk reports whole seconds; ours are milliseconds from the events' times.
     assert leg.wait_ms is not None
     assert abs(leg.wait_ms / 1000 - int(connect["HoldTime"])) <= 1.0
     assert handling.talk_end is not None
     talk_s = (handling.talk_end - handling.talk_start).total_seconds()
     assert abs(talk_s - int(complete["TalkTime"])) <= 1.5
-    assert (leg.answered_by_agent, handling.agent_code, handling.ended_by) == (
-        "8001",
-        "8001",
-        "agent",
-    )
+    # Intermittently 'caller' (about 1 module run in 10, not reproduced alone): on failure,
+    # show the order in which the call's channels entered, left and hung up.
+    order = [
+        (e.get("Event"), e.get("Channel"))
+        for e in live.events
+        if e.get("Linkedid") == "itest-answered"
+        and e.get("Event") in ("BridgeEnter", "BridgeLeave", "Hangup", "VarSet")
+        and (e.get("Event") != "VarSet" or "PBX_AGENT" in e.get("Variable", ""))
+    ]
+    connected = (leg.answered_by_agent, handling.agent_code, handling.ended_by)
+    assert connected == ("8001", "8001", "agent"), (order, live.controller.client.connects)
 
 
 async def test_abandoned_call(live: Live) -> None:
@@ -187,8 +196,10 @@ async def test_abandoned_call(live: Live) -> None:
     call = await _finished(live, "itest-abandon")
     assert call.outcome == "abandoned"
     (leg,) = call.queue_legs
-    abandon = live.event("QueueCallerAbandon", Linkedid="itest-abandon")
-    assert abandon is not None
+    abandon = await live.until(
+        "QueueCallerAbandon", lambda: live.event("QueueCallerAbandon", Linkedid="itest-abandon")
+    )
+    assert isinstance(abandon, Message)
     assert leg.outcome == "abandoned"
     assert leg.wait_ms is not None
     assert abs(leg.wait_ms / 1000 - int(abandon["HoldTime"])) <= 1.0
@@ -222,8 +233,10 @@ async def test_blind_transfer_between_agents_credits_each(live: Live) -> None:
         ("8002", "agent"),
     ]
     # Asterisk's AgentComplete credits 8001 with the whole call; our history does not.
-    complete = live.event("AgentComplete", Linkedid="itest-transfer")
-    assert complete is not None
+    complete = await live.until(
+        "AgentComplete", lambda: live.event("AgentComplete", Linkedid="itest-transfer")
+    )
+    assert isinstance(complete, Message)
     assert complete["MemberName"] == "8001"
 
 
@@ -231,8 +244,15 @@ async def test_pause_and_unpause_with_a_reason(live: Live) -> None:
     tracker = live.controller.tracker
     status, _ = await live.post("/api/v1/agents/8003/login", {"device": agent_device("8003", 3)})
     assert status == 200
-    await live.until("8003 idle", lambda: (s := tracker.seat("8003")) and s.state == "idle")
-    assert set(tracker.seat("8003").queues) == {"sales", "support"}  # type: ignore[union-attr]
+    # The login adds 8003 to each queue in turn: idle in the first before the second.
+    await live.until(
+        "8003 idle in sales and support",
+        lambda: (
+            (s := tracker.seat("8003"))
+            and s.state == "idle"
+            and set(s.queues) == {"sales", "support"}
+        ),
+    )
     status, body = await live.post("/api/v1/agents/8003/pause", {"reason": "lunch"})
     assert status == 200, body
     await live.until(
