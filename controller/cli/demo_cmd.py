@@ -186,7 +186,7 @@ def loadtest(
 
     \b
     Example:
-      pbxctl --data-dir /tmp/pbx-load loadtest --calls 200 --concurrency 100
+      pbxctl --data-dir ./pbx-load loadtest --calls 200 --concurrency 100
     """
     plan = LoadPlan(
         calls=calls, concurrency=concurrency, did=DEMO_DID, keys=keys, max_seconds=duration

@@ -33,7 +33,7 @@ def dialplan_render(cli: CliContext, out: Path | None) -> None:
 
     \b
     Examples:
-      pbxctl dialplan render --out /tmp/pbx-files
+      pbxctl dialplan render --out ./pbx-files
       pbxctl dialplan render | less
     """
     files = service.render_from_database(cli.settings, cli.engine)
