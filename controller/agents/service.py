@@ -15,13 +15,14 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from controller.agents import store
 from controller.agents.store import AgentError, AgentRecord, LoginState
 from controller.ami.protocol import Message
+from controller.ami.session import AmiSender
 
 logger = logging.getLogger(__name__)
 
@@ -31,15 +32,6 @@ T = TypeVar("T")
 
 def member_interface(code: str) -> str:
     return f"Local/{code}@{AGENT_CONTEXT}/n"
-
-
-class AmiSender(Protocol):
-    async def send(
-        self,
-        name: str,
-        fields: dict[str, str | int | list[str]] | None = None,
-        timeout: float | None = None,
-    ) -> tuple[Message, list[Message]]: ...
 
 
 def _ok(response: Message, *tolerated: str) -> bool:

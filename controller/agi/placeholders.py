@@ -18,10 +18,9 @@ from typing import Protocol
 
 from controller.agi.callback_store import CallbackStore, RequestRow
 from controller.ami.protocol import Message
+from controller.ami.session import ActionFields, AmiLister, AmiSender
 from controller.routing import callback as rules_cb
 from controller.routing.rules import Rules
-
-Fields = str | int | list[str]
 
 log = logging.getLogger("controller.agi")
 
@@ -29,17 +28,11 @@ HOLD_CONTEXT = "pbx-cb-hold"
 DIAL_CONTEXT = "pbx-cb-dial"
 
 
-class AmiActions(Protocol):
+class AmiActions(AmiSender, AmiLister, Protocol):
     """The AMI calls the callback service makes (:class:`controller.ami.client.AmiClient`
     has them)."""
 
-    async def action(self, name: str, **fields: Fields) -> Message: ...
-
-    async def list_action(self, name: str, **fields: Fields) -> list[Message]: ...
-
-    async def send(
-        self, name: str, fields: dict[str, Fields] | None = None, timeout: float | None = None
-    ) -> tuple[Message, list[Message]]: ...
+    async def action(self, name: str, **fields: ActionFields) -> Message: ...
 
 
 class Placeholders:

@@ -23,10 +23,9 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal
 
-from controller.ami.protocol import Message
-from controller.ami.session import AmiError
+from controller.ami.session import AmiError, AmiSender
 
 logger = logging.getLogger(__name__)
 
@@ -80,16 +79,7 @@ def allows(filters: Iterable[EventFilter], fields: Mapping[str, str]) -> bool:
     return any(f.matches(fields) for f in filters)
 
 
-class _Sender(Protocol):
-    async def send(
-        self,
-        name: str,
-        fields: dict[str, str | int | list[str]] | None = None,
-        timeout: float | None = None,
-    ) -> tuple[Message, list[Message]]: ...
-
-
-async def add_filters(session: _Sender, filters: Iterable[EventFilter]) -> bool:
+async def add_filters(session: AmiSender, filters: Iterable[EventFilter]) -> bool:
     """Install ``filters`` on a logged-in session (sent together: one round trip in all).
 
     Returns False, after logging why, when Asterisk refused any (the user lacks

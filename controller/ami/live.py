@@ -17,7 +17,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Protocol
 
 from controller.ami.client import CLIENT_EVENTS, AmiClient
 from controller.ami.decode import TRACKED_EVENTS, decode
@@ -25,7 +24,7 @@ from controller.ami.events import Event
 from controller.ami.filters import EventFilter
 from controller.ami.protocol import Message
 from controller.ami.replay import SnapshotBuilder
-from controller.ami.session import AmiCredentials, AmiError
+from controller.ami.session import AmiCredentials, AmiError, AmiLister
 from controller.ami.tracker import Outbox, RawEvent, Snapshot, Tracker
 from controller.ami.tracker.calls import TRACKED_VARIABLES
 
@@ -99,13 +98,7 @@ def raw_event(server_id: str, message: Message, received_at: float) -> RawEvent 
 AfterResync = Callable[[AmiClient], Awaitable[None]]
 
 
-class Lister(Protocol):
-    """An AMI connection that runs list actions (AmiClient or a one-off AmiSession)."""
-
-    async def list_action(self, name: str, **fields: str | int | list[str]) -> list[Message]: ...
-
-
-async def read_snapshot(ami: Lister, at: float) -> Snapshot:
+async def read_snapshot(ami: AmiLister, at: float) -> Snapshot:
     """Asterisk's live state now, from the list actions, for :meth:`Tracker.resync`."""
     builder = SnapshotBuilder(at)
     for name, fields in SNAPSHOT_ACTIONS:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Protocol
 
 from controller.ami.protocol import Message, Parser, format_action
 from controller.errors import ControllerError
@@ -61,6 +62,24 @@ class _Protocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.session._lost(exc)
+
+
+ActionFields = str | int | list[str]
+
+
+class AmiSender(Protocol):
+    """Anything that sends an action and returns its answer: :class:`AmiSession`, and the
+    long-lived :class:`controller.ami.client.AmiClient`."""
+
+    async def send(
+        self, name: str, fields: dict[str, ActionFields] | None = None, timeout: float | None = None
+    ) -> tuple[Message, list[Message]]: ...
+
+
+class AmiLister(Protocol):
+    """Anything that runs list actions (an :class:`AmiSession` or the AmiClient)."""
+
+    async def list_action(self, name: str, **fields: ActionFields) -> list[Message]: ...
 
 
 class AmiSession:
