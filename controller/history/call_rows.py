@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Column, Connection, Table, bindparam, delete, select, update
 
 from controller.ami.tracker import FinishedCall
 from controller.db.models import (
@@ -97,6 +97,16 @@ def _by_server(keys: Sequence[tuple[str, str]]) -> Iterator[tuple[str, Sequence[
             yield server_id, part
 
 
+def _replace(
+    conn: Connection, table: Table, key: Column[str], rows: dict[tuple[str, str], Row]
+) -> None:
+    """Insert ``rows`` (unique on ``server_id`` + ``key``), deleting the stored rows with those
+    keys first, whichever call they were under."""
+    for server_id, part in _by_server(list(rows)):
+        conn.execute(delete(table).where(table.c.server_id == server_id, key.in_(part)))
+    insert_rows(conn, table, list(rows.values()))
+
+
 def _stored_ids(conn: Connection, calls: Sequence[FinishedCall]) -> dict[tuple[str, str], int]:
     found: dict[tuple[str, str], int] = {}
     for server_id, part in _by_server([(fc.server_id, fc.linkedid) for fc in calls]):
@@ -168,11 +178,7 @@ def _write_channels(conn: Connection, calls: Sequence[FinishedCall], call_ids: l
                 "hangup_cause": c.hangup_cause,
             }
     # A channel moved between calls (attended transfer) may sit under the other call.
-    for server_id, part in _by_server(list(rows)):
-        conn.execute(
-            delete(CHANNEL).where(CHANNEL.c.server_id == server_id, CHANNEL.c.uniqueid.in_(part))
-        )
-    insert_rows(conn, CHANNEL, list(rows.values()))
+    _replace(conn, CHANNEL, CHANNEL.c.uniqueid, rows)
 
 
 def _write_legs(
@@ -309,8 +315,4 @@ def _write_recordings(
                 "ended_at": utc(r.ended_at),
             }
     # A recording already stored under another call (or written before) is replaced.
-    for server_id, part in _by_server(list(rows)):
-        conn.execute(
-            delete(RECORDING).where(RECORDING.c.server_id == server_id, RECORDING.c.path.in_(part))
-        )
-    insert_rows(conn, RECORDING, list(rows.values()))
+    _replace(conn, RECORDING, RECORDING.c.path, rows)
