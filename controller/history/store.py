@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from functools import partial
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from sqlalchemy import Connection, Executable, func, select
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -33,19 +32,9 @@ from controller.ami.tracker import AgentInterval, FinishedCall, RawEvent
 from controller.db.models import AgentStateInterval, RawAmiEvent, Site
 from controller.history.call_rows import LocalTime, local_time, write_calls
 from controller.history.rows import Row, insert_rows, utc
+from controller.routing.region import to_e164
 
 Item = FinishedCall | AgentInterval | RawEvent
-
-
-def to_e164(number: str, country: str) -> str | None:
-    """The caller's number in E.164, or None when it is not a valid number."""
-    try:
-        parsed = phonenumbers.parse(number, country)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 @dataclass(frozen=True, slots=True)

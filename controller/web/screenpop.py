@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from controller.ami.tracker import ScreenPop
 from controller.history.queries import customer_for
-from controller.history.store import to_e164
+from controller.routing.region import to_e164
 from controller.web.hub import CustomerLookup
 
 
