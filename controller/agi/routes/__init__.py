@@ -10,10 +10,7 @@ from collections.abc import Mapping
 from functools import partial
 
 from controller.agi.routes import (
-    agent_login,
-    agent_logout,
-    agent_pause,
-    agent_unpause,
+    agent_phone,
     callback_dial,
     callback_result,
     caller_lookup,
@@ -39,10 +36,10 @@ def route_table(
         "callback-dial": Route(partial(callback_dial.handle, services), timeout=40.0),
         "callback-result": Route(partial(callback_result.handle, services), timeout=15.0),
         "survey": Route(partial(survey.handle, services), timeout=5.0),
-        "agent-login": Route(partial(agent_login.handle, services), timeout=10.0),
-        "agent-logout": Route(partial(agent_logout.handle, services), timeout=10.0),
-        "agent-pause": Route(partial(agent_pause.handle, services), timeout=10.0),
-        "agent-unpause": Route(partial(agent_unpause.handle, services), timeout=10.0),
+        "agent-login": Route(partial(agent_phone.handle, "login", services), timeout=10.0),
+        "agent-logout": Route(partial(agent_phone.handle, "logout", services), timeout=10.0),
+        "agent-pause": Route(partial(agent_phone.handle, "pause", services), timeout=10.0),
+        "agent-unpause": Route(partial(agent_phone.handle, "unpause", services), timeout=10.0),
     }
     duplicate = set(routes) & set(extra or {})
     if duplicate:
