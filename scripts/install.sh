@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Install pbx-controller into ./.venv (idempotent). Usage: scripts/install.sh [--test]
-#   --test  also install the test tools (pytest, ruff, database drivers, asterisklint).
+# Installs everything the README's commands need, the PostgreSQL and MariaDB drivers included.
+#   --test  also install the test tools (pytest, ruff, build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 extras="postgresql,mariadb"
 if [[ "${1:-}" == "--test" ]]; then
-    extras="test,lint"
+    extras="postgresql,mariadb,test"
 fi
 
 need_apt=()
