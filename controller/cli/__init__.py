@@ -42,6 +42,7 @@ class ControllerGroup(click.Group):
 def build_cli() -> click.Group:
     from controller.cli import (
         agi_cmd,
+        backup_cmd,
         config_cmd,
         db_cmd,
         demo_cmd,
@@ -107,6 +108,8 @@ def build_cli() -> click.Group:
     cli.add_command(agi_cmd.agi)
     cli.add_command(demo_cmd.demo)
     cli.add_command(demo_cmd.loadtest)
+    cli.add_command(backup_cmd.backup)
+    cli.add_command(backup_cmd.restore)
     return cli
 
 

@@ -1,0 +1,203 @@
+"""A populated database for backup tests, and a fingerprint to compare two databases by.
+
+The sample holds the example company (through the real config importer), the history of
+the recorded AMI transcripts (through the real tracker and history writer), and rows made
+to test the edges: Chinese text, microseconds, a 2**53+1 byte count, ids beyond 32 bits,
+JSON, a leg that references a later leg, callbacks, surveys, queue_log lines, a token and an
+agent login.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from controller.ami.live import raw_event
+from controller.ami.replay import messages, replay
+from controller.ami.tracker import Tracker
+from controller.db import models as m
+from controller.db.engine import session_factory
+from controller.history.store import SiteInfo, write_batch
+from controller.pbxconfig.dump import dump_config
+from controller.pbxconfig.export import export_config
+from controller.pbxconfig.importer import import_config
+from controller.pbxconfig.load import parse_config
+from controller.web.auth import create_token
+from tests.conftest import EXAMPLE
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ami"
+TRANSCRIPTS = ("answered", "transfer", "abandon", "pause", "transfer-late-hangup")
+T = dt.datetime(2026, 3, 4, 5, 6, 7, 123456, tzinfo=dt.UTC)
+BIG_CALL_ID = 2**40 + 7  # beyond 32 bits, in a primary key and the foreign keys to it
+BIG_BYTES = 2**53 + 1  # the first integer a double cannot hold
+
+
+def import_example(engine: Engine) -> None:
+    with session_factory(engine)() as session, session.begin():
+        import_config(session, parse_config(EXAMPLE.read_text(encoding="utf-8"), "company.yaml"))
+
+
+def write_transcripts(engine: Engine) -> None:
+    factory = session_factory(engine)
+    site = SiteInfo.load(factory)
+    for number, name in enumerate(TRANSCRIPTS):
+        server = f"pbx{number}"  # the transcripts reuse linkedids: one server each
+        data = (FIXTURES / f"{name}.ami").read_bytes()
+        tracker = Tracker(server, queue_wrapup={"sales": 15})
+        replay(data, tracker, start=1_795_000_000.0 + 3600 * number)
+        box = tracker.drain()
+        raws = [
+            raw
+            for n, message in enumerate(messages(data))
+            if "ActionID" not in message.fields
+            and (raw := raw_event(server, message, 1_795_000_000.0 + n / 1000)) is not None
+        ]
+        write_batch(factory, [*box.intervals, *box.finished, *raws], site)
+
+
+def _edge_rows(session: Session) -> None:
+    call = m.Call(
+        id=BIG_CALL_ID, server_id="pbx-edge", linkedid="edge-1", direction="inbound",
+        caller_number="13800138000", caller_e164="+8613800138000", caller_name="王小明（VIP）",
+        called_number="4008601234", did="4008601234", region="广东深圳", ivr_path="1>2",
+        customer_code="C10001", vip=True, started_at=T, answered_at=T + dt.timedelta(seconds=3),
+        ended_at=T + dt.timedelta(minutes=5, microseconds=1), local_date=dt.date(2026, 3, 4),
+        local_hour=13, outcome="answered",
+    )  # fmt: skip
+    session.add(call)
+    session.flush()
+    # A leg that names a later leg as its previous one: the restore must defer that reference.
+    later = m.QueueLeg(
+        id=900_002, call_id=call.id, queue_name="support", entry_channel_uid="edge-1.2",
+        entered_at=T + dt.timedelta(seconds=1), wait_ms=2_147_483_647, outcome="answered",
+        priority=10, answered_by_agent="8001", local_date=call.local_date, local_hour=13,
+    )  # fmt: skip
+    session.add(later)
+    session.flush()
+    session.add(
+        m.QueueLeg(
+            id=900_001, call_id=call.id, queue_name="sales", entry_channel_uid="edge-1.1",
+            entered_at=T, wait_ms=0, outcome="exit_key", exit_key="9", prev_leg_id=later.id,
+            local_date=call.local_date, local_hour=13,
+        )
+    )  # fmt: skip
+    handling = m.Handling(
+        call_id=call.id, leg_id=later.id, agent_code="8001", channel_uid="edge-1.a",
+        talk_start=T + dt.timedelta(seconds=3), talk_end=T + dt.timedelta(minutes=5),
+        hold_ms=12_345, disposition_code="已解决", ended_by="caller", local_date=call.local_date,
+    )  # fmt: skip
+    session.add(handling)
+    session.flush()
+    session.add(m.HoldInterval(handling_id=handling.id, started_at=T, ended_at=None))
+    session.add(
+        m.Recording(
+            server_id="pbx-edge", call_id=call.id, handling_id=handling.id,
+            channel_uid="edge-1.a", agent_code="8001", path="2026/03/04/edge-1 录音.wav",
+            started_at=T, ended_at=T + dt.timedelta(minutes=5), bytes=BIG_BYTES,
+            delete_after=dt.date(2027, 3, 4),
+        )
+    )  # fmt: skip
+    session.add(
+        m.SurveyResponse(call_id=call.id, handling_id=handling.id, agent_code="8001", score=5,
+                         scale_max=5, answered_at=T + dt.timedelta(minutes=6))
+    )  # fmt: skip
+    request = m.CallbackRequest(
+        server_id="pbx-edge", queue_name="sales", number="13800138000", state="done",
+        origin_call_id=call.id, origin_linkedid="edge-1", position=3, priority=0,
+        placeholder_channel_id="cb-edge-1", requested_at=T, expires_at=T + dt.timedelta(hours=2),
+        completed_at=T + dt.timedelta(minutes=30), attempts=2,
+    )  # fmt: skip
+    session.add(request)
+    session.flush()
+    for n, result in enumerate(("no_answer", "answered")):
+        session.add(
+            m.CallbackAttempt(request_id=request.id, started_at=T + dt.timedelta(minutes=10 * n),
+                              agent_code="8002", call_id=None, result=result)
+        )  # fmt: skip
+    session.add(
+        m.RawQueueLogLine(server_id="pbx-edge", time=T, callid="edge-1.1", queue="sales",
+                          agent="PJSIP/1001", event="CONNECT", data="3|edge-1.a|1|张三")
+    )  # fmt: skip
+    session.add(
+        m.RawAmiEvent(server_id="pbx-edge", received_at=T, event="UserEvent", linkedid="edge-1",
+                      uniqueid="edge-1.1",
+                      fields={"CallerIDName": '王小明 "quoted"\n', "Empty": "", "Emoji": "📞"})
+    )  # fmt: skip
+    session.add(
+        m.AgentStateInterval(server_id="pbx-edge", agent_code="8001", queue_name="",
+                             state="paused", reason_code="午饭", started_at=T, ended_at=None,
+                             source_event="QueueMemberPause", local_date=dt.date(2026, 3, 4))
+    )  # fmt: skip
+    agent = session.scalars(select(m.Agent).order_by(m.Agent.id)).first()
+    assert agent is not None
+    session.add(m.AgentLogin(agent_id=agent.id, device="PJSIP/1001", logged_in_at=T, paused=True,
+                             pause_reason="lunch", paused_at=T + dt.timedelta(seconds=1)))  # fmt: skip
+    create_token(session, "wallboard")
+
+
+def populate(engine: Engine) -> None:
+    """The whole sample: configuration, transcripts' history, edge rows."""
+    import_example(engine)
+    write_transcripts(engine)
+    with session_factory(engine)() as session, session.begin():
+        _edge_rows(session)
+
+
+# -- comparing databases -------------------------------------------------------------------
+
+
+def export_text(engine: Engine, include_secrets: bool = False) -> str:
+    with session_factory(engine)() as session:
+        return dump_config(export_config(session, include_secrets=include_secrets))
+
+
+def all_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, read through the models' types, in primary-key order."""
+    with engine.connect() as connection:
+        return {
+            table.name: [
+                tuple(row)
+                for row in connection.execute(select(table).order_by(*table.primary_key.columns))
+            ]
+            for table in m.Base.metadata.sorted_tables
+        }
+
+
+def aggregates(engine: Engine) -> dict[str, Any]:
+    """Report-style numbers: counts per table, per outcome, sums and time ranges."""
+    with engine.connect() as connection:
+        one = connection.execute
+
+        def scalar_int(statement: Any) -> int:
+            return int(connection.scalar(statement) or 0)
+
+        return {
+            "counts": {
+                table.name: scalar_int(select(func.count()).select_from(table))
+                for table in m.Base.metadata.sorted_tables
+            },
+            "calls_per_outcome": dict(
+                one(select(m.Call.outcome, func.count()).group_by(m.Call.outcome)).all()
+            ),
+            "call_time_range": tuple(
+                one(select(func.min(m.Call.started_at), func.max(m.Call.ended_at))).one()
+            ),
+            "wait_ms": scalar_int(select(func.sum(m.QueueLeg.wait_ms))),
+            "legs_per_outcome": dict(
+                one(select(m.QueueLeg.outcome, func.count()).group_by(m.QueueLeg.outcome)).all()
+            ),
+            "hold_ms": scalar_int(select(func.sum(m.Handling.hold_ms))),
+            "recording_bytes": scalar_int(select(func.sum(m.Recording.bytes))),
+            "interval_range": tuple(
+                one(
+                    select(
+                        func.min(m.AgentStateInterval.started_at),
+                        func.max(m.AgentStateInterval.started_at),
+                    )
+                ).one()
+            ),
+        }
