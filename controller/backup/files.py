@@ -126,9 +126,13 @@ class FileRestore:
 
     def _staging_dir(self, root: Path, secret: bool) -> Path:
         if root not in self._staging:
-            if not root.exists():
-                root.mkdir(parents=True, mode=SECRETS_DIR_MODE if secret else RECORDINGS_DIR_MODE)
-                self._created_roots.append(root)
+            missing = [d for d in (root, *root.parents) if not d.exists()]
+            root.mkdir(
+                parents=True,
+                exist_ok=True,
+                mode=SECRETS_DIR_MODE if secret else RECORDINGS_DIR_MODE,
+            )
+            self._created_roots += missing  # deepest first, the order to remove them in
             if secret:
                 root.chmod(SECRETS_DIR_MODE)
             staging = root / f".pbx-restore-{random.token_hex(4)}"

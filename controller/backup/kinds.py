@@ -42,7 +42,13 @@ def kind_of(column_type: TypeEngine[Any]) -> Kind | None:
     if isinstance(column_type, UtcDateTime):
         return Kind.UTC_DATETIME
     if isinstance(column_type, TypeDecorator):
-        return kind_of(column_type.impl_instance)
+        # A decorator is its storage type's kind unless it declares other values: Interval
+        # stores a timedelta in a DATETIME, which is no datetime.
+        impl = column_type.impl_instance
+        declared = _python_type(column_type)
+        if declared not in {object, _python_type(impl)}:
+            return None
+        return kind_of(impl)
     # Order matters: Enum is a String, Float a Numeric.
     checks: tuple[tuple[type[TypeEngine[Any]], Kind], ...] = (
         (sqltypes.Boolean, Kind.BOOL),
@@ -62,6 +68,13 @@ def kind_of(column_type: TypeEngine[Any]) -> Kind | None:
     if isinstance(column_type, sqltypes.Numeric):
         return Kind.DECIMAL if column_type.asdecimal else Kind.FLOAT
     return None
+
+
+def _python_type(column_type: TypeEngine[Any]) -> type | None:
+    try:
+        return column_type.python_type
+    except NotImplementedError:
+        return None
 
 
 def bind_type(kind: Kind, nullable: bool) -> TypeEngine[Any]:

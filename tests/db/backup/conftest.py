@@ -17,7 +17,8 @@ from tests.conftest import BACKENDS, _server_database
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "target_backend" in metafunc.fixturenames:
         chosen = [b.strip() for b in metafunc.config.getoption("--db").split(",") if b.strip()]
-        metafunc.parametrize("target_backend", [b for b in chosen if b in BACKENDS])
+        # Module scope: a module may restore once per target and run several checks on it.
+        metafunc.parametrize("target_backend", [b for b in chosen if b in BACKENDS], scope="module")
 
 
 def empty_database(backend: str, directory: Path) -> Iterator[str]:

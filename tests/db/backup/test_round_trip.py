@@ -19,6 +19,7 @@ from controller.db import models as m
 from controller.db.engine import make_engine, session_factory
 from controller.secrets import ensure_secret
 from tests.conftest import EXAMPLE, _empty_all_tables
+from tests.db.backup.conftest import empty_database
 from tests.db.backup.sample import BIG_CALL_ID, aggregates, all_rows, export_text, populate
 
 
@@ -55,14 +56,18 @@ def source(
     _empty_all_tables(migrated_engine)
 
 
-@pytest.fixture
-def restored(source: Source, target_url: str, tmp_path: Path) -> Iterator[tuple[Engine, Path]]:
-    data_dir = tmp_path / "data"
-    targets = RestoreTargets(target_url, data_dir, tmp_path / "recordings", "pbx1")
-    restore_backup(source.archive, targets)
-    engine = make_engine(target_url)
-    yield engine, data_dir
-    engine.dispose()
+@pytest.fixture(scope="module")
+def restored(
+    source: Source, target_backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Engine, Path]]:
+    """The source's backup restored into an empty database of the target engine, once."""
+    directory = tmp_path_factory.mktemp(f"target-{target_backend}")
+    for url in empty_database(target_backend, directory):
+        data_dir = directory / "data"
+        restore_backup(source.archive, RestoreTargets(url, data_dir, directory / "rec", "pbx1"))
+        engine = make_engine(url)
+        yield engine, data_dir
+        engine.dispose()
 
 
 def test_the_restored_configuration_exports_byte_for_byte(
@@ -88,7 +93,18 @@ def test_every_row_of_every_table_is_restored_exactly(
     assert aggregates(engine) == source.aggregates
 
 
+def test_the_secrets_are_restored_with_private_modes(
+    source: Source, restored: tuple[Engine, Path]
+) -> None:
+    _, data_dir = restored
+    secret = data_dir / "secrets" / "ami-secret"
+    assert secret.read_text(encoding="ascii").strip() == source.secret
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    assert stat.S_IMODE(secret.parent.stat().st_mode) == 0o700
+
+
 def test_new_rows_get_ids_after_the_restored_ones(restored: tuple[Engine, Path]) -> None:
+    # Last in the module: it writes to the restored database the other tests read.
     engine, _ = restored
     later = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
     with session_factory(engine)() as session, session.begin():
@@ -101,13 +117,3 @@ def test_new_rows_get_ids_after_the_restored_ones(restored: tuple[Engine, Path])
     assert call.id == BIG_CALL_ID + 1
     assert largest_token is not None
     assert token.id == largest_token + 1
-
-
-def test_the_secrets_are_restored_private_whatever_the_umask(
-    source: Source, restored: tuple[Engine, Path]
-) -> None:
-    _, data_dir = restored
-    secret = data_dir / "secrets" / "ami-secret"
-    assert secret.read_text(encoding="ascii").strip() == source.secret
-    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
-    assert stat.S_IMODE(secret.parent.stat().st_mode) == 0o700
