@@ -10,8 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
+from controller.backup.dump import BackupSources, create_backup
+from controller.db.engine import make_engine
+from controller.db.migrate import upgrade
 from tests.conftest import BACKENDS, _server_database
+from tests.db.backup.sample import populate
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -32,3 +37,24 @@ def empty_database(backend: str, directory: Path) -> Iterator[str]:
 @pytest.fixture
 def target_url(target_backend: str, tmp_path: Path) -> Iterator[str]:
     yield from empty_database(target_backend, tmp_path)
+
+
+@pytest.fixture
+def target(target_url: str) -> Iterator[Engine]:
+    """An engine on an empty database of each engine."""
+    engine = make_engine(target_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def sample_backup(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A backup of the whole sample, taken from SQLite."""
+    directory = tmp_path_factory.mktemp("source")
+    engine = make_engine(f"sqlite:///{directory / 'source.sqlite3'}")
+    upgrade(engine)
+    populate(engine)
+    path = directory / "pbx.zip"
+    create_backup(engine, path, BackupSources(directory, None, "pbx1"))
+    engine.dispose()
+    return path

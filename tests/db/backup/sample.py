@@ -10,6 +10,7 @@ agent login.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,9 @@ from sqlalchemy.orm import Session
 from controller.ami.live import raw_event
 from controller.ami.replay import messages, replay
 from controller.ami.tracker import Tracker
+from controller.backup.restore import RestoreTargets, restore_backup
 from controller.db import models as m
-from controller.db.engine import session_factory
+from controller.db.engine import make_engine, session_factory
 from controller.history.store import SiteInfo, write_batch
 from controller.pbxconfig.dump import dump_config
 from controller.pbxconfig.export import export_config
@@ -155,16 +157,20 @@ def export_text(engine: Engine, include_secrets: bool = False) -> str:
         return dump_config(export_config(session, include_secrets=include_secrets))
 
 
-def all_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, read through the models' types, in primary-key order."""
+def all_rows(
+    engine: Engine, only: Mapping[str, Collection[str]] | None = None
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (or of the tables and columns in ``only``), read through the
+    models' types, in primary-key order."""
+    rows = {}
     with engine.connect() as connection:
-        return {
-            table.name: [
-                tuple(row)
-                for row in connection.execute(select(table).order_by(*table.primary_key.columns))
-            ]
-            for table in m.Base.metadata.sorted_tables
-        }
+        for table in m.Base.metadata.sorted_tables:
+            if only is not None and table.name not in only:
+                continue
+            columns = [c for c in table.columns if only is None or c.name in only[table.name]]
+            statement = select(*columns).order_by(*table.primary_key.columns)
+            rows[table.name] = [tuple(row) for row in connection.execute(statement)]
+    return rows
 
 
 def aggregates(engine: Engine) -> dict[str, Any]:
@@ -201,3 +207,17 @@ def aggregates(engine: Engine) -> dict[str, Any]:
                 ).one()
             ),
         }
+
+
+def restore_into(path: Path, engine: Engine, directory: Path, force: bool = False) -> None:
+    """Restore ``path`` into ``engine``'s database, files under ``directory``."""
+    url = engine.url.render_as_string(hide_password=False)
+    targets = RestoreTargets(url, directory / "data", directory / "recordings", "pbx1")
+    restore_backup(path, targets, force=force)
+
+
+def reference(path: Path, directory: Path) -> Engine:
+    """The backup restored into a fresh SQLite database, to compare with."""
+    engine = make_engine(f"sqlite:///{directory / 'reference.sqlite3'}")
+    restore_into(path, engine, directory / "reference")
+    return engine
