@@ -1,12 +1,16 @@
-"""Batch history records to the database off the event loop, surviving database outages.
+"""Batch history records to the database off the event loop, surviving database outages and
+crashes.
 
-:meth:`HistoryWriter.submit` only appends to an in-memory buffer (the AMI event path never
-waits on the database: a blocked loop gets the AMI session dropped). :meth:`run` writes the
-buffer in batches in a worker thread. While the database is unreachable the records stay
-buffered and the write is retried with backoff; a record is removed from the buffer only after
-its batch committed, and writes are idempotent (see :mod:`controller.history.store`), so
-nothing is lost or written twice. The buffer is bounded: past ``max_buffer`` the oldest
-records are dropped and counted (``stats.dropped``, logged), the only way records can be lost.
+:meth:`HistoryWriter.submit` appends the records to the write-ahead journal
+(:mod:`controller.history.journal`, one write) and to an in-memory buffer: the AMI event path
+never waits on the database (a blocked loop gets the AMI session dropped). :meth:`run` writes
+the buffer in batches in a worker thread. While the database is unreachable the records stay
+buffered and the write is retried with backoff; a record leaves the buffer and the journal only
+after its batch committed, and writes are idempotent (see :mod:`controller.history.store`), so
+nothing is lost or written twice, even across a crash: the next start writes what the journal
+holds. The buffer is bounded: past ``max_buffer`` the oldest records leave memory but stay in
+the journal (``stats.spilled``) and are read back once there is room. Without a journal they
+are dropped and counted (``stats.dropped``, logged).
 
 A record the database refuses for its content (an integrity or data error) would block the
 queue forever: the batch is retried one record at a time and the refused one is counted in
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import DataError, IntegrityError
 
 from controller.ami.tracker import AgentInterval, FinishedCall, Outbox, RawEvent
+from controller.history.journal import HistoryJournal
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +45,8 @@ class WriterStats:
     written: int = 0
     batches: int = 0
     failures: int = 0  # failed batch attempts (database unreachable ...)
-    dropped: int = 0  # lost to the buffer bound
+    dropped: int = 0  # lost to the buffer bound (no journal)
+    spilled: int = 0  # left memory for the journal only (read back later)
     rejected: int = 0  # refused by the database for their content
     last_error: str | None = None
     buffered: int = 0
@@ -59,6 +65,7 @@ class HistoryWriter:
         self,
         write: WriteBatch,
         *,
+        journal: HistoryJournal | None = None,
         max_buffer: int = 200_000,
         batch_size: int = 500,
         flush_interval: float = 0.5,
@@ -66,11 +73,12 @@ class HistoryWriter:
         max_backoff: float = 30.0,
     ) -> None:
         self._write = write
+        self.journal = journal
         self.max_buffer = max_buffer
         self.batch_size = batch_size
         self.flush_interval = flush_interval
         self.min_backoff, self.max_backoff = min_backoff, max_backoff
-        self._buffer: deque[Item] = deque()
+        self._buffer: deque[tuple[int, Item]] = deque()  # (journal seq or 0, record)
         self._wake = asyncio.Event()
         self._stopping = False
         self.stats = WriterStats()
@@ -78,23 +86,36 @@ class HistoryWriter:
     # -- input (called on the event loop; never blocks) -----------------------------------
 
     def submit(self, items: Iterable[Item]) -> None:
-        added = False
-        for item in items:
-            self._buffer.append(item)
-            added = True
+        batch = list(items)
+        if not batch:
+            return
+        seqs = self.journal.append(batch) if self.journal is not None else [0] * len(batch)
+        self.resubmit(zip(seqs, batch, strict=True))
+
+    def resubmit(self, records: Iterable[tuple[int, Item]]) -> None:
+        """Queue records the journal already holds (left by a previous run, or spilled)."""
+        self._buffer.extend(records)
         overflow = len(self._buffer) - self.max_buffer
         if overflow > 0:
-            for _ in range(overflow):
-                self._buffer.popleft()
-            self.stats.dropped += overflow
-            logger.error(
-                "history=buffer_full dropped=%d total_dropped=%d max_buffer=%d",
-                overflow,
-                self.stats.dropped,
-                self.max_buffer,
-            )
+            gone = [self._buffer.popleft()[0] for _ in range(overflow)]
+            if self.journal is not None:
+                self.journal.spilled(gone)
+                self.stats.spilled += overflow
+                logger.warning(
+                    "history=buffer_full spilled_to_journal=%d max_buffer=%d",
+                    overflow,
+                    self.max_buffer,
+                )
+            else:
+                self.stats.dropped += overflow
+                logger.error(
+                    "history=buffer_full dropped=%d total_dropped=%d max_buffer=%d",
+                    overflow,
+                    self.stats.dropped,
+                    self.max_buffer,
+                )
         self.stats.buffered = len(self._buffer)
-        if added and len(self._buffer) >= self.batch_size:
+        if len(self._buffer) >= self.batch_size:
             self._wake.set()
 
     def submit_outbox(self, outbox: Outbox) -> None:
@@ -113,7 +134,7 @@ class HistoryWriter:
         delay = self.min_backoff
         while not self._stopping:
             if not self._buffer:
-                await self._wait(self.flush_interval)
+                await self._idle()
                 continue
             if await self._write_once():
                 delay = self.min_backoff
@@ -123,15 +144,32 @@ class HistoryWriter:
                 await self._wait(delay)
                 delay = min(self.max_backoff, delay * 2)
 
+    async def _idle(self) -> None:
+        """Nothing to write: take back spilled records, keep the journal's watermark fresh."""
+        if self.journal is not None:
+            if self.journal.spilled_count:
+                records = await asyncio.to_thread(self.journal.reload_spilled, self.batch_size)
+                if records:
+                    self.resubmit(records)
+                    return
+            await asyncio.to_thread(self.journal.checkpoint)
+        await self._wait(self.flush_interval)
+
+    def _durable_write(self, batch: list[Item]) -> None:
+        """In the worker thread: the journal on disk first, then the database."""
+        if self.journal is not None:
+            self.journal.checkpoint()
+        self._write(batch)
+
     async def _wait(self, seconds: float) -> None:
         self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
 
     async def _write_once(self) -> bool:
-        batch = [self._buffer[i] for i in range(min(self.batch_size, len(self._buffer)))]
+        batch = [self._buffer[i][1] for i in range(min(self.batch_size, len(self._buffer)))]
         try:
-            await asyncio.to_thread(self._write, batch)
+            await asyncio.to_thread(self._durable_write, batch)
         except CONTENT_ERRORS:
             await self._write_one_by_one(batch)
             return True
@@ -157,8 +195,9 @@ class HistoryWriter:
             self._done(1)
 
     def _done(self, count: int) -> None:
-        for _ in range(count):
-            self._buffer.popleft()
+        seqs = [self._buffer.popleft()[0] for _ in range(count)]
+        if self.journal is not None:
+            self.journal.committed(seqs)
         self.stats.written += count
         self.stats.batches += 1
         self.stats.buffered = len(self._buffer)
@@ -174,6 +213,11 @@ class HistoryWriter:
         while self._buffer and asyncio.get_running_loop().time() < deadline:
             if not await self._write_once():
                 await asyncio.sleep(min(1.0, self.min_backoff))
-        if self._buffer:
-            logger.error("history=unwritten_at_shutdown count=%d", len(self._buffer))
-        return len(self._buffer)
+        left = len(self._buffer) + (self.journal.spilled_count if self.journal else 0)
+        if self.journal is not None:
+            await asyncio.to_thread(self.journal.checkpoint)
+            self.journal.close()
+        if left:
+            kept = "kept in the journal for the next start" if self.journal else "lost"
+            logger.error("history=unwritten_at_shutdown count=%d %s", left, kept)
+        return left

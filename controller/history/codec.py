@@ -1,0 +1,92 @@
+"""History records <-> JSON, for the write-ahead journal.
+
+Fields are written by name, so a journal written by one version of the controller is read by
+the next one after an upgrade restart: a field added since gets its default, a field removed
+is ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import MISSING, fields, is_dataclass
+from typing import Any
+
+from controller.ami.tracker import records as rec
+
+Item = rec.FinishedCall | rec.AgentInterval | rec.RawEvent
+
+_KINDS: dict[str, type[Any]] = {
+    "call": rec.FinishedCall,
+    "interval": rec.AgentInterval,
+    "raw": rec.RawEvent,
+}
+_TAGS = {cls: tag for tag, cls in _KINDS.items()}
+# Tuples of records inside a FinishedCall, by field name.
+_NESTED: dict[str, type[Any]] = {
+    "channels": rec.ChannelRecord,
+    "legs": rec.LegRecord,
+    "attempts": rec.AttemptRecord,
+    "handlings": rec.HandlingRecord,
+    "transfers": rec.TransferOut,
+    "recordings": rec.RecordingRecord,
+}
+
+
+class JournalFormatError(ValueError):
+    """A journal line that is not a record this version can read."""
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def encode(item: Item) -> dict[str, Any]:
+    return {"kind": _TAGS[type(item)], "record": _plain(item)}
+
+
+def _build(cls: type[Any], data: dict[str, Any]) -> Any:
+    kwargs: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in data:
+            if f.default is MISSING and f.default_factory is MISSING:
+                raise JournalFormatError(f"{cls.__name__}: field {f.name!r} missing")
+            continue
+        value = data[f.name]
+        nested = _NESTED.get(f.name)
+        if nested is not None:
+            value = tuple(_build(nested, v) for v in value)
+        elif isinstance(value, list):
+            value = tuple(tuple(v) if isinstance(v, list) else v for v in value)
+        kwargs[f.name] = value
+    return cls(**kwargs)
+
+
+def decode(data: dict[str, Any]) -> Item:
+    cls = _KINDS.get(data.get("kind", ""))
+    record = data.get("record")
+    if cls is None or not isinstance(record, dict):
+        raise JournalFormatError(f"unknown journal record kind {data.get('kind')!r}")
+    try:
+        item: Item = _build(cls, record)
+    except TypeError as err:
+        raise JournalFormatError(str(err)) from err
+    return item
+
+
+def dumps(seq: int, item: Item) -> bytes:
+    text = json.dumps([seq, encode(item)], ensure_ascii=False, separators=(",", ":"))
+    return (text + "\n").encode()
+
+
+def loads(line: bytes) -> tuple[int, Item]:
+    try:
+        seq, data = json.loads(line)
+    except (ValueError, TypeError) as err:
+        raise JournalFormatError(f"not a journal line: {line[:80]!r}") from err
+    if not isinstance(seq, int) or not isinstance(data, dict):
+        raise JournalFormatError(f"not a journal line: {line[:80]!r}")
+    return seq, decode(data)
