@@ -71,6 +71,8 @@ class AsteriskSettings(_Section):
     config_dir: Path = Path("/etc/asterisk")
     recordings_dir: Path = Path("/var/spool/asterisk/monitor")
     sounds_dir: Path = Path("/usr/share/asterisk/sounds")
+    # Asterisk's log directory: queue_log and the CEL file the history recovery reads.
+    log_dir: Path = Path("/var/log/asterisk")
     # Where the generated PJSIP transports listen (address:port).
     sip_bind: str = "0.0.0.0:5060"
 

@@ -26,7 +26,8 @@ from collections.abc import Callable
 from typing import Protocol
 
 from aiohttp import web
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from controller.agents import store as agent_store
 from controller.agents.service import AgentService
@@ -35,13 +36,18 @@ from controller.ami.actions import CallActions
 from controller.ami.client import AmiClient
 from controller.ami.live import AmiFeed
 from controller.ami.routing_view import TrackerLiveView
+from controller.ami.tracker import FinishedCall
 from controller.config import Settings
 from controller.db.engine import make_engine, session_factory
 from controller.db.migrate import require_current_schema
+from controller.db.models import Call, CallSource
 from controller.dialplan.service import ami_credentials
+from controller.history.journal import HistoryJournal
+from controller.history.rows import chunks
 from controller.history.store import SiteInfo, write_batch
 from controller.history.writer import HistoryWriter
 from controller.pbxconfig.revision import current_revision
+from controller.recovery.recover import RecordFiles, Recovery, RecoveryReport
 from controller.web.app import create_app
 from controller.web.auth import TokenStore
 from controller.web.hub import Hub
@@ -97,7 +103,14 @@ class Controller:
         self.tracker, self.live, self.client = self.feed.tracker, self.feed.live, self.feed.client
         self.agents = AgentService(self.factory, self.client)
         self.actions = CallActions(self.client, self.tracker)
-        self.writer = HistoryWriter(self._write_history)
+        # Records are journaled before they are queued for the database; after a crash the
+        # journal is written again and Asterisk's own records fill the gap (docs/history.md).
+        self.journal = HistoryJournal(settings.data_dir / "journal")
+        self.writer = HistoryWriter(self._write_history, journal=self.journal)
+        self.recovery = Recovery(
+            RecordFiles.in_log_dir(settings.asterisk.log_dir), stored=self._stored_calls
+        )
+        self._journaled: set[str] = set()  # linkedids of finished calls the journal held
         self.hub = Hub(self.tracker)
         self.web_services = WebServices(
             tracker=self.tracker,
@@ -119,6 +132,33 @@ class Controller:
     def _write_history(self, items: list[object]) -> None:
         assert self._site is not None
         write_batch(self.factory, items, self._site)  # type: ignore[arg-type]
+
+    def _stored_calls(self, linkedids: set[str]) -> set[str]:
+        """Which of these calls the history already holds as followed whole (in the database
+        or waiting in the journal): the recovery leaves them alone."""
+        found = linkedids & self._journaled
+        try:
+            with self.factory() as session:
+                for part in chunks(sorted(linkedids - found)):
+                    query = select(Call.linkedid).where(
+                        Call.server_id == self.settings.server_id,
+                        Call.linkedid.in_(part),
+                        Call.source == CallSource.LIVE,
+                    )
+                    found.update(session.scalars(query))
+        except SQLAlchemyError as exc:  # the database is away: the store's rule still holds
+            logger.warning("recovery=stored_check_failed error=%r", str(exc)[:200])
+        return found
+
+    def _open_journal(self) -> None:
+        left = self.journal.open()
+        self._journaled = {
+            item.linkedid
+            for _, item in left
+            if isinstance(item, FinishedCall) and item.source == CallSource.LIVE
+        }
+        self.writer.resubmit(left)
+        self.recovery.watermark = self.journal.read_watermark()
 
     def _load_configuration(self) -> bool:
         """What the tracker needs from the configuration (wrap-up times, usual phones);
@@ -162,8 +202,11 @@ class Controller:
                 "buffered": self.writer.pending,
                 "written": self.writer.stats.written,
                 "dropped": self.writer.stats.dropped,
+                "spilled": self.journal.spilled_count,
                 "rejected": self.writer.stats.rejected,
                 "last_error": self.writer.stats.last_error,
+                "covered_until": self.live.covered_until,
+                "recovery": _report(self.recovery.last),
             },
         )
 
@@ -171,11 +214,13 @@ class Controller:
 
     async def start(self) -> None:
         await asyncio.to_thread(require_current_schema, self.engine)
+        await asyncio.to_thread(self._open_journal)
         await asyncio.to_thread(self._load_configuration)
         site = self._site or SiteInfo.load(self.factory)
         self.hub.lookup = customer_lookup(self.factory, site.country)
         self.live.sinks += [self.writer.submit_outbox, self.hub.on_outbox]
         self.live.raw_sink = self.writer.submit
+        self.live.recovery = self.recovery
         self.live.after_resync.append(self._reapply_logins)
         app = create_app(self.web_services)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
@@ -204,6 +249,8 @@ class Controller:
     async def _report(self) -> None:
         while True:
             self._status()
+            if self.live.covered_until is not None:
+                self.journal.note_watermark(self.live.covered_until)
             await asyncio.sleep(1.0)
 
     async def wait(self) -> None:
@@ -238,6 +285,19 @@ class Controller:
 
 class _Stop(Exception):
     """Ends the task group on a requested stop."""
+
+
+def _report(report: RecoveryReport | None) -> dict[str, object] | None:
+    if report is None:
+        return None
+    return {
+        "since": report.since,
+        "until": report.until,
+        "calls_replayed": report.replayed,
+        "calls_finished": report.finished,
+        "calls_skipped": report.skipped,
+        "error": report.error,
+    }
 
 
 async def serve(settings: Settings) -> None:

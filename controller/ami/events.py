@@ -46,6 +46,9 @@ class Hangup:
     at: float
     chan: Chan
     cause: int
+    # The channel's last DIALSTATUS: AMI's Hangup has none (DialEnd tells it), Asterisk's CEL
+    # HANGUP record has it.
+    dial_status: str = ""
 
 
 @dataclass(slots=True, frozen=True)

@@ -2,8 +2,13 @@
 
 - Events are decoded and applied as they arrive. After each login the client calls
   :meth:`LiveState.resync`: it waits for FullyBooted, fetches CoreShowChannels, Status (with
-  the PBX_* variables), QueueStatus and QueueSummary, and replaces the live model with them.
-  Events that arrive while the lists stream are held back and applied after the snapshot.
+  the PBX_* variables), QueueStatus and QueueSummary, lets the history recovery (when there
+  is one, :mod:`controller.recovery`) replay what happened since the controller last saw
+  Asterisk, and replaces the live model with the lists. Events that arrive meanwhile are held
+  back and applied after the snapshot.
+- ``covered_until`` is the time up to which the model saw everything: it advances every tick
+  while connected and resynchronised, and stops when the connection drops; the recovery
+  starts there at the next login.
 - What the tracker produced (finished calls, agent intervals, screen pops, changed keys) is
   handed to the sinks once per batch of events (one event-loop turn), never per event.
 - Sinks must be quick and must not block: they queue work (the history writer, the websocket
@@ -17,6 +22,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from controller.ami.client import CLIENT_EVENTS, AmiClient
 from controller.ami.decode import TRACKED_EVENTS, decode
@@ -98,6 +104,21 @@ def raw_event(server_id: str, message: Message, received_at: float) -> RawEvent 
 AfterResync = Callable[[AmiClient], Awaitable[None]]
 
 
+class RecoveryReport(Protocol):
+    error: str | None
+
+
+class Recovery(Protocol):
+    """What LiveState needs of the history recovery (controller.recovery.recover)."""
+
+    settle: float  # seconds Asterisk may take to write its records after the fact
+    watermark: float | None  # where a new process starts: the journal's watermark
+
+    async def run(
+        self, tracker: Tracker, snapshot: Snapshot, until: float, since: float | None
+    ) -> RecoveryReport: ...
+
+
 async def read_snapshot(ami: AmiLister, at: float) -> Snapshot:
     """Asterisk's live state now, from the list actions, for :meth:`Tracker.resync`."""
     builder = SnapshotBuilder(at)
@@ -126,6 +147,9 @@ class LiveState:
         self.resyncs = 0
         self.last_resync_ms: float | None = None
         self.synced = asyncio.Event()  # set once the model reflects Asterisk
+        self.recovery: Recovery | None = None
+        self.covered_until: float | None = None
+        self._connected: Callable[[], bool] = lambda: False
 
     # -- input from the client ------------------------------------------------------------
 
@@ -144,13 +168,17 @@ class LiveState:
     async def resync(self, client: AmiClient) -> None:
         """The client's on_connected hook."""
         self.synced.clear()
+        self._connected = lambda: client.connected
         self._held = []
+        logged_in = self._clock()  # what happened before arrives in no event: recover it
         started = time.perf_counter()
         try:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(client.booted.wait(), BOOT_WAIT)
             at = self._clock()
-            self.tracker.resync(await read_snapshot(client, at))
+            snapshot = await read_snapshot(client, at)
+            await self._recover(snapshot, logged_in)
+            self.tracker.resync(snapshot)
         finally:
             held, self._held = self._held or [], None
             for event in held:
@@ -172,6 +200,25 @@ class LiveState:
                 raise
             except Exception:
                 logger.exception("ami=after_resync_hook_failed hook=%r", hook)
+
+    async def _recover(self, snapshot: Snapshot, logged_in: float) -> None:
+        gap = self.covered_until is not None or self.tracker.events_applied > 0
+        if self.recovery is None:
+            if gap:
+                self.tracker.mark_partial()
+            return
+        # Asterisk writes its records a moment after the fact: give the last ones time.
+        await asyncio.sleep(max(0.0, logged_in + self.recovery.settle - self._clock()))
+        since = self.covered_until if self.covered_until is not None else self.recovery.watermark
+        report = await self.recovery.run(self.tracker, snapshot, logged_in, since)
+        if report.error is not None and gap:
+            self.tracker.mark_partial()
+        self.flush()
+
+    def note_coverage(self) -> None:
+        """Connected and resynchronised: the model has seen everything up to now."""
+        if self._connected() and self.synced.is_set() and self._held is None:
+            self.covered_until = self._clock()
 
     def _keep_raw(self, message: Message, received_at: float) -> None:
         raw = raw_event(self.tracker.server_id, message, received_at)
@@ -220,6 +267,7 @@ class LiveState:
             await asyncio.sleep(interval)
             self.tracker.tick(self._clock())
             self.flush()
+            self.note_coverage()
 
 
 class AmiFeed:

@@ -26,6 +26,7 @@ from controller.pbxconfig import schema as s
 from controller.pbxconfig.references import Problem
 from controller.pbxconfig.types import format_clock
 from controller.pbxconfig.yamlsrc import Path_
+from controller.recovery.marks import MARKED_VARIABLES
 
 HANGUP = Destination(DestinationKind.HANGUP)
 
@@ -177,6 +178,7 @@ class _Builder:
             inbound_routes=tuple(routes),
             agents=agents,
             recording_policies=policies,
+            marked_variables=tuple(Safe(name) for name in MARKED_VARIABLES),
         )
 
     def routes(self) -> model.RoutesDialplan:

@@ -84,6 +84,8 @@ class MainDialplan:
     inbound_routes: tuple[InboundRoute, ...]
     agents: tuple[AgentView, ...]
     recording_policies: tuple[RecordingPolicyView, ...]
+    # The variables [pbx-mark] writes into Asterisk's CEL (controller.recovery.cel).
+    marked_variables: tuple[Safe, ...]
 
 
 # -- extensions_routes.conf (time conditions, calendars) ----------------------------------

@@ -7,6 +7,7 @@ own AMI user into the generated directory.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from controller.dialplan import escape
 from controller.dialplan.apply import prepare_directory, write_atomically
 from controller.dialplan.render import FILES, GENERATED_DIR
 from controller.dialplan.service import AMI_SECRET, generated_dir
+from controller.recovery import cel
 from controller.secrets import ensure_secret
 
 # The top-level file that includes each generated file (dialplan parts include each other).
@@ -83,6 +85,43 @@ def _ensure_include(path: Path, include: str, initial: str) -> str:
     return f"{path}: created with {line}"
 
 
+def _has_section(path: Path, name: str) -> bool:
+    """Whether ``path`` opens ``[name]`` itself (not in a comment)."""
+    if not path.is_file():
+        return False
+    header = f"[{name}]"
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return any(line.strip().startswith(header) for line in text.splitlines())
+
+
+def _call_records(settings: Settings, directory: Path) -> list[str]:
+    """CEL on, with our CSV mapping: the records the history recovery reads back. Our part
+    adds to the admin's [general] / [mappings] when the file has one (Debian's cel.conf has)."""
+    config_dir = settings.asterisk.config_dir
+    done = []
+    for name, render, section in (
+        ("cel.conf", cel.cel_conf, "general"),
+        ("cel_custom.conf", cel.cel_custom_conf, "mappings"),
+    ):
+        top = config_dir / name
+        write_atomically(directory, name, render(extend=_has_section(top, section)))
+        done.append(_ensure_include(top, f"{GENERATED_DIR}/{name}", ""))
+    log_dir = settings.asterisk.log_dir
+    target = log_dir / cel.CEL_FILE
+    if log_dir.is_dir():
+        # cel_custom writes only into an existing directory, as Asterisk's user.
+        target.parent.mkdir(exist_ok=True)
+        owner = log_dir.stat()
+        os.chown(target.parent, owner.st_uid, owner.st_gid)
+        done.append(f"{target.parent}: Asterisk writes its call records (CEL) to {target.name}")
+    else:
+        done.append(
+            f"warning: {log_dir} does not exist: set asterisk.log_dir to Asterisk's log "
+            "directory, or the history cannot be completed after an outage"
+        )
+    return done
+
+
 def install(settings: Settings) -> list[str]:
     config_dir = settings.asterisk.config_dir
     directory = generated_dir(settings)
@@ -98,6 +137,7 @@ def install(settings: Settings) -> list[str]:
     done.append(f"{directory / 'manager.conf'}: AMI user {settings.ami.username!r}")
     write_atomically(directory, "features.conf", FEATURES)
     done.append(f"{directory / 'features.conf'}: transfer keys ## (blind) and *2 (attended)")
+    done += _call_records(settings, directory)
     if note:
         done.append(note)
     for spec in FILES:

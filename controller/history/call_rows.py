@@ -24,6 +24,7 @@ from controller.db.models import (
     AgentAttempt,
     Call,
     CallChannel,
+    CallSource,
     Handling,
     HoldInterval,
     QueueLeg,
@@ -60,12 +61,22 @@ def write_calls(
     # own place in the batch, so it also wins the channels and recordings other calls claim.
     by_key: dict[tuple[str, str], FinishedCall] = {}
     for fc in calls:
-        by_key.pop((fc.server_id, fc.linkedid), None)
-        by_key[(fc.server_id, fc.linkedid)] = fc
-    latest = list(by_key.values())
+        key = (fc.server_id, fc.linkedid)
+        earlier = by_key.pop(key, None)
+        by_key[key] = (
+            fc if earlier is None or _rank(fc.source) >= _rank(earlier.source) else earlier
+        )
+    stored = _stored(conn, list(by_key.values()))
+    # A recovered record never replaces one the controller followed whole (say both exist
+    # when the journal and the recovery after a crash hold the same call).
+    latest = [
+        fc
+        for key, fc in by_key.items()
+        if key not in stored or _rank(fc.source) >= _rank(stored[key][1])
+    ]
     if not latest:
         return
-    ids = _stored_ids(conn, latest)
+    ids = {key: stored[key][0] for key in (_key(fc) for fc in latest) if key in stored}
     if ids:
         _delete_children(conn, list(ids.values()))
     updates: list[Row] = []
@@ -107,13 +118,28 @@ def _replace(
     insert_rows(conn, table, list(rows.values()))
 
 
-def _stored_ids(conn: Connection, calls: Sequence[FinishedCall]) -> dict[tuple[str, str], int]:
-    found: dict[tuple[str, str], int] = {}
-    for server_id, part in _by_server([(fc.server_id, fc.linkedid) for fc in calls]):
-        query = select(CALL.c.id, CALL.c.linkedid).where(
+_RANKS = {CallSource.PARTIAL: 0, CallSource.RECOVERED: 1, CallSource.LIVE: 2}
+
+
+def _rank(source: str) -> int:
+    return _RANKS.get(CallSource(source), 0)
+
+
+def _key(fc: FinishedCall) -> tuple[str, str]:
+    return fc.server_id, fc.linkedid
+
+
+def _stored(
+    conn: Connection, calls: Sequence[FinishedCall]
+) -> dict[tuple[str, str], tuple[int, str]]:
+    """The stored calls among ``calls``: key -> (id, source)."""
+    found: dict[tuple[str, str], tuple[int, str]] = {}
+    for server_id, part in _by_server([_key(fc) for fc in calls]):
+        query = select(CALL.c.id, CALL.c.linkedid, CALL.c.source).where(
             CALL.c.server_id == server_id, CALL.c.linkedid.in_(part)
         )
-        found.update(((server_id, linkedid), call_id) for call_id, linkedid in conn.execute(query))
+        for call_id, linkedid, source in conn.execute(query):
+            found[(server_id, linkedid)] = (call_id, source)
     return found
 
 
@@ -153,6 +179,7 @@ def _call_row(fc: FinishedCall, local: LocalTime, e164: E164) -> Row:
         "local_date": local_date,
         "local_hour": local_hour,
         "outcome": fc.outcome,
+        "source": fc.source,
     }
 
 

@@ -2,7 +2,8 @@
 
 Order, later wins: the stock files (restored from the pristine copy, so nothing a previous
 test wrote survives), emptied port-openers and noisy samples, the generated
-``manager.conf``/``modules.conf``, then the caller's files.
+``manager.conf``/``modules.conf``, the call-record files (CEL, as a real server has them), then
+the caller's files.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from controller.errors import SandboxError
+from controller.recovery import cel
 
 AMI_HOST = "127.0.0.1"
 DEFAULT_AMI_READ: tuple[str, ...] = (
@@ -33,6 +35,12 @@ QUIET_FILES = ("pjsip.conf", "pjsip_wizard.conf", "iax.conf", "extensions.conf")
 REMOVED_FILES = ("users.conf",)
 # Generated from start() arguments; a caller's copy would silently fight them.
 GENERATED_FILES = ("manager.conf", "modules.conf")
+# Written unless the caller brings its own: Asterisk's call records (CEL) as `pbxctl dialplan
+# setup` configures them on a real server; without a mapping cel_custom refuses to load.
+RECORD_FILES = {
+    "cel.conf": cel.cel_conf(extend=False),
+    "cel_custom.conf": cel.cel_custom_conf(extend=False),
+}
 
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 _SECRET = re.compile(r"^[!-~]{8,128}$")  # printable ASCII without spaces
@@ -124,4 +132,4 @@ def reset_etc(
         (etc_dir / name).unlink(missing_ok=True)
     for name, text in generated.items():
         (etc_dir / name).write_text(text, encoding="utf-8")
-    write_files(etc_dir, files)
+    write_files(etc_dir, {**RECORD_FILES, **files})

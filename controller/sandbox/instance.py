@@ -202,6 +202,7 @@ class AsteriskSandbox:
             self.layout.astdb.unlink(missing_ok=True)
         self.layout.pid_file.unlink(missing_ok=True)
         (self.log_dir / "messages.log").unlink(missing_ok=True)  # one log per boot
+        (self.log_dir / "cel-custom").mkdir(parents=True, exist_ok=True)  # cel_custom's files
         self.layout.inside(RUN_DIR).mkdir(parents=True, exist_ok=True)
         chown_inside(self.root, [self.layout.inside(d) for d in OWNED_DIRS])
 

@@ -6,10 +6,11 @@ fraction of a second and listens on 127.0.0.1 only (AMI, plus what the caller co
 Every name must exist in the chroot's module directory: :func:`missing_modules` checks that
 before each start, so a package update that renames a module fails loudly.
 
-Left out on purpose: cdr_* and cel_* (no call records in tests; the controller writes its
-own history), chan_iax2/chan_unistim/chan_motif/pbx_dundi (they open ports), func_shell
-and app_system (shell access from the dialplan), ARI/Stasis and res_http_* (not used),
-app_voicemail_odbc (the plain file-storage app_voicemail is the one we want).
+Left out on purpose: cdr_* and the CEL backends but cel_custom (the controller writes its own
+history; cel_custom writes the CEL file it reads back after an outage), chan_iax2/chan_unistim/
+chan_motif/pbx_dundi (they open ports), func_shell and app_system (shell access from the
+dialplan), ARI/Stasis and res_http_* (not used), app_voicemail_odbc (the plain file-storage
+app_voicemail is the one we want).
 chan_local (Local/), Background() and Wait() are built into the core, not modules.
 """
 
@@ -99,6 +100,7 @@ MODULES: tuple[str, ...] = (
     "app_record.so",
     "app_controlplayback.so",
     "app_userevent.so",  # UserEvent(): a test marker on the AMI stream
+    "app_celgenuserevent.so",  # CELGenUserEvent(): call attributes in the CEL record
     "app_transfer.so",
     "app_channelredirect.so",
     "app_softhangup.so",
@@ -121,6 +123,8 @@ MODULES: tuple[str, ...] = (
     "func_groupcount.so",  # GROUP()/GROUP_COUNT() call limits
     "func_export.so",
     "func_uri.so",
+    "res_cdrel_custom.so",  # what cel_custom.so is built on (Asterisk 22.8 and later)
+    "cel_custom.so",  # Asterisk's own call records, read back after a controller outage
     "func_rand.so",
     "func_uuid.so",
     "func_vmcount.so",

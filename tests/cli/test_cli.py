@@ -176,6 +176,27 @@ def test_dialplan_setup_adds_includes_once_and_keeps_admin_files(run, tmp_path: 
     assert (etc / "extensions.conf").read_text() == text
 
 
+def test_dialplan_setup_turns_on_asterisks_call_records(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    etc, logs = tmp_path / "asterisk", tmp_path / "log"
+    etc.mkdir()
+    logs.mkdir()
+    # As Debian ships them: cel.conf has an active [general], cel_custom.conf only comments.
+    (etc / "cel.conf").write_text("[general]\napps=dial,park\n\n[manager]\n")
+    (etc / "cel_custom.conf").write_text(";[mappings]\n;Master.csv => ${CSV_QUOTE(${eventtype})}\n")
+    env = {"PBXCTL_ASTERISK_CONFIG_DIR": str(etc), "PBXCTL_ASTERISK_LOG_DIR": str(logs)}
+    result = run("dialplan", "setup", **env)
+    assert result.exit_code == 0, result.output
+    ours = etc / "pbx-controller"
+    assert (ours / "cel.conf").read_text().splitlines()[2:4] == ["[general](+)", "enable=yes"]
+    assert (
+        "[mappings]\npbx-controller-cel-v1.csv => ${CSV_QUOTE(${eventtype})},"
+        in (ours / "cel_custom.conf").read_text()
+    )
+    for name in ("cel.conf", "cel_custom.conf"):
+        assert (etc / name).read_text().rstrip().endswith(f"#include pbx-controller/{name}")
+    assert (logs / "cel-custom").is_dir()
+
+
 def test_loadtest_refuses_unbounded_plans_before_starting_anything(run) -> None:  # type: ignore[no-untyped-def]
     result = run("loadtest", "--calls", "100000")
     assert result.exit_code == 2

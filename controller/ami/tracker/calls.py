@@ -29,6 +29,7 @@ CALL_ATTRS = frozenset(
         "PBX_CUSTOMER_NAME",
         "PBX_VIP",
         "PBX_OWNER_AGENT",
+        "PBX_REJECTED",
     }
 )
 # Every variable on_varset uses: the decoder builds VarSet events for these only, and the live
@@ -55,7 +56,8 @@ def on_channel_update(st: TrackerState, e: ev.ChannelUpdate) -> None:
 
 def on_hangup(st: TrackerState, e: ev.Hangup) -> None:
     if e.chan.uniqueid in st.channels:
-        ensure_channel(st, e.chan, e.at)  # a last Linkedid change rides on the Hangup too
+        ch = ensure_channel(st, e.chan, e.at)  # a last Linkedid change rides on the Hangup too
+        ch.dial_status = e.dial_status or ch.dial_status
     hangup(st, e.chan.uniqueid, e.at, e.cause)
 
 
@@ -102,6 +104,8 @@ def on_dial_begin(st: TrackerState, e: ev.DialBegin) -> None:
 
 def on_dial_end(st: TrackerState, e: ev.DialEnd) -> None:
     ensure_channel(st, e.dest, e.at)
+    if e.caller is not None and e.status:
+        ensure_channel(st, e.caller, e.at).dial_status = e.status
 
 
 def on_bridge_enter(st: TrackerState, e: ev.BridgeEnter) -> None:

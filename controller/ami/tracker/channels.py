@@ -20,6 +20,8 @@ from controller.ami import events as ev
 from controller.ami.tracker.state import Handling, LiveCall, LiveChannel, ScreenPop, TrackerState
 
 AGENT_CONTEXT = "pbx-agent"
+# LiveCall.source values (history.CallSource).
+LIVE, RECOVERED, PARTIAL = "live", "recovered", "partial"
 _MEMBER_MARK = "@" + AGENT_CONTEXT + "-"
 RECENT_UIDS = 20_000
 
@@ -272,6 +274,8 @@ def finish_call(st: TrackerState, call: LiveCall, at: float) -> None:
     from controller.ami.tracker.finish import build_record
 
     st.calls.pop(call.linkedid, None)
+    if st.replaying:
+        call.source = RECOVERED
     for handling in call.handlings:
         close_handling(st, call, handling, at)
     st.outbox.finished.append(build_record(st.server_id, call, at))

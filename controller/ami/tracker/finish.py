@@ -2,13 +2,22 @@
 
 The call's outcome, in order: transferred (an answered call an agent transferred), answered,
 called back (the caller left the queue with the callback key and never came back),
-voicemail, abandoned (left a queue by hanging up), else unanswered.
+voicemail, rejected (a blacklisted caller), abandoned (left a queue by hanging up), unanswered
+(reached a queue but no agent), closed (reached a closed or holiday branch of a time
+condition and no queue), busy / failed (the last dial found the called party busy / could not
+be put through), else unanswered. docs/history.md defines each for reports.
 """
 
 from __future__ import annotations
 
 from controller.ami.tracker import records as rec
 from controller.ami.tracker.state import Handling, Leg, LiveCall, LiveChannel
+
+# DIALSTATUS values, and Q.850 causes the dialplan hung the caller up with (Congestion() after
+# every trunk failed, an unknown number), that mean the call could not be put through.
+FAILED_DIAL = frozenset({"CHANUNAVAIL", "CONGESTION", "INVALIDARGS"})
+FAILED_CAUSES = frozenset({1, 2, 3, 27, 28, 34, 38, 41, 42, 44, 58})
+BUSY_CAUSE = 17
 
 
 def _ms(start: float, end: float | None) -> int | None:
@@ -85,7 +94,7 @@ def _handling(h: Handling, legs: list[Leg], at: float) -> rec.HandlingRecord:
     )
 
 
-def _outcome(call: LiveCall) -> str:
+def _outcome(call: LiveCall, channels: list[LiveChannel]) -> str:
     answered = bool(call.handlings) or any(leg.connected_at for leg in call.legs)
     if answered and any(t.success for t in call.transfers):
         return "transferred"
@@ -96,8 +105,22 @@ def _outcome(call: LiveCall) -> str:
         return "callback"
     if call.voicemail:
         return "voicemail"
+    if call.attrs.get("PBX_REJECTED") == "1":
+        return "rejected"
     if any(leg.outcome == "abandoned" for leg in call.legs):
         return "abandoned"
+    if call.legs:
+        return "unanswered"
+    branch = call.attrs.get("PBX_TIME_BRANCH", "")
+    if branch.endswith((":closed", ":holiday")):
+        return "closed"
+    statuses = {ch.dial_status for ch in channels if ch.dial_status}
+    caller = next((ch for ch in channels if ch.uniqueid == call.caller_uid), None)
+    cause = caller.cause if caller is not None else None
+    if "BUSY" in statuses or cause == BUSY_CAUSE:
+        return "busy"
+    if (statuses and statuses <= FAILED_DIAL) or cause in FAILED_CAUSES:
+        return "failed"
     return "unanswered"
 
 
@@ -147,10 +170,11 @@ def build_record(server_id: str, call: LiveCall, at: float) -> rec.FinishedCall:
         started_at=min((c.created_at for c in channels), default=call.started_at),
         answered_at=call.answered_at,
         ended_at=max((c.ended_at or at for c in channels), default=at),
-        outcome=_outcome(call),
+        outcome=_outcome(call, channels),
         channels=tuple(_channel(call, c) for c in channels),
         legs=tuple(_leg(leg, at) for leg in call.legs),
         handlings=tuple(handlings),
         transfers=tuple(transfers),
         recordings=tuple(recordings),
+        source=call.source,
     )

@@ -72,7 +72,7 @@ def on_caller_leave(st: TrackerState, e: ev.QueueCallerLeave) -> None:
     leg = open_leg(st, e.chan.uniqueid, e.queue)
     if leg is None:
         return
-    if leg.exit_position is None:
+    if leg.exit_position is None and e.position > 0:  # 0: not known (a recovered call)
         leg.exit_position = e.position
     if leg.connected_at is None:
         if leg.ended_at is None:

@@ -120,6 +120,9 @@ class FinishedCall:
     handlings: tuple[HandlingRecord, ...]
     transfers: tuple[TransferOut, ...]
     recordings: tuple[RecordingRecord, ...]
+    # live: seen whole over AMI; recovered: partly replayed from Asterisk's own records
+    # (CEL, queue_log); partial: the tracker missed part of it (history.CallSource).
+    source: str = "live"
 
     @property
     def agents(self) -> list[str]:

@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 
 from controller.ami import events as ev
 from controller.ami.tracker.calls import on_varset
-from controller.ami.tracker.channels import ensure_channel, enter_bridge, hangup, leave_bridge
+from controller.ami.tracker.channels import (
+    LIVE,
+    PARTIAL,
+    ensure_channel,
+    enter_bridge,
+    hangup,
+    leave_bridge,
+)
 from controller.ami.tracker.queues import apply_member, on_queue_params, queue
 from controller.ami.tracker.state import Leg, QueueCaller, TrackerState
 
@@ -39,9 +46,13 @@ def _channels(st: TrackerState, snap: Snapshot, at: float) -> None:
     for uid in [uid for uid in st.channels if uid not in listed]:
         hangup(st, uid, at, None)
     new = {uid for uid in listed if uid not in st.channels}
+    known_calls = set(st.calls)
     for item in snap.channels:
         # A channel we did not know: the best estimate of its start is its age.
         ch = ensure_channel(st, item.chan, at - item.duration_s)
+        call = st.calls.get(ch.linkedid)
+        if call is not None and call.linkedid not in known_calls and call.source == LIVE:
+            call.source = PARTIAL  # it began while we were away: its start is unknown
         for name, value in item.variables:
             if name.startswith("PBX_") and ch.vars.get(name) != value:
                 on_varset(st, ev.VarSet(at, item.chan, name, value))

@@ -39,6 +39,7 @@ class LiveChannel:
     ended_at: float | None = None
     cause: int | None = None
     on_hold_since: float | None = None
+    dial_status: str = ""  # DIALSTATUS of the last Dial this channel made
 
     @property
     def is_local(self) -> bool:
@@ -133,6 +134,9 @@ class LiveCall:
     voicemail: bool = False
     caller_uid: str | None = None
     popped: set[str] = field(default_factory=set)  # agents shown a screen pop
+    # How much of the call the tracker saw: live (all of it, over AMI), recovered (some of
+    # it replayed from Asterisk's own records), partial (some of it missed for good).
+    source: str = "live"
 
     def open_handling(self, channel_uid: str) -> Handling | None:
         for handling in reversed(self.handlings):
@@ -251,5 +255,6 @@ class TrackerState:
     ended_uids: dict[str, float] = field(default_factory=dict)
     dirty_agents: set[str] = field(default_factory=set)
     outbox: Outbox = field(default_factory=Outbox)
+    replaying: bool = False  # applying events recovered from Asterisk's records
     now: float = 0.0  # time of the latest event or tick
     events: int = 0

@@ -17,6 +17,7 @@ from typing import Any
 
 from controller.ami import events as ev
 from controller.ami.tracker import calls, queues, seats
+from controller.ami.tracker.channels import LIVE, PARTIAL, RECOVERED
 from controller.ami.tracker.resync import Snapshot, resync
 from controller.ami.tracker.state import Outbox, TrackerState
 from controller.ami.tracker.views import (
@@ -84,6 +85,46 @@ class Tracker:
     def apply_many(self, events: Iterable[ev.Event]) -> None:
         for event in events:
             self.apply(event)
+
+    def replay(self, events: Iterable[ev.Event]) -> tuple[int, int]:
+        """Apply events recovered from Asterisk's own records (a time the tracker did not see):
+        the calls they touch are marked recovered; the screen pops and agent-state intervals
+        they produce are history already, so they are dropped. Returns (events applied,
+        calls finished)."""
+        st = self._st
+        pops, intervals = len(st.outbox.screen_pops), len(st.outbox.intervals)
+        finished = len(st.outbox.finished)
+        st.replaying = True
+        applied = 0
+        try:
+            for event in events:
+                self.apply(event)
+                applied += 1
+                for linkedid in st.outbox.calls:
+                    call = st.calls.get(linkedid)
+                    if call is not None:
+                        call.source = RECOVERED
+        finally:
+            st.replaying = False
+            del st.outbox.screen_pops[pops:]
+            del st.outbox.intervals[intervals:]
+        return applied, len(st.outbox.finished) - finished
+
+    def preload_members(self, members: Iterable[ev.Member]) -> None:
+        """Queue members as Asterisk lists them now, before a replay: who is logged in at
+        which phone is how the replay tells an agent's phone from a caller's."""
+        for member in members:
+            queues.apply_member(self._st, member)
+
+    def mark_partial(self) -> None:
+        """Every live call missed some of its events (an outage nothing could be recovered
+        for): their records say so."""
+        for call in self._st.calls.values():
+            if call.source == LIVE:
+                call.source = PARTIAL
+
+    def knows_call(self, linkedid: str) -> bool:
+        return linkedid in self._st.calls
 
     def tick(self, now: float) -> None:
         """Time passed without events: end wrap-ups that ran out."""

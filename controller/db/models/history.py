@@ -60,9 +60,18 @@ class CallOutcome(StrEnum):
     VOICEMAIL = "voicemail"
     TRANSFERRED = "transferred"
     UNANSWERED = "unanswered"  # ended without reaching anyone (timeouts, no agents, IVR hangup)
-    BUSY = "busy"
-    FAILED = "failed"
+    BUSY = "busy"  # the called party was busy (outbound and internal calls)
+    FAILED = "failed"  # the call could not be put through (no trunk, congestion, bad number)
     REJECTED = "rejected"  # blacklisted caller
+    CLOSED = "closed"  # arrived outside business hours or on a holiday; reached no one
+
+
+class CallSource(StrEnum):
+    """How the history learnt of a call (see docs/history.md, "After a crash")."""
+
+    LIVE = "live"  # followed whole over AMI
+    RECOVERED = "recovered"  # partly or wholly rebuilt from Asterisk's CEL and queue_log
+    PARTIAL = "partial"  # part of it happened while nothing could be recovered
 
 
 class LegOutcome(StrEnum):
@@ -150,6 +159,9 @@ class Call(Base):
     local_date: Mapped[dt.date] = mapped_column(Date)
     local_hour: Mapped[int] = mapped_column(SmallInteger)
     outcome: Mapped[CallOutcome | None] = mapped_column(str_enum(CallOutcome, "call_outcome"))
+    source: Mapped[CallSource] = mapped_column(
+        str_enum(CallSource, "call_source"), default=CallSource.LIVE, server_default="live"
+    )
 
     channels: Mapped[list[CallChannel]] = relationship(
         back_populates="call", cascade="all, delete-orphan", passive_deletes=True
