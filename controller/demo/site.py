@@ -168,6 +168,7 @@ class DemoSite:
                     update={
                         "config_dir": self.sandbox.etc_dir,
                         "recordings_dir": self.sandbox.monitor_dir,
+                        "log_dir": self.sandbox.log_dir,
                         "sip_bind": f"127.0.0.1:{sip_port}",
                     }
                 ),

@@ -58,6 +58,7 @@ def lab_settings(sandbox: AsteriskSandbox, data_dir: Path) -> Settings:
         asterisk=AsteriskSettings(
             config_dir=sandbox.etc_dir,
             recordings_dir=sandbox.monitor_dir,
+            log_dir=sandbox.log_dir,
             sip_bind=f"127.0.0.1:{_free_port(socket.SOCK_DGRAM)}",
         ),
     )
