@@ -464,6 +464,9 @@ def _leave(
         i for i in _rows(ctx, leg.callid, "APP_END", "Queue") if ctx.rows[i].at >= leg.entered
     ] or [i for i in _rows(ctx, leg.callid, "HANGUP") if ctx.rows[i].at >= leg.entered]
     index = _anchor(ctx, line.at, ends)
+    hangups = [i for i in _rows(ctx, leg.callid, "HANGUP") if ctx.rows[i].at >= leg.entered]
+    if index is not None and hangups and hangups[0] < index:
+        index = hangups[0]  # recorded in the same microsecond: before the hang-up all the same
     caller = index if index is not None else _caller_row(ctx, leg.callid, line.at)
     if caller is None:
         return
