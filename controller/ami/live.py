@@ -149,6 +149,7 @@ class LiveState:
         self.synced = asyncio.Event()  # set once the model reflects Asterisk
         self.recovery: Recovery | None = None
         self.covered_until: float | None = None
+        self.last_event_at: float | None = None  # of the newest event applied
         self._connected: Callable[[], bool] = lambda: False
 
     # -- input from the client ------------------------------------------------------------
@@ -163,10 +164,12 @@ class LiveState:
             self._held.append(event)
             return
         self.tracker.apply(event)
+        self.last_event_at = event.at
         self._schedule_flush()
 
-    async def resync(self, client: AmiClient) -> None:
-        """The client's on_connected hook."""
+    async def resync(self, client: AmiClient, *, after_login: bool = True) -> None:
+        """The client's on_connected hook (``after_login``: what happened before this login
+        arrived in no event: the recovery replays it), and the periodic resync."""
         self.synced.clear()
         self._connected = lambda: client.connected
         self._held = []
@@ -177,12 +180,14 @@ class LiveState:
                 await asyncio.wait_for(client.booted.wait(), BOOT_WAIT)
             at = self._clock()
             snapshot = await read_snapshot(client, at)
-            await self._recover(snapshot, logged_in)
+            if after_login:
+                await self._recover(snapshot, logged_in)
             self.tracker.resync(snapshot)
         finally:
             held, self._held = self._held or [], None
             for event in held:
                 self.tracker.apply(event)
+                self.last_event_at = event.at
             self._schedule_flush()
         self.last_resync_ms = (time.perf_counter() - started) * 1000
         self.resyncs += 1
@@ -209,7 +214,10 @@ class LiveState:
             return
         # Asterisk writes its records a moment after the fact: give the last ones time.
         await asyncio.sleep(max(0.0, logged_in + self.recovery.settle - self._clock()))
-        since = self.covered_until if self.covered_until is not None else self.recovery.watermark
+        # After a disconnect, what arrived until the connection dropped was seen; after a
+        # restart, the journal's watermark says how far the history is complete.
+        seen = [t for t in (self.covered_until, self.last_event_at) if t is not None]
+        since = max(seen) if gap and seen else self.recovery.watermark
         report = await self.recovery.run(self.tracker, snapshot, logged_in, since)
         if report.error is not None and gap:
             self.tracker.mark_partial()
@@ -257,7 +265,7 @@ class LiveState:
             await asyncio.sleep(interval)
             if client.connected and self._held is None:
                 try:
-                    await self.resync(client)
+                    await self.resync(client, after_login=False)
                 except AmiError as exc:
                     logger.warning("ami=periodic_resync_failed error=%r", str(exc))
 

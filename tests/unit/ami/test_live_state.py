@@ -68,3 +68,70 @@ async def test_a_failing_sink_does_not_stop_the_others() -> None:
     await asyncio.sleep(0)
     assert got
     assert got[0].calls == {"x"}
+
+
+class LiveChannelClient:
+    """Lists one live channel ("c1", talking) and nothing else."""
+
+    connected = True
+
+    def __init__(self) -> None:
+        self.booted = asyncio.Event()
+        self.booted.set()
+
+    async def list_action(self, name: str, **fields: Any) -> list[Message]:
+        if name != "CoreShowChannels":
+            return []
+        return [
+            message(Event="CoreShowChannel", ActionID="a", Channel="PJSIP/1001-1", Uniqueid="c1",
+                    Linkedid="c1", ChannelState="6", Duration="00:00:30", BridgeId=""),
+        ]  # fmt: skip
+
+
+class FakeRecovery:
+    settle = 0.0
+
+    def __init__(self, watermark: float | None, error: str | None = None) -> None:
+        self.watermark = watermark
+        self.error = error
+        self.runs: list[tuple[float | None, float]] = []
+
+    async def run(self, tracker: Tracker, snapshot: Any, until: float, since: float | None) -> Any:
+        self.runs.append((since, until))
+        return self
+
+    @property
+    def last(self) -> Any:
+        return self
+
+
+async def test_the_gap_since_the_last_event_seen_is_recovered_at_each_login() -> None:
+    clock = [100.0]
+    tracker = Tracker()
+    live = LiveState(tracker, clock=lambda: clock[0])
+    recovery = FakeRecovery(watermark=50.0)
+    live.recovery = recovery
+    client = LiveChannelClient()
+    await live.resync(client)  # type: ignore[arg-type]
+    assert recovery.runs == [(50.0, 100.0)]  # a new process: from the journal's watermark
+    live.note_coverage()
+    assert live.covered_until == 100.0
+    live.on_message(message(Event="Newstate", Channel="PJSIP/1001-1", Uniqueid="c1",
+                            Linkedid="c1", ChannelState="6", Timestamp="100.5"), 100.5)  # fmt: skip
+    await live.resync(client, after_login=False)  # the periodic resync: no gap, no recovery
+    assert len(recovery.runs) == 1
+    clock[0] = 130.0
+    await live.resync(client)  # a reconnect: from the last event it saw
+    assert recovery.runs[-1] == (100.5, 130.0)
+    assert tracker.call("c1") is not None
+    assert tracker._st.calls["c1"].source == "partial"
+
+
+async def test_calls_across_a_gap_nothing_recovered_are_partial() -> None:
+    tracker = Tracker()
+    live = LiveState(tracker, clock=lambda: 100.0)
+    live.on_message(message(Event="Newchannel", Channel="PJSIP/1001-1", Uniqueid="c1",
+                            Linkedid="c1"), 90.0)  # fmt: skip
+    live.recovery = FakeRecovery(watermark=None, error="no CEL file")
+    await live.resync(LiveChannelClient())  # type: ignore[arg-type]
+    assert tracker._st.calls["c1"].source == "partial"
