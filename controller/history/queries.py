@@ -59,6 +59,7 @@ def _call_summary(call: Call) -> dict[str, Any]:
         "ended_at": _iso(call.ended_at),
         "duration_ms": _ms(call.started_at, call.ended_at),
         "outcome": call.outcome,
+        "source": call.source,  # live, recovered (after an outage), partial
     }
 
 

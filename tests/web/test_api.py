@@ -72,7 +72,7 @@ async def test_live_calls_queues_and_agents(api: Api) -> None:
 async def test_history_search_and_detail(api: Api) -> None:
     got = await api.client.get("/api/v1/history/calls", params={"agent": "8002"}, headers=api.auth)
     calls = (await got.json())["calls"]
-    assert [c["outcome"] for c in calls] == ["transferred"]
+    assert [(c["outcome"], c["source"]) for c in calls] == [("transferred", "live")]
     detail = await (
         await api.client.get(f"/api/v1/history/calls/{calls[0]['id']}", headers=api.auth)
     ).json()
