@@ -185,7 +185,7 @@ class Controller:
                 logger.warning("service=configuration_reload_failed error=%r", str(exc)[:200])
 
     async def _reapply_logins(self, _client: AmiClient) -> None:
-        await self.agents.reapply(self.tracker.dynamic_members())
+        await self.agents.reapply(self.tracker.dynamic_members)
 
     def _status(self) -> None:
         self.web_services.status.update(

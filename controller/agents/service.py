@@ -166,15 +166,18 @@ class AgentService:
         if state.paused:
             await self._pause_in_asterisk(code, True, state.pause_reason)
 
-    async def reapply(self, members: dict[str, str]) -> None:
+    async def reapply(self, members: Callable[[], dict[str, str]]) -> None:
         """After a (re)connect: make Asterisk match the database.
 
-        ``members``: agent code -> state interface of the dynamic members Asterisk has now
+        ``members()``: agent code -> state interface of the dynamic members Asterisk has now
         (from the tracker). Logins missing in Asterisk are added; members Asterisk has but the
-        database does not (a phone login while the controller was away) are adopted.
+        database does not (a phone login while the controller was away) are adopted. Asked
+        once the lock is held: a login that ran meanwhile is already a member then, and is
+        not removed and added again (which, on a call, lost the agent's phone for a moment).
         """
         async with self._lock:
             logins = await self._db(store.all_logins)
+            members = members()
             known = {state.code for state in logins}
             for state in logins:
                 if state.code in members and members[state.code] == state.device:

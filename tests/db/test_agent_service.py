@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import Engine, select
 
@@ -121,11 +123,27 @@ async def test_reapply_restores_logins_and_adopts_phone_logins(
     await service.pause("8001", "break")
     ami.members.clear()  # Asterisk restarted
     ami.sent.clear()
-    await service.reapply({"8004": "PJSIP/1004"})  # 8004 logged in with *45 meanwhile
+    await service.reapply(lambda: {"8004": "PJSIP/1004"})  # 8004 logged in with *45 meanwhile
     assert "QueueAdd" in ami.names()
     assert ami.sent[-1][0] == "QueuePause"
     codes = {state.code: state.device for state in await service.logins()}
     assert codes == {"8001": "PJSIP/1001", "8004": "PJSIP/1004"}
+
+
+async def test_a_login_during_the_reapply_is_not_removed_and_added_again(
+    service_and_ami: tuple[AgentService, RecordingAmi],
+) -> None:
+    """At start-up the reapply and an agent's login race for the lock. The members must be
+    read once the lock is held: a stale list made the reapply remove and re-add the agent
+    who had just logged in, and a call ringing them then lost sight of their phone."""
+    service, ami = service_and_ami
+
+    def members() -> dict[str, str]:  # what the tracker knows: Asterisk's members now
+        return {i.split("/")[1].split("@")[0]: "PJSIP/1001" for _, i in ami.members}
+
+    await asyncio.gather(service.login("8001"), service.reapply(members))
+    assert "QueueRemove" not in ami.names()
+    assert ami.names().count("QueueAdd") == 1
 
 
 async def test_the_agent_of_an_extension(

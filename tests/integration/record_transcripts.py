@@ -87,8 +87,22 @@ async def live(ami: AmiSession) -> None:
     await asyncio.sleep(3)
 
 
+async def local_phone(ami: AmiSession) -> None:
+    """8001's phone is a Local channel the controller knows only from [pbx-agent]'s Dial (the
+    member's state interface is a Custom device): its ;2 half hangs up first, and is 8001's."""
+    await ami.action("DBPut", Family="pbx-agent", Key="8001", Val="Local/t3-8001@test-agents")
+    await ami.action("Setvar", Variable="DEVICE_STATE(Custom:pbx-test-8001)", Value="NOT_INUSE")
+    await ami.action(
+        "QueueAdd", Queue="sales", Interface="Local/8001@pbx-agent/n", MemberName="8001",
+        StateInterface="Custom:pbx-test-8001",
+    )  # fmt: skip
+    await originate_caller(ami, "sales", wait=12, channel_id="cust-local")
+    await asyncio.sleep(8)
+
+
 SCENARIOS: dict[str, Scenario] = {
     "answered": answered,
+    "local-phone": local_phone,
     "abandon": abandon,
     "transfer": transfer,
     "pause": pause,

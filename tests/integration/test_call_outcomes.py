@@ -36,8 +36,6 @@ from tests.integration import callcenter as cc
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="function")]
 
-AGENTS = ("8001", "8002")
-
 
 def _free_port(kind: int = socket.SOCK_STREAM) -> int:
     with socket.socket(socket.AF_INET, kind) as sock:
@@ -271,10 +269,8 @@ def recover(center: Center, since: float, until: float) -> dict[str, FinishedCal
     """Rebuild every call of ``[since, until)`` from Asterisk's records, with a tracker of
     its own configured like the live one."""
     settings = center.controller.settings
-    # The agents' phones in these calls, known as a site knows its agents' usual phones (the
-    # live tracker knew them from the agents' logins, over by now).
-    phones = {f"Local/t{secs}-{code}@test-agents": code for secs in (3, 30) for code in AGENTS}
-    tracker = Tracker(settings.server_id, device_agents=phones)
+    # A tracker of its own, knowing no agent's phone: it tells them from [pbx-agent]'s dials.
+    tracker = Tracker(settings.server_id)
     for family in read_families(RecordFiles.in_log_dir(settings.asterisk.log_dir), since, until):
         tracker.replay(family_events(family, None))
     return {call.linkedid: call for call in tracker.drain().finished}

@@ -221,11 +221,12 @@ def hangup(st: TrackerState, uid: str, at: float, cause: int | None) -> None:
         # Who hung up first decides "ended_by": this agent, or the other side. Another
         # agent's leg leaving (the transferring agent, whose Hangup can come after the new
         # agent answered) decides nothing; close_handling falls back to the caller's state.
+        agent = ch.agent or _local_pair_agent(call, ch)
         for open_one in call.handlings:
             if open_one.talk_end is None and open_one.first_hangup is None:
-                if ch.agent == open_one.agent:
+                if agent == open_one.agent:
                     open_one.first_hangup = "agent"
-                elif not ch.agent:
+                elif not agent:
                     open_one.first_hangup = "caller"
     handling = call.open_handling(uid)
     if handling is not None:
@@ -239,6 +240,19 @@ def hangup(st: TrackerState, uid: str, at: float, cause: int | None) -> None:
     st.outbox.calls.add(call.linkedid)
     if not call.channels:
         finish_call(st, call, at)
+
+
+def _local_pair_agent(call: LiveCall, ch: LiveChannel) -> str | None:
+    """An agent's phone reached through a Local channel (a mobile number, a test agent) is a
+    pair: ``;1`` is bridged and known as the agent's, ``;2`` runs the far side and usually
+    hangs up first. The ``;2`` half is the agent's too."""
+    if not ch.is_local or not ch.name.endswith((";1", ";2")):
+        return None
+    sibling = ch.name[:-1] + ("1" if ch.name.endswith("2") else "2")
+    for other in (*call.channels.values(), *call.ended):
+        if other.name == sibling and other.member_of is None:
+            return other.agent
+    return None
 
 
 def leave_bridge(st: TrackerState, ch: LiveChannel) -> None:

@@ -148,6 +148,8 @@ def on_agent_event(st: TrackerState, e: ev.AgentEvent) -> None:
         if leg is not None:
             leg.ended_at = e.at
             leg.completed_by = e.reason if e.reason in ("caller", "agent", "transfer") else None
+            if e.reason in ("caller", "agent"):
+                _ended_by(st, e.linkedid, leg, agent, e.reason)
         q.completed += 1
         wrapup = (member.wrapup_s if member and member.wrapup_s else 0) or st.queue_wrapup.get(
             e.queue, 0
@@ -158,6 +160,16 @@ def on_agent_event(st: TrackerState, e: ev.AgentEvent) -> None:
             if not mine or any(h.talk_end is None for h in mine):
                 member.wrapup_until = max(member.wrapup_until, e.at + wrapup)
             st.wrapups[agent] = max(st.wrapups.get(agent, 0.0), member.wrapup_until)
+
+
+def _ended_by(st: TrackerState, linkedid: str, leg: Leg, agent: str, reason: str) -> None:
+    """app_queue saw which side of its bridge went first: that settles who ended the agent's
+    handling of this leg (the order of Hangup events across channels does not always tell)."""
+    for handling in _handlings(st, linkedid):
+        if handling.leg is leg and handling.agent == agent and handling.ended_by != "transfer":
+            handling.first_hangup = reason
+            if handling.talk_end is not None:
+                handling.ended_by = reason
 
 
 def _handlings(st: TrackerState, linkedid: str) -> list[Handling]:

@@ -98,3 +98,32 @@ def test_voicemail_and_callback_outcomes() -> None:
     assert finished["v1"].legs[0].wait_ms == 30_000
     assert finished["k1"].outcome == "callback"
     assert (finished["k1"].legs[0].outcome, finished["k1"].legs[0].exit_key) == ("exit_key", "5")
+
+
+def test_app_queue_says_who_ended_a_queue_call_whatever_the_hangup_order() -> None:
+    """The Hangup events of an agent's Local-channel phone can reach us after the caller's
+    side has gone (each channel's events are raised as it is torn down): AgentComplete's
+    Reason, app_queue's view of which side of its bridge left first, settles it."""
+    tracker = Tracker(device_agents={"PJSIP/1001": "8001"})
+    caller = chan("c1", "PJSIP/trunk-1", "c1", context="pbx-queue-sales")
+    member = chan("m1", "Local/8001@pbx-agent-00000001;1", "c1")
+    phone = chan("a1", "PJSIP/1001-2", "c1")
+    agent = ev.AgentEvent(0.0, "called", "c1", "c1", "sales", "8001", "Local/8001@pbx-agent/n",
+                          "m1")  # fmt: skip
+    tracker.apply_many([
+        ev.NewChannel(0.0, caller),
+        ev.QueueCallerJoin(0.5, caller, "sales", 1),
+        ev.NewChannel(1.0, member), ev.NewChannel(1.1, phone), agent,
+        ev.BridgeEnter(2.0, "q", caller), ev.BridgeEnter(2.0, "q", member),
+        ev.BridgeEnter(2.0, "d", phone),
+        ev.QueueCallerLeave(2.0, caller, "sales", 1),
+        ev.AgentEvent(2.0, "connect", "c1", "c1", "sales", "8001", agent.interface, "m1"),
+        # The agent hung up, but the caller's Hangup is read first:
+        ev.Hangup(30.0, chan("x", "PJSIP/trunk-9", "c1"), 16),  # a leg of the caller's side
+        ev.AgentEvent(30.0, "complete", "c1", "c1", "sales", "8001", agent.interface, "m1",
+                      reason="agent"),
+        ev.Hangup(30.1, member, 16), ev.Hangup(30.1, caller, 16), ev.Hangup(30.2, phone, 16),
+    ])  # fmt: skip
+    (call,) = tracker.drain().finished
+    assert [(h.agent_code, h.ended_by) for h in call.handlings] == [("8001", "agent")]
+    assert call.legs[0].completed_by == "agent"

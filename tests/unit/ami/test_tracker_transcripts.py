@@ -221,3 +221,25 @@ def test_read_size_does_not_change_the_result(name: str) -> None:
         outbox = tracker.drain()
         results.append((outbox.finished, outbox.intervals, tracker.counts()))
     assert all(result == results[0] for result in results)
+
+
+def test_the_far_half_of_an_agents_local_phone_is_the_agents() -> None:
+    """Recorded: 8001's phone is a Local channel known only through [pbx-agent]'s Dial (its
+    queue member watches a Custom device). The ;2 half, which runs the far side, hangs up
+    before the ;1 half Asterisk bridged: that is the agent hanging up, not the caller. Seen
+    as an intermittent 'caller' in the live-state test when a login raced the start-up
+    reapply (the device was unknown for a moment)."""
+    _, outbox = run("local-phone")
+    call = only_call(outbox)
+    (handling,) = call.handlings
+    assert handling.agent_code == "8001"
+    assert handling.ended_by == "agent"
+    hangups = [
+        line.split(": ", 1)[1]
+        for block in transcript("local-phone").split(b"\r\n\r\n")
+        if b"Event: Hangup\r\n" in block and b"cust-local" in block
+        for line in block.decode().split("\r\n")
+        if line.startswith("Channel: ")
+    ]
+    assert hangups[0].startswith("Local/t3-8001@test-agents")
+    assert hangups[0].endswith(";2")
