@@ -43,33 +43,38 @@ def encode_rows(spec: TableSpec, rows: Iterable[Sequence[Any]]) -> Iterator[byte
 def row_decoder(spec: TableSpec) -> Callable[[bytes, int], Row]:
     """A function from (line, line number) to a row dict; every bad value is a BackupError
     naming the table, the line and the column."""
-    names = spec.column_names
-    decoders = [DECODERS[column.kind] for column in spec.columns]
+    columns = [(c.name, DECODERS[c.kind]) for c in spec.columns]
     # JSON columns may hold JSON null even when NOT NULL (it reads back as None).
-    nullable = [column.nullable or column.kind is Kind.JSON for column in spec.columns]
+    not_null = [n for n, c in enumerate(spec.columns) if not c.nullable and c.kind is not Kind.JSON]
+    width = len(columns)
+
+    def explain(values: list[Any], where: str) -> BackupError:
+        for (name, decoder), value in zip(columns, values, strict=True):
+            try:
+                if value is not None:
+                    decoder(value)
+            except ValueError as exc:
+                return BackupError(f"{where} column {name}: {exc}")
+        return BackupError(f"{where}: cannot be read")
 
     def decode(line: bytes, number: int) -> Row:
-        where = f"table {spec.name} line {number}"
         try:
-            values = json.loads(line)
+            values = json.loads(line.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BackupError(f"{where}: not valid JSON ({exc})") from None
-        if not isinstance(values, list) or len(values) != len(names):
-            raise BackupError(f"{where}: expected a list of {len(names)} values")
-        row: Row = {}
-        for name, decoder, may_be_null, value in zip(
-            names, decoders, nullable, values, strict=True
-        ):
-            if value is None:
-                if not may_be_null:
-                    raise BackupError(f"{where} column {name}: null in a NOT NULL column")
-                row[name] = None
-                continue
-            try:
-                row[name] = decoder(value)
-            except ValueError as exc:
-                raise BackupError(f"{where} column {name}: {exc}") from None
-        return row
+            raise BackupError(f"table {spec.name} line {number}: not valid JSON ({exc})") from None
+        if type(values) is not list or len(values) != width:
+            raise BackupError(f"table {spec.name} line {number}: expected a list of {width} values")
+        for index in not_null:
+            if values[index] is None:
+                where = f"table {spec.name} line {number} column {columns[index][0]}"
+                raise BackupError(f"{where}: null in a NOT NULL column")
+        try:
+            return {
+                name: None if value is None else decoder(value)
+                for (name, decoder), value in zip(columns, values, strict=True)
+            }
+        except ValueError:
+            raise explain(values, f"table {spec.name} line {number}") from None
 
     return decode
 
