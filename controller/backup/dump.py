@@ -16,10 +16,11 @@ from typing import Any
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, String, Table, func, select, type_coerce
 from sqlalchemy import types as sqltypes
+from sqlalchemy.exc import DBAPIError
 
 from controller import __version__
 from controller.backup.archive import BackupWriter
-from controller.backup.errors import BackupError
+from controller.backup.errors import BackupError, database_problem
 from controller.backup.files import file_chunks, recording_file, secret_files
 from controller.backup.manifest import FileEntry, Manifest, TableEntry
 from controller.backup.members import table_member
@@ -28,6 +29,7 @@ from controller.backup.revisions import Revisions
 from controller.backup.rows import encode_rows
 from controller.backup.snapshot import read_snapshot
 from controller.backup.tables import TableSpec, table_specs
+from controller.db.engine import check_connection, describe
 from controller.db.models import Base, Recording
 
 FETCH_ROWS = 2000
@@ -152,7 +154,18 @@ def create_backup(
     engine: Engine, path: Path, sources: BackupSources, progress: Progress | None = None
 ) -> BackupSummary:
     """Write a backup of the database behind ``engine`` (at the newest schema) to ``path``."""
-    progress = progress or SilentProgress()
+    check_connection(engine)
+    try:
+        return _create_backup(engine, path, sources, progress or SilentProgress())
+    except DBAPIError as exc:
+        raise BackupError(
+            f"reading {describe(engine)} failed, no backup was written: {database_problem(exc)}"
+        ) from None
+
+
+def _create_backup(
+    engine: Engine, path: Path, sources: BackupSources, progress: Progress
+) -> BackupSummary:
     head = Revisions.load().head
     specs = table_specs(Base.metadata)
     with BackupWriter(path) as writer, read_snapshot(engine) as connection:

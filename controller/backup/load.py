@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
-from controller.backup.errors import BackupError
+from controller.backup.errors import BackupError, database_problem
 from controller.backup.kinds import Kind, bind_type
 from controller.backup.manifest import TableEntry
 from controller.backup.progress import Progress
@@ -39,11 +39,6 @@ from controller.backup.target import VERSION_TABLE
 from controller.db.migrate import alembic_config
 
 BATCH_ROWS = 2000
-
-
-def database_problem(exc: DBAPIError) -> str:
-    """The first line of the database's own message."""
-    return (str(exc.orig) if exc.orig is not None else str(exc)).strip().splitlines()[0]
 
 
 def migrate(connection: Connection, revision: str) -> None:

@@ -25,14 +25,13 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import DBAPIError
 
 from controller.backup.archive import BackupReader
-from controller.backup.errors import BackupError
+from controller.backup.errors import BackupError, database_problem
 from controller.backup.files import FileRestore
 from controller.backup.load import (
     Fixups,
     apply_fixups,
     check_columns,
     count_rows,
-    database_problem,
     delete_rows,
     drop_tables,
     insert_rows,
@@ -145,55 +144,75 @@ def _undo_schema(engine: Engine, owned: set[str]) -> None:
         drop_tables(connection, owned)
 
 
+def _check_origin(
+    manifest: Manifest,
+    revisions: Revisions,
+    targets: RestoreTargets,
+    source: str,
+    progress: Progress,
+) -> None:
+    revisions.require_known(manifest.schema_revision, source)
+    if manifest.server_id != targets.server_id:
+        progress.warn(
+            f"the backup comes from server_id {manifest.server_id!r}, this machine's is "
+            f"{targets.server_id!r}: set server_id = {manifest.server_id!r} to go on "
+            "writing the same history"
+        )
+
+
+def _restore(
+    engine: Engine,
+    reader: BackupReader,
+    revisions: Revisions,
+    targets: RestoreTargets,
+    force: bool,
+    progress: Progress,
+) -> RestoreSummary:
+    check_connection(engine)
+    where = describe(engine)
+    manifest = reader.manifest
+    owned = set(Base.metadata.tables) | {entry.name for entry in manifest.tables}
+    plan = plan_restore(
+        inspect_target(engine, owned),
+        manifest.schema_revision,
+        revisions.head,
+        transactional_ddl=not is_mariadb(engine),
+        force=force,
+        where=where,
+    )
+    files = FileRestore.plan(targets.data_dir, targets.recordings_dir, manifest.files, force)
+    try:
+        progress.step(f"verifying {reader.path}")
+        _verify(reader, progress, files)
+        progress.step(f"restoring into {where}")
+        try:
+            _restore_database(engine, reader, plan, revisions.head, owned, progress)
+        except BaseException:
+            if plan.drop_on_failure:
+                _undo_schema(engine, owned)
+            raise
+    except BaseException:
+        files.discard()
+        raise
+    written = files.commit()
+    return RestoreSummary(manifest, where, plan, revisions.head, written)
+
+
 def restore_backup(
     path: Path, targets: RestoreTargets, force: bool = False, progress: Progress | None = None
 ) -> RestoreSummary:
+    """Restore the backup ``path``: all of it, or (BackupError) nothing."""
     progress = progress or SilentProgress()
     revisions = Revisions.load()
     with BackupReader(path) as reader:
-        manifest = reader.manifest
-        revisions.require_known(manifest.schema_revision, str(path))
-        if manifest.server_id != targets.server_id:
-            progress.warn(
-                f"the backup comes from server_id {manifest.server_id!r}, this machine's is "
-                f"{targets.server_id!r}: set server_id = {manifest.server_id!r} to go on "
-                "writing the same history"
-            )
+        _check_origin(reader.manifest, revisions, targets, str(path), progress)
         engine = make_engine(targets.database_url)
         try:
-            check_connection(engine)
-            where = describe(engine)
-            owned = set(Base.metadata.tables) | {entry.name for entry in manifest.tables}
-            plan = plan_restore(
-                inspect_target(engine, owned),
-                manifest.schema_revision,
-                revisions.head,
-                transactional_ddl=not is_mariadb(engine),
-                force=force,
-                where=where,
-            )
-            files = FileRestore.plan(
-                targets.data_dir, targets.recordings_dir, manifest.files, force
-            )
-            try:
-                progress.step(f"verifying {path}")
-                _verify(reader, progress, files)
-                progress.step(f"restoring into {where}")
-                try:
-                    _restore_database(engine, reader, plan, revisions.head, owned, progress)
-                except BaseException:
-                    if plan.drop_on_failure:
-                        _undo_schema(engine, owned)
-                    raise
-            except DBAPIError as exc:
-                files.discard()
-                raise BackupError(
-                    f"restoring into {where} failed, nothing was changed: {database_problem(exc)}"
-                ) from None
-            except BaseException:
-                files.discard()
-                raise
-            written = files.commit()
+            return _restore(engine, reader, revisions, targets, force, progress)
+        except DBAPIError as exc:
+            raise BackupError(
+                f"restoring into {describe(engine)} failed, nothing was changed: "
+                f"{database_problem(exc)}"
+            ) from None
         finally:
             engine.dispose()
-    return RestoreSummary(manifest, where, plan, revisions.head, written)
