@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, update
 
 from controller.backup.errors import BackupError
 from controller.backup.revisions import Revisions
+from controller.db import models as m
 from controller.db.engine import session_factory
 from controller.db.migrate import schema_state, upgrade
 from controller.web.auth import create_token, list_tokens
@@ -20,6 +21,7 @@ from tests.db.backup.sample import (
     all_rows,
     export_text,
     import_example,
+    populate,
     reference,
     restore_into,
 )
@@ -148,4 +150,17 @@ def test_a_schema_at_another_revision_is_replaced_except_on_mariadb(
         return
     restore_into(sample_backup, target, tmp_path)
     assert schema_state(target).up_to_date
+    assert all_rows(target) == all_rows(reference(sample_backup, tmp_path))
+
+
+def test_force_replaces_a_whole_history_with_legs_that_reference_legs(
+    sample_backup: Path, target: Engine, tmp_path: Path
+) -> None:
+    upgrade(target)
+    populate(target)  # its leg 900001 names leg 900002 as its previous one
+    with session_factory(target)() as session, session.begin():
+        session.execute(
+            update(m.QueueLeg).where(m.QueueLeg.id == 900_002).values(prev_leg_id=900_001)
+        )
+    restore_into(sample_backup, target, tmp_path, force=True)
     assert all_rows(target) == all_rows(reference(sample_backup, tmp_path))
