@@ -43,6 +43,16 @@ def file_chunks(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
+def make_directories(path: Path, mode: int) -> list[Path]:
+    """Create ``path`` and its missing parents with exactly ``mode`` (a umask would take
+    bits away, even the owner's); the directories created, deepest first."""
+    missing = [d for d in (path, *path.parents) if not d.exists()]
+    for directory in reversed(missing):
+        directory.mkdir(mode=mode)
+        directory.chmod(mode)
+    return missing
+
+
 def secret_files(data_dir: Path) -> tuple[list[tuple[str, Path]], list[str]]:
     """(member name, path) of every secret file, and warnings about what was left out."""
     directory = secrets_dir(data_dir)
@@ -126,17 +136,12 @@ class FileRestore:
 
     def _staging_dir(self, root: Path, secret: bool) -> Path:
         if root not in self._staging:
-            missing = [d for d in (root, *root.parents) if not d.exists()]
-            root.mkdir(
-                parents=True,
-                exist_ok=True,
-                mode=SECRETS_DIR_MODE if secret else RECORDINGS_DIR_MODE,
-            )
-            self._created_roots += missing  # deepest first, the order to remove them in
+            mode = SECRETS_DIR_MODE if secret else RECORDINGS_DIR_MODE
+            self._created_roots += make_directories(root, mode)  # deepest first
             if secret:
                 root.chmod(SECRETS_DIR_MODE)
             staging = root / f".pbx-restore-{random.token_hex(4)}"
-            staging.mkdir(mode=0o700)
+            make_directories(staging, 0o700)
             self._staging[root] = staging
         return self._staging[root]
 
@@ -168,7 +173,7 @@ class FileRestore:
             if planned.staged is None:
                 continue
             try:
-                planned.final.parent.mkdir(parents=True, exist_ok=True, mode=RECORDINGS_DIR_MODE)
+                make_directories(planned.final.parent, RECORDINGS_DIR_MODE)
                 planned.staged.replace(planned.final)
             except OSError as exc:
                 raise BackupError(

@@ -47,6 +47,8 @@ def test_secrets_get_0600_in_a_0700_directory_whatever_the_umask(tmp_path: Path,
     recording = tmp_path / "rec" / "2026" / "03" / "04" / "a 录音.wav"
     assert recording.read_bytes() == RECORDING
     assert mode(recording) == 0o640
+    created = [d for d in recording.parents if d.is_relative_to(tmp_path / "rec")]
+    assert [mode(d) for d in created] == [0o750] * 4  # rec/2026/03/04, whatever the umask
     assert sorted(p.name for p in secret.parent.iterdir()) == ["ami-secret"]  # no staging left
 
 
