@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from controller.db.engine import check_connection
 from controller.errors import DatabaseError
@@ -44,13 +44,38 @@ def schema_state(engine: Engine) -> SchemaState:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> SchemaState:
-    """Create or upgrade the schema to ``revision``; safe to run again when up to date."""
+    """Create or upgrade the schema to ``revision``; safe to run again when up to date.
+
+    On SQLite a migration that changes a table rebuilds it (copy, drop, rename): with foreign
+    keys enforced, dropping ``call`` would cascade to every leg and handling of the history.
+    So, as SQLite documents for such changes, enforcement is off during the migrations and
+    the references are checked before the commit.
+    """
     check_connection(engine)
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # only outside a transaction
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite:
+                    _check_references(connection)
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
     return schema_state(engine)
+
+
+def _check_references(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        rows = ", ".join(f"{table} row {rowid} -> {parent}" for table, rowid, parent, _ in broken)
+        raise DatabaseError(f"the migration left rows pointing nowhere: {rows[:500]}")
 
 
 def require_current_schema(engine: Engine) -> None:

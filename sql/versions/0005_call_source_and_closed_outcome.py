@@ -51,7 +51,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Downgrade schema."""
-    op.execute("UPDATE call SET outcome = 'unanswered' WHERE outcome = 'closed'")
+    call = sa.table('call', sa.column('outcome', sa.String))  # quoted: CALL is a keyword
+    op.execute(call.update().where(call.c.outcome == 'closed').values(outcome='unanswered'))
     _set_outcomes(OUTCOMES_BEFORE)
     with op.batch_alter_table('call', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_call_call_source'), type_='check')
         batch_op.drop_column('source')
