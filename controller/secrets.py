@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from controller.errors import SettingsError
+from controller.filemodes import make_private_dirs
 
 _SECRET_BYTES = 24
 
@@ -44,7 +45,8 @@ def ensure_secret(data_dir: Path, name: str) -> StoredSecret:
 
     value = secrets.token_urlsafe(_SECRET_BYTES)
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # 0700 for the data directory too when it is new: it holds the database and journal.
+        make_private_dirs(path.parent)
         # O_EXCL: two processes starting at once must not both "create" different secrets.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from controller.cli.context import CliContext, pass_cli
 from controller.db import models
 from controller.db.engine import session_factory
 from controller.db.migrate import require_current_schema
+from controller.filemodes import write_private_file
 from controller.pbxconfig.diff import diff_configs
 from controller.pbxconfig.dump import dump_config
 from controller.pbxconfig.export import export_config
@@ -121,11 +121,7 @@ def config_export(cli: CliContext, output: Path | None, include_secrets: bool) -
         sys.stdout.write(text)
         return
     # The file holds trunk passwords at least: never readable by others, not even briefly.
-    tmp = output.with_name(f".{output.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    tmp.replace(output)
+    write_private_file(output, text.encode("utf-8"))
     click.echo(f"wrote {output}", err=True)
 
 

@@ -13,6 +13,7 @@ from controller.cli.context import CliContext, pass_cli
 from controller.dialplan import service, setup
 from controller.dialplan.apply import Outcome, changed_files
 from controller.dialplan.lint import lint
+from controller.filemodes import make_private_dirs, write_private_file
 
 
 @click.group()
@@ -41,10 +42,12 @@ def dialplan_render(cli: CliContext, out: Path | None) -> None:
         for name, text in files.items():
             sys.stdout.write(f";;;; ==> {name} <==\n{text}")
         return
-    out.mkdir(parents=True, exist_ok=True)
+    # pjsip.conf and voicemail.conf hold every phone's password and PIN: files 0600, and a
+    # directory made here 0700, whatever the umask (apply writes Asterisk's copies 0640).
+    make_private_dirs(out)
     for name, text in files.items():
-        (out / name).write_text(text, encoding="utf-8")
-    click.echo(f"wrote {len(files)} files to {out}")
+        write_private_file(out / name, text.encode("utf-8"))
+    click.echo(f"wrote {len(files)} files to {out} (mode 0600)")
 
 
 @dialplan.command("diff")

@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from controller.errors import DatabaseError
+from controller.filemodes import create_private_file, make_private_dirs, remove_other_access
 
 _DRIVER_HINTS = {
     "postgresql": "pip install 'pbx-controller[postgresql]' (psycopg)",
@@ -50,12 +51,33 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor.close()
 
 
+# SQLite's own files beside the database; it creates them with the database file's mode.
+_SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def _prepare_sqlite_file(database: Path) -> None:
+    """Create the database file 0600 (in a 0700 directory, if that is new) before SQLite does.
+
+    It holds SIP and voicemail passwords, customers and token hashes; SQLite would create it
+    0644 under the usual umask, readable by every local user. Files an older version created
+    lose their access for others.
+    """
+    try:
+        make_private_dirs(database.parent)
+        if not create_private_file(database):
+            for suffix in ("", *_SQLITE_COMPANIONS):
+                remove_other_access(database.with_name(database.name + suffix))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise DatabaseError(f"cannot create the SQLite database {database}: {reason}") from exc
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; for SQLite, create the file's directory and enforce foreign keys."""
+    """Create an engine; for SQLite, create a private file and enforce foreign keys."""
     parsed = normalize_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        _prepare_sqlite_file(Path(parsed.database))
     else:
         kwargs.setdefault("pool_pre_ping", True)
     try:

@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import os
 import re
-import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -28,6 +27,10 @@ from controller.dialplan import confparse
 from controller.dialplan.render import FILES, MODULE_OF, Module, dialplan_marker_context
 
 LAST_GOOD = ".last-good"
+# Asterisk reads the generated files through the group of their directory (Debian's
+# /etc/asterisk belongs to asterisk:asterisk); nobody else may, some hold secrets.
+GENERATED_FILE_MODE = 0o640
+GENERATED_DIR_MODE = 0o750
 
 # What reloads each module, as an AMI action.
 RELOAD: dict[Module, tuple[str, dict[str, str]]] = {
@@ -95,10 +98,15 @@ def write_atomically(directory: Path, name: str, text: str) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / name
     tmp = directory / f".{name}.tmp"
-    # Mode 0640 and the directory's group: pjsip.conf and voicemail.conf hold secrets.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    # Mode 0640 and the directory's group: pjsip.conf, voicemail.conf and manager.conf hold
+    # secrets, and Asterisk reads them through its group. Set explicitly: under a umask such
+    # as 077 open() alone would give 0600, which Asterisk cannot read as another user.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, GENERATED_FILE_MODE)
     try:
-        os.write(fd, text.encode("utf-8"))
+        os.fchmod(fd, GENERATED_FILE_MODE)
+        view = memoryview(text.encode("utf-8"))
+        while view:
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -112,7 +120,8 @@ def prepare_directory(directory: Path) -> None:
     """Create the generated directory owned like Asterisk's configuration directory."""
     if directory.is_dir():
         return
-    directory.mkdir(mode=0o750, parents=True)
+    directory.mkdir(mode=GENERATED_DIR_MODE, parents=True)
+    directory.chmod(GENERATED_DIR_MODE)  # whatever the umask
     parent = directory.parent.stat()
     with contextlib.suppress(PermissionError):
         os.chown(directory, parent.st_uid, parent.st_gid)
@@ -306,8 +315,8 @@ async def apply_files(
         problems = await reload_and_verify(ami, modules, files)
         if not problems:
             for name in changed:
-                shutil.copyfile(directory / name, last_good_dir / f".{name}.copy")
-                (last_good_dir / f".{name}.copy").replace(last_good_dir / name)
+                # The same mode and group as the file itself (a plain copy would be 0644).
+                write_atomically(last_good_dir, name, files[name])
             return ApplyReport(Outcome.APPLIED, changed, modules)
 
         previous = _read_dir(last_good_dir)

@@ -81,7 +81,8 @@ def _ensure_include(path: Path, include: str, initial: str) -> str:
         shutil.copy2(path, path.with_name(path.name + ".pbx-backup"))
         path.write_text(text.rstrip("\n") + f"\n\n{line}\n", encoding="utf-8")
         return f"{path}: added {line} (backup in {path.name}.pbx-backup)"
-    path.write_text(f"{initial}\n{line}\n", encoding="utf-8")
+    # Like the generated files: 0640 with the group Asterisk reads its directory through.
+    write_atomically(path.parent, path.name, f"{initial}\n{line}\n")
     return f"{path}: created with {line}"
 
 

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from controller.filemodes import make_private_dirs
 from controller.history.codec import Item, JournalFormatError, dumps, loads
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ class HistoryJournal:
 
     def open(self) -> list[tuple[int, Item]]:
         """Create the directory (0700) and return the records a previous run left, in order."""
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dirs(self.directory)  # a new data directory 0700 too, not 0755
         self.directory.chmod(0o700)
         found: list[tuple[_Segment, list[tuple[int, Item]]]] = []
         done: set[int] = set()
