@@ -24,7 +24,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from controller.errors import SettingsError
 
@@ -56,13 +65,41 @@ class AgiSettings(_Section):
 
     host: str = "127.0.0.1"
     port: Port = 4573
+    # Asterisk sends a session's headers at once: a connection without them after this long
+    # is closed (an idle flood must not hold descriptors and slots real calls need).
+    header_timeout: Annotated[float, Field(gt=0, le=60)] = 2.0
 
 
 class ApiSettings(_Section):
-    """Where the HTTP + websocket API listens."""
+    """Where the HTTP + websocket API and the web pages listen, and how browsers sign in."""
 
     host: str = "127.0.0.1"
     port: Port = 8470
+    # HTTPS: both files (PEM), or neither (behind a reverse proxy, see docs/security.md).
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto headers are believed.
+    trusted_proxies: tuple[IPvAnyNetwork, ...] = ()
+    session_idle_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30
+    session_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 12
+    # Failed sign-ins allowed per login name and per address within 15 minutes.
+    login_failures: Annotated[int, Field(ge=1, le=1000)] = 5
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        # PBXCTL_API_TRUSTED_PROXIES="127.0.0.1,10.0.0.0/8"; TOML gives a list.
+        return (
+            [part.strip() for part in value.split(",") if part.strip()]
+            if isinstance(value, str)
+            else value
+        )
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> ApiSettings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together: give both or neither")
+        return self
 
 
 class AsteriskSettings(_Section):
@@ -151,6 +188,8 @@ def settings_environment(settings: Settings) -> dict[str, str]:
             continue
         if isinstance(value, SecretStr):
             value = value.get_secret_value()
+        elif isinstance(value, tuple):
+            value = ",".join(str(item) for item in value)  # lists are comma-separated
         env[name] = str(value)
     return env
 

@@ -20,15 +20,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import signal
+import ssl
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 from aiohttp import web
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from controller.access import sessions
+from controller.access.directory import AgentDirectory
 from controller.agents import store as agent_store
 from controller.agents.service import AgentService
 from controller.agi.service import AgiService
@@ -42,14 +47,17 @@ from controller.db.engine import make_engine, session_factory
 from controller.db.migrate import require_current_schema
 from controller.db.models import Call, CallSource
 from controller.dialplan.service import ami_credentials
+from controller.errors import SettingsError
 from controller.history.journal import HistoryJournal
+from controller.history.retention import purge_expired
 from controller.history.rows import chunks
 from controller.history.store import SiteInfo, write_batch
 from controller.history.writer import HistoryWriter
 from controller.pbxconfig.revision import current_revision
 from controller.recovery.recover import RecordFiles, Recovery, RecoveryReport
 from controller.web.app import create_app
-from controller.web.auth import TokenStore
+from controller.web.auth import Authenticator
+from controller.web.gate import Gate
 from controller.web.hub import Hub
 from controller.web.keys import WebServices
 from controller.web.screenpop import customer_lookup
@@ -115,7 +123,7 @@ class Controller:
         self.web_services = WebServices(
             tracker=self.tracker,
             factory=self.factory,
-            tokens=TokenStore(self.factory),
+            auth=Authenticator(self.factory, settings.api),
             hub=self.hub,
             recordings_dir=settings.asterisk.recordings_dir,
             actions=self.actions,
@@ -169,7 +177,10 @@ class Controller:
                 return False
             wrapups = agent_store.queue_wrapups(session)
             devices = agent_store.usual_devices(session)
+            directory = AgentDirectory.load(session)
         self.tracker.configure(queue_wrapup=wrapups, device_agents=devices)
+        self.web_services.directory = directory
+        self.hub.gate = Gate(directory)
         self._site = SiteInfo.load(self.factory)
         self._config_revision = revision
         return True
@@ -183,6 +194,22 @@ class Controller:
                     logger.info("service=configuration_reloaded revision=%s", self._config_revision)
             except Exception as exc:  # the database may be away: keep what we have
                 logger.warning("service=configuration_reload_failed error=%r", str(exc)[:200])
+
+    def _clean_up(self) -> None:
+        """Recordings past their retention date, expired browser sessions."""
+        tz = self._site.tz if self._site is not None else dt.UTC
+        today = dt.datetime.now(tz).date()
+        with self.factory() as session, session.begin():
+            purge_expired(session, self.settings.asterisk.recordings_dir, today)
+            sessions.purge_expired(session, self.web_services.auth.lifetime)
+
+    async def _housekeeping(self, interval: float = 3600.0) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(self._clean_up)
+            except Exception as exc:  # the database may be away: next time
+                logger.warning("service=housekeeping_failed error=%r", str(exc)[:200])
+            await asyncio.sleep(interval)
 
     async def _reapply_logins(self, _client: AmiClient) -> None:
         await self.agents.reapply(self.tracker.dynamic_members)
@@ -226,8 +253,10 @@ class Controller:
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
         await self._runner.setup()
         api = self.settings.api
-        await web.TCPSite(self._runner, api.host, api.port).start()
-        logger.info("service=api listening=http://%s:%d", api.host, api.port)
+        tls = tls_context(api.tls_cert, api.tls_key)
+        await web.TCPSite(self._runner, api.host, api.port, ssl_context=tls).start()
+        scheme = "https" if tls else "http"
+        logger.info("service=api listening=%s://%s:%d", scheme, api.host, api.port)
         if self._agi_factory is not None:
             self.agi = self._agi_factory(self)
             await self.agi.start()
@@ -243,6 +272,7 @@ class Controller:
             group.create_task(self.hub.run())
             group.create_task(self._report())
             group.create_task(self._follow_configuration())
+            group.create_task(self._housekeeping())
             await self._stopping.wait()
             raise _Stop
 
@@ -281,6 +311,19 @@ class Controller:
         left = await self.writer.drain(self.shutdown_flush)
         logger.info("service=stopped history_unwritten=%d", left)
         self.engine.dispose()
+
+
+def tls_context(cert: Path | None, key: Path | None) -> ssl.SSLContext | None:
+    """HTTPS for the API and pages when both files are set; a SettingsError if unusable."""
+    if cert is None or key is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as err:
+        raise SettingsError(f"api.tls_cert/api.tls_key ({cert}, {key}): {err}") from err
+    return context
 
 
 class _Stop(Exception):

@@ -87,6 +87,20 @@ def usual_devices(session: Session) -> dict[str, str]:
     return {f"PJSIP/{number}": code for number, code in rows}
 
 
+def agent_queues(session: Session) -> dict[str, frozenset[str]]:
+    """Agent code -> the queues the configuration makes the agent a member of (who may see
+    and act on an agent's calls is decided by them)."""
+    rows = session.execute(
+        select(Agent.code, Queue.name)
+        .join(QueueMember, QueueMember.agent_id == Agent.id)
+        .join(Queue, Queue.id == QueueMember.queue_id)
+    ).all()
+    found: dict[str, set[str]] = {}
+    for code, queue in rows:
+        found.setdefault(code, set()).add(queue)
+    return {code: frozenset(queues) for code, queues in found.items()}
+
+
 def queue_wrapups(session: Session) -> dict[str, int]:
     return {
         name: seconds for name, seconds in session.execute(select(Queue.name, Queue.wrapup_seconds))

@@ -114,9 +114,10 @@ def _restore_database(
             progress.step(f"creating the schema at revision {manifest.schema_revision}")
             migrate(connection, manifest.schema_revision)
         check_columns(connection, tables, owned)
-        if plan.delete_rows:
-            progress.step("deleting the existing rows")
-            delete_rows(connection, tables)
+        # Also when the database was empty: the migrations seed some tables (the shipped
+        # roles), and the backup's rows replace those.
+        progress.step("deleting the existing rows")
+        delete_rows(connection, tables)
         progress.step(f"inserting {manifest.total_rows:,} rows")
         fixups = Fixups()
         for entry in tables:
@@ -172,8 +173,9 @@ def _restore(
     where = describe(engine)
     manifest = reader.manifest
     owned = set(Base.metadata.tables) | {entry.name for entry in manifest.tables}
+    seeded = {name for name, t in Base.metadata.tables.items() if t.info.get("seeded")}
     plan = plan_restore(
-        inspect_target(engine, owned),
+        inspect_target(engine, owned, seeded),
         manifest.schema_revision,
         revisions.head,
         transactional_ddl=not is_mariadb(engine),

@@ -44,8 +44,9 @@ class RestorePlan:
     drop_on_failure: bool  # schema changes are not transactional: undo them by dropping
 
 
-def inspect_target(engine: Engine, owned: Iterable[str]) -> TargetState:
-    """The state of the target database; ``owned`` are the table names a restore may touch."""
+def inspect_target(engine: Engine, owned: Iterable[str], seeded: Iterable[str] = ()) -> TargetState:
+    """The state of the target database; ``owned`` are the table names a restore may touch,
+    ``seeded`` those the migrations fill themselves (their rows do not make it non-empty)."""
     with engine.connect() as connection:
         present = set(inspect(connection).get_table_names())
         mine = present & ({*owned, VERSION_TABLE})
@@ -53,7 +54,7 @@ def inspect_target(engine: Engine, owned: Iterable[str]) -> TargetState:
         if VERSION_TABLE in mine:
             revision = MigrationContext.configure(connection).get_current_revision()
         with_rows = None
-        for name in sorted(mine - {VERSION_TABLE}):
+        for name in sorted(mine - {VERSION_TABLE} - set(seeded)):
             if connection.execute(select(literal(1)).select_from(table(name)).limit(1)).first():
                 with_rows = name
                 break

@@ -41,15 +41,16 @@ class ControllerGroup(click.Group):
 
 def build_cli() -> click.Group:
     from controller.cli import (
+        access_cmd,
         agi_cmd,
         backup_cmd,
         config_cmd,
         db_cmd,
         demo_cmd,
         dialplan_cmd,
+        recordings_cmd,
         sandbox_cmd,
         serve_cmd,
-        token_cmd,
     )
 
     @click.group(
@@ -104,7 +105,11 @@ def build_cli() -> click.Group:
     cli.add_command(sandbox_cmd.sandbox)
     cli.add_command(serve_cmd.serve)
     cli.add_command(serve_cmd.status)
-    cli.add_command(token_cmd.token)
+    cli.add_command(access_cmd.user)
+    cli.add_command(access_cmd.role)
+    cli.add_command(access_cmd.token)
+    cli.add_command(access_cmd.audit_cmd)
+    cli.add_command(recordings_cmd.recordings)
     cli.add_command(agi_cmd.agi)
     cli.add_command(demo_cmd.demo)
     cli.add_command(demo_cmd.loadtest)

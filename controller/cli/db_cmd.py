@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
+from controller.access.store import sync_builtin_roles
 from controller.cli.context import CliContext, pass_cli
-from controller.db.engine import describe
+from controller.db.engine import describe, session_factory, transaction
 from controller.db.migrate import schema_state, upgrade
 
 
@@ -27,6 +28,9 @@ def db_upgrade(cli: CliContext, revision: str) -> None:
     """
     before = schema_state(cli.engine).current
     state = upgrade(cli.engine, revision)
+    if state.up_to_date:
+        with transaction(session_factory(cli.engine)) as session:
+            sync_builtin_roles(session)  # the shipped roles as this version defines them
     where = describe(cli.engine)
     if before == state.current:
         click.echo(f"{where}: schema already at {state.current}")

@@ -22,6 +22,7 @@ from pathlib import Path
 import aiohttp
 from pydantic import SecretStr
 
+from controller.access.store import create_token
 from controller.ami.session import AmiSession
 from controller.config import Settings, settings_environment
 from controller.db.engine import make_engine, session_factory
@@ -34,7 +35,6 @@ from controller.paths import resource_dir
 from controller.pbxconfig.importer import import_config
 from controller.pbxconfig.load import read_config_file
 from controller.sandbox import AsteriskSandbox, ensure_built, host_mirror
-from controller.web.auth import create_token
 
 # The example company's 24-hour service line: not closed at night, so a demo at any hour
 # reaches the IVR and the queues.
@@ -138,7 +138,7 @@ class DemoSite:
         self.music_dirs = [moh.directory for moh in validated.config.moh_classes]
         with session_factory(engine)() as session, session.begin():
             import_config(session, validated)
-            self.token = create_token(session, f"demo-{int(time.time())}")
+            self.token = create_token(session, f"demo-{int(time.time())}", "admin")
         engine.dispose()
 
     def _start_asterisk(self) -> None:

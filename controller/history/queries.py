@@ -21,6 +21,25 @@ from controller.db.models import (
 
 
 @dataclass(frozen=True, slots=True)
+class Visibility:
+    """The calls one may read: through one of these queues, or handled by one of these
+    agents (who may read what is decided in controller.web.scoping)."""
+
+    queues: frozenset[str]
+    agents: frozenset[str]
+
+
+def _visible(vis: Visibility | None) -> Any:
+    """A condition on Call.id, or None for every call."""
+    if vis is None:
+        return None
+    return or_(
+        Call.id.in_(select(QueueLeg.call_id).where(QueueLeg.queue_name.in_(sorted(vis.queues)))),
+        Call.id.in_(select(Handling.call_id).where(Handling.agent_code.in_(sorted(vis.agents)))),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class CallFilter:
     since: dt.datetime | None = None
     until: dt.datetime | None = None
@@ -30,6 +49,7 @@ class CallFilter:
     outcome: str | None = None
     limit: int = 100
     offset: int = 0
+    visibility: Visibility | None = None
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -87,15 +107,23 @@ def list_calls(session: Session, f: CallFilter) -> list[dict[str, Any]]:
         query = query.where(
             Call.id.in_(select(QueueLeg.call_id).where(QueueLeg.queue_name == f.queue))
         )
+    visible = _visible(f.visibility)
+    if visible is not None:
+        query = query.where(visible)
     rows = session.scalars(query.limit(f.limit).offset(f.offset)).all()
     return [_call_summary(call) for call in rows]
 
 
-def call_detail(session: Session, call_id: int) -> dict[str, Any] | None:
+def call_detail(
+    session: Session, call_id: int, visibility: Visibility | None = None
+) -> dict[str, Any] | None:
+    """The call with its legs, agents and recordings; None when unknown or not visible."""
+    query = select(Call).where(Call.id == call_id)
+    visible = _visible(visibility)
+    if visible is not None:
+        query = query.where(visible)
     call = session.scalar(
-        select(Call)
-        .where(Call.id == call_id)
-        .options(
+        query.options(
             selectinload(Call.queue_legs).selectinload(QueueLeg.attempts),
             selectinload(Call.handlings).selectinload(Handling.holds),
             selectinload(Call.channels),
@@ -189,12 +217,17 @@ def search_recordings(
     agent: str | None,
     limit: int,
     offset: int,
+    visibility: Visibility | None = None,
 ) -> list[dict[str, Any]]:
     query = (
         select(Recording, Call.caller_number, Call.called_number)
         .outerjoin(Call, Recording.call_id == Call.id)
+        .where(Recording.deleted_at.is_(None))
         .order_by(Recording.started_at.desc(), Recording.id.desc())
     )
+    visible = _visible(visibility)
+    if visible is not None:
+        query = query.where(visible)
     if since is not None:
         query = query.where(Recording.started_at >= since)
     if until is not None:
@@ -217,8 +250,28 @@ def search_recordings(
     ]
 
 
-def recording_path(session: Session, recording_id: int) -> str | None:
-    return session.scalar(select(Recording.path).where(Recording.id == recording_id))
+@dataclass(frozen=True, slots=True)
+class RecordingFile:
+    id: int
+    path: str  # relative to Asterisk's recordings directory
+    linkedid: str | None
+
+
+def recording_file(
+    session: Session, recording_id: int, visibility: Visibility | None = None
+) -> RecordingFile | None:
+    """A recording whose file is kept, and its call's Linkedid; None when unknown, deleted
+    or not visible."""
+    query = (
+        select(Recording.id, Recording.path, Call.linkedid)
+        .outerjoin(Call, Recording.call_id == Call.id)
+        .where(Recording.id == recording_id, Recording.deleted_at.is_(None))
+    )
+    visible = _visible(visibility)
+    if visible is not None:
+        query = query.where(visible)
+    row = session.execute(query).one_or_none()
+    return None if row is None else RecordingFile(row[0], row[1], row[2])
 
 
 def customer_for(session: Session, code: str | None, number: str | None) -> dict[str, Any] | None:

@@ -1,10 +1,17 @@
 """The aiohttp application factory.
 
-    app = create_app(services)      # services: WebServices (tracker, database, tokens ...)
+    app = create_app(services)      # services: WebServices (tracker, database, auth ...)
 
-Middlewares, outermost first: JSON errors (every error, including aiohttp's own 404/405 and
-unexpected exceptions, is a JSON body that says what was wrong), then token authentication
-(every route, the websocket and the OpenAPI document included: no anonymous access).
+Middlewares, outermost first:
+
+1. ``json_errors``: every error of the API, aiohttp's own 404/405 and unexpected exceptions
+   included, is a JSON body that says what was wrong (never a traceback);
+2. ``authenticate``: every route declares what it needs (:mod:`controller.web.access`); a
+   route that declares nothing is refused. The caller is a machine token
+   (``Authorization: Bearer``), a browser session (cookie; a change needs its CSRF token in
+   ``X-CSRF-Token`` or the form's ``csrf_token``), or a websocket ticket. A page asked for by
+   someone not signed in leads to the sign-in page.
+
 Routes come from one RouteTableDef per area, added here explicitly.
 """
 
@@ -12,28 +19,44 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
+from controller.access.policy import Principal
 from controller.web import ws
-from controller.web.api import actions, agents, history, live
+from controller.web.access import Access, declared, forbidden, may_any, signed_in
+from controller.web.api import actions, agents, audit_api, history, live
+from controller.web.auth import CSRF_HEADER, SESSION_COOKIE, constant_time_equal
 from controller.web.errors import ApiError
-from controller.web.keys import SERVICES, WebServices
+from controller.web.keys import PRINCIPAL, SERVICES, SESSION, WebServices
 from controller.web.openapi import build_document
+from controller.web.pages import account
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-ROUTE_TABLES = (live.routes, history.routes, actions.routes, agents.routes, ws.routes)
-USERNAME = web.AppKey("token_name", str)
+ROUTE_TABLES = (
+    live.routes,
+    history.routes,
+    actions.routes,
+    agents.routes,
+    audit_api.routes,
+    ws.routes,
+    account.routes,
+)
+STATIC = Path(__file__).parent / "static"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
-        return await handler(request)
+        response = await handler(request)
     except ApiError as exc:
-        return exc.response()
+        response = exc.response()
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -41,43 +64,106 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             404: f"no endpoint {request.path}; see /api/v1/openapi.json",
             405: f"{request.method} is not allowed on {request.path}",
         }.get(exc.status, exc.reason)
-        return ApiError(exc.status, exc.reason.lower().replace(" ", "_"), message).response()
+        response = ApiError(exc.status, exc.reason.lower().replace(" ", "_"), message).response()
     except Exception:
         logger.exception("web=handler_failed method=%s path=%s", request.method, request.path)
-        return ApiError(500, "internal_error", "the server failed; see its log").response()
+        response = ApiError(500, "internal_error", "the server failed; see its log").response()
+    if not response.prepared:
+        for name, value in API_HEADERS.items():
+            response.headers.setdefault(name, value)
+    return response
 
 
-def _token(request: web.Request) -> str | None:
+def _access(request: web.Request) -> Access | None:
+    info = request.match_info
+    if info.http_exception is not None:
+        return Access(public=True)  # 404/405: json_errors answers, nothing is disclosed
+    if isinstance(info.route.resource, web.StaticResource):
+        return Access(public=True)
+    return declared(info.handler)
+
+
+def _is_page(request: web.Request) -> bool:
+    return not request.path.startswith("/api/") and request.method in SAFE_METHODS
+
+
+async def _credentials(request: web.Request) -> Principal:
+    auth = request.app[SERVICES].auth
+    address = auth.address(request)
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value:
-        return value.strip()
-    if request.path == "/api/v1/ws":  # browsers cannot set headers on a websocket
-        return request.query.get("access_token")
-    return None
+    if scheme.lower() == "bearer" and value.strip():
+        return await auth.token(value.strip(), address)
+    ticket = request.query.get("ticket")
+    if ticket is not None and request.path == ws.PATH:
+        found = auth.redeem_ticket(ticket)
+        if found is None:
+            raise ApiError(401, "unauthenticated", "the ticket is unknown, used or expired")
+        return found
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        signed = await auth.session(cookie)
+        if signed is not None:
+            if request.method not in SAFE_METHODS and not await _csrf_ok(request, signed.csrf):
+                raise ApiError(403, "csrf", "the form or request lacks this session's CSRF token")
+            if request.path == ws.PATH and not _same_origin(request):
+                raise ApiError(403, "cross_origin", "a websocket of another site's page")
+            request[SESSION] = signed
+            return signed.principal
+    raise ApiError(
+        401,
+        "unauthenticated",
+        "sign in at /login, or send Authorization: Bearer <token> (pbxctl token create)",
+    )
+
+
+def _same_origin(request: web.Request) -> bool:
+    """A browser sends Origin with a websocket handshake: a page of another site may not ride
+    on this site's session cookie."""
+    origin = request.headers.get("Origin")
+    return origin is None or urlsplit(origin).netloc == request.host
+
+
+async def _csrf_ok(request: web.Request, expected: str) -> bool:
+    given = request.headers.get(CSRF_HEADER)
+    if given is None and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        given = str((await request.post()).get("csrf_token", ""))
+    return given is not None and constant_time_equal(given, expected)
 
 
 @web.middleware
-async def require_token(request: web.Request, handler: Handler) -> web.StreamResponse:
-    token = _token(request)
-    if token is None:
-        raise ApiError(
-            401, "unauthenticated", "send Authorization: Bearer <token> (pbxctl token create)"
-        )
-    name = await request.app[SERVICES].tokens.verify(token)
-    if name is None:
-        raise ApiError(401, "unauthenticated", "the token is unknown or revoked")
+async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
+    access = _access(request)
+    if access is None:
+        logger.error("web=route_without_access path=%s", request.path)
+        raise ApiError(500, "internal_error", "this route declares no access; see the log")
+    if access.public:
+        return await handler(request)
+    try:
+        who = await _credentials(request)
+    except ApiError as err:
+        if err.status == 401 and _is_page(request):
+            raise web.HTTPSeeOther(f"/login?next={quote(request.path_qs, safe='/')}") from None
+        raise
+    request[PRINCIPAL] = who
+    if access.scopes and not may_any(request, access.scopes):
+        raise forbidden(who, f"{request.method} {request.path} (needs {access.describe()})")
     return await handler(request)
 
 
+@signed_in()
 async def openapi(request: web.Request) -> web.Response:
     return web.json_response(build_document())
 
 
 def create_app(services: WebServices) -> web.Application:
-    app = web.Application(middlewares=[json_errors, require_token], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[json_errors, authenticate], client_max_size=64 * 1024)
     app[SERVICES] = services
     for table in ROUTE_TABLES:
         app.router.add_routes(table)
     app.router.add_get("/api/v1/openapi.json", openapi)
+    app.router.add_static("/static", STATIC, append_version=False)
     return app

@@ -23,16 +23,18 @@ class ApiError(Exception):
         code: str,
         message: str,
         problems: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.problems = problems or []
+        self.headers = headers or {}
 
     def response(self) -> web.Response:
         body: dict[str, Any] = {"status": self.status, "code": self.code, "message": self.message}
         if self.problems:
             body["problems"] = self.problems
-        return web.json_response({"error": body}, status=self.status)
+        return web.json_response({"error": body}, status=self.status, headers=self.headers)
 
 
 def bad_request(message: str, field: str | None = None) -> ApiError:

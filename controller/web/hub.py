@@ -6,6 +6,9 @@ than a few messages a second, however busy the PBX). Screen pops go at once to t
 that follow that agent, with the caller's customer record looked up in the database.
 
 Messages: ``{"type": "call"|"call_ended"|"queue"|"agent"|"screen_pop", "data": {...}}``.
+Each type needs a scope (:data:`MESSAGE_SCOPES`) and each message goes only to the sockets
+whose principal may see that call, queue or agent (:class:`~controller.web.scoping.Gate`): a
+wallboard's socket gets no calls and no caller names, an agent's only their own.
 """
 
 from __future__ import annotations
@@ -19,26 +22,56 @@ from typing import Any
 
 from aiohttp import web
 
-from controller.ami.tracker import Outbox, ScreenPop, Tracker, to_json
+from controller.access.directory import AgentDirectory
+from controller.access.policy import Principal
+from controller.access.scopes import Scope
+from controller.ami.tracker import (
+    CallView,
+    Outbox,
+    QueueView,
+    ScreenPop,
+    SeatView,
+    Tracker,
+    to_json,
+)
+from controller.web.gate import Gate
 
 logger = logging.getLogger(__name__)
 
 TOPICS = frozenset({"calls", "queues", "agents", "screen_pops"})
+# What a socket's principal needs to receive each message type (one of them).
+MESSAGE_SCOPES: dict[str, tuple[Scope, ...]] = {
+    "snapshot": (),  # made of the others, each filtered as below
+    "call": (Scope.CALLS_READ,),
+    "call_ended": (Scope.CALLS_READ,),  # only for a call the socket was sent
+    "queue": (Scope.QUEUES_READ, Scope.WALLBOARD_READ),
+    "agent": (Scope.AGENTS_READ,),
+    "screen_pop": (Scope.SCREEN_POPS,),
+    "subscribed": (),
+    "error": (),
+}
 CustomerLookup = Callable[[ScreenPop], Awaitable[dict[str, Any] | None]]
 
 
 @dataclass(eq=False)
 class Subscriber:
     socket: web.WebSocketResponse
+    principal: Principal
     topics: set[str] = field(default_factory=lambda: set(TOPICS))
     agents: set[str] = field(default_factory=set)  # screen pops only for these (empty: all)
+    calls: set[str] = field(default_factory=set)  # live calls it was sent
 
 
 class Hub:
     def __init__(
-        self, tracker: Tracker, lookup: CustomerLookup | None = None, interval: float = 0.25
+        self,
+        tracker: Tracker,
+        lookup: CustomerLookup | None = None,
+        interval: float = 0.25,
+        gate: Gate | None = None,
     ) -> None:
         self.tracker = tracker
+        self.gate = gate or Gate(AgentDirectory())
         self.lookup = lookup
         self.interval = interval
         self.subscribers: set[Subscriber] = set()
@@ -74,33 +107,57 @@ class Hub:
         pops, self._pops = self._pops, []
         if not self.subscribers:
             return
-        messages: dict[str, list[dict[str, Any]]] = {"calls": [], "queues": [], "agents": []}
-        for linkedid in sorted(calls):
-            view = self.tracker.call(linkedid)
-            if view is None:
-                messages["calls"].append({"type": "call_ended", "data": {"linkedid": linkedid}})
-            else:
-                messages["calls"].append({"type": "call", "data": to_json(view)})
-        for name in sorted(queues):
-            queue = self.tracker.queue(name)
-            if queue is not None:
-                messages["queues"].append({"type": "queue", "data": to_json(queue)})
-        for code in sorted(agents):
-            seat = self.tracker.seat(code)
-            if seat is not None:
-                messages["agents"].append({"type": "agent", "data": to_json(seat)})
+        call_views = [(lid, self.tracker.call(lid)) for lid in sorted(calls)]
+        queue_views = [q for q in (self.tracker.queue(n) for n in sorted(queues)) if q]
+        seat_views = [s for s in (self.tracker.seat(c) for c in sorted(agents)) if s]
         for pop in pops:
             await self._pop(pop)
         for sub in list(self.subscribers):
-            for topic, items in messages.items():
-                if topic in sub.topics:
-                    for message in items:
-                        await self._send(sub, message)
+            for message in self._messages_for(sub, call_views, queue_views, seat_views):
+                await self._send(sub, message)
+
+    def _messages_for(
+        self,
+        sub: Subscriber,
+        calls: list[tuple[str, CallView | None]],
+        queues: list[QueueView],
+        seats: list[SeatView],
+    ) -> list[dict[str, Any]]:
+        who, gate, out = sub.principal, self.gate, []
+        if "calls" in sub.topics:
+            for linkedid, view in calls:
+                if view is not None and gate.call(who, view):
+                    sub.calls.add(linkedid)
+                    out.append({"type": "call", "data": to_json(view)})
+                elif linkedid in sub.calls:  # ended, or out of the socket's sight now
+                    sub.calls.discard(linkedid)
+                    out.append({"type": "call_ended", "data": {"linkedid": linkedid}})
+        if "queues" in sub.topics:
+            for queue in queues:
+                shown = gate.queue(who, queue)
+                if shown is not None:
+                    out.append({"type": "queue", "data": to_json(shown)})
+        if "agents" in sub.topics:
+            out += [{"type": "agent", "data": to_json(s)} for s in seats if gate.seat(who, s)]
+        return out
+
+    def snapshot(self, sub: Subscriber) -> dict[str, Any]:
+        """What a socket gets on connect: everything live it may see."""
+        who, gate = sub.principal, self.gate
+        calls = [c for c in self.tracker.calls() if gate.call(who, c)]
+        sub.calls = {c.linkedid for c in calls}
+        queues = [q for q in (gate.queue(who, q) for q in self.tracker.queues()) if q]
+        seats = [s for s in self.tracker.seats() if gate.seat(who, s)]
+        return {
+            "type": "snapshot",
+            "data": {"calls": to_json(calls), "queues": to_json(queues), "agents": to_json(seats)},
+        }
 
     async def _pop(self, pop: ScreenPop) -> None:
         targets = [
             s for s in self.subscribers
             if "screen_pops" in s.topics and (not s.agents or pop.agent in s.agents)
+            and self.gate.screen_pop(s.principal, pop.agent)
         ]  # fmt: skip
         if not targets:
             return

@@ -1,4 +1,4 @@
-"""Typed application state (aiohttp ``web.AppKey``): no string keys anywhere."""
+"""Typed application and request state (aiohttp ``web.AppKey``/``RequestKey``): no string keys."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.orm import Session, sessionmaker
 
+from controller.access.directory import AgentDirectory
+from controller.access.policy import Principal
 from controller.agents.service import AgentService
 from controller.ami.actions import CallActions
 from controller.ami.tracker import Tracker
-from controller.web.auth import TokenStore
+from controller.web.auth import Authenticator, SignedIn
 from controller.web.hub import Hub
 
 
@@ -22,12 +24,16 @@ class WebServices:
 
     tracker: Tracker
     factory: sessionmaker[Session]
-    tokens: TokenStore
+    auth: Authenticator
     hub: Hub
     recordings_dir: Path
     actions: CallActions | None = None
     agents: AgentService | None = None
     status: dict[str, Any] = field(default_factory=dict)  # filled by the service: AMI, writer
+    # The queues each agent serves: who may see and act on an agent and their calls.
+    directory: AgentDirectory = field(default_factory=AgentDirectory)
 
 
 SERVICES = web.AppKey("services", WebServices)
+PRINCIPAL = web.RequestKey("principal", Principal)
+SESSION = web.RequestKey("session", SignedIn)  # set when a browser session signed in

@@ -20,6 +20,7 @@ from controller.web.api.actions import (
     TransferRequest,
 )
 from controller.web.api.agents import LoginRequest, PauseRequest
+from controller.web.api.audit_api import AuditQuery
 from controller.web.api.history import CallQuery, RecordingQuery
 
 
@@ -71,8 +72,13 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("post", "/api/v1/agents/{code}/pause", "Pause an agent with a reason", "agents",
               body=PauseRequest),
     Operation("post", "/api/v1/agents/{code}/unpause", "Unpause an agent", "agents"),
-    Operation("get", "/api/v1/ws", "Websocket: snapshot, then live changes and screen pops",
-              "live"),
+    Operation("get", "/api/v1/ws", "Websocket: snapshot, then live changes and screen pops "
+              "(signed in: a session cookie, a ticket, or a bearer token)", "live"),
+    Operation("post", "/api/v1/ws/ticket", "A one-use websocket ticket, good for 30 s", "live"),
+    Operation("get", "/api/v1/me", "Who is signed in: role, scopes, queues, agent", "access"),
+    Operation("get", "/api/v1/audit", "The audit log (admins)", "access", query=AuditQuery),
+    Operation("delete", "/api/v1/recordings/{recording_id}", "Delete a recording's file",
+              "recordings"),
     Operation("get", "/api/v1/openapi.json", "This document", "meta"),
 )  # fmt: skip
 
@@ -121,6 +127,7 @@ def build_document() -> dict[str, Any]:
         responses: dict[str, Any] = {
             str(op.status): {"description": "OK"},
             "401": {"description": "missing or invalid token", "content": _json(ERROR_SCHEMA)},
+            "403": {"description": "the role may not do this", "content": _json(ERROR_SCHEMA)},
             "400": {"description": "the input was malformed", "content": _json(ERROR_SCHEMA)},
         }
         if op.response is not None:
@@ -147,8 +154,10 @@ def build_document() -> dict[str, Any]:
             "title": "pbx-controller API",
             "version": __version__,
             "description": "Live calls, queues and seats, call history, recordings and call "
-            "control. Every request needs `Authorization: Bearer <token>` (create tokens with "
-            "`pbxctl token create NAME`).",
+            "control. Every request needs `Authorization: Bearer <token>` (a machine token: "
+            "`pbxctl token create NAME --role ROLE`) or a signed-in browser session (cookie, "
+            "with the X-CSRF-Token header on changes). What each role may do: "
+            "docs/security.md.",
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

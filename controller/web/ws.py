@@ -1,10 +1,13 @@
-"""The websocket: live changes for wallboards, screen pops for agents.
+"""The websocket: live changes for wallboards, agents' screen pops, supervisors' consoles.
 
-Connect to ``/api/v1/ws`` with the token in the ``Authorization`` header, or (browsers cannot
-set headers on a websocket) as ``?access_token=``. On connect the server sends a ``snapshot``
-(all calls, queues and agents), then changes as they happen. The client may narrow what it
-gets by sending ``{"subscribe": ["calls", "queues", "agents", "screen_pops"],
-"agents": ["8001"]}`` (``agents``: screen pops only for these agents).
+Connect to ``/api/v1/ws`` signed in: a browser with its session cookie, or with a one-use
+ticket (``POST /api/v1/ws/ticket``, then ``/api/v1/ws?ticket=...`` within 30 s); a machine
+with ``Authorization: Bearer``. A long-lived token is never accepted in the URL (URLs end up
+in logs). On connect the server sends a ``snapshot`` of what the principal may see, then
+changes as they happen, each message type to the principals allowed it
+(:data:`controller.web.hub.MESSAGE_SCOPES`). The client may narrow what it gets by sending
+``{"subscribe": ["calls", "queues", "agents", "screen_pops"], "agents": ["8001"]}``
+(``agents``: screen pops only for these agents).
 """
 
 from __future__ import annotations
@@ -13,30 +16,31 @@ import json
 
 from aiohttp import WSMsgType, web
 
-from controller.ami.tracker import to_json
+from controller.web.access import principal, signed_in
+from controller.web.auth import TICKET_SECONDS
 from controller.web.hub import TOPICS, Subscriber
 from controller.web.keys import SERVICES
 
 routes = web.RouteTableDef()
+PATH = "/api/v1/ws"
 
 
-@routes.get("/api/v1/ws")
+@routes.post("/api/v1/ws/ticket")
+@signed_in()
+async def ticket(request: web.Request) -> web.Response:
+    """A ticket for one websocket connection, good for 30 seconds."""
+    value = request.app[SERVICES].auth.issue_ticket(principal(request))
+    return web.json_response({"ticket": value, "expires_in": int(TICKET_SECONDS)})
+
+
+@routes.get(PATH)
+@signed_in()
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     services = request.app[SERVICES]
     socket = web.WebSocketResponse(heartbeat=20.0)
     await socket.prepare(request)
-    tracker = services.tracker
-    await socket.send_json(
-        {
-            "type": "snapshot",
-            "data": {
-                "calls": to_json(tracker.calls()),
-                "queues": to_json(tracker.queues()),
-                "agents": to_json(tracker.seats()),
-            },
-        }
-    )
-    subscriber = Subscriber(socket)
+    subscriber = Subscriber(socket, principal(request))
+    await socket.send_json(services.hub.snapshot(subscriber))
     services.hub.subscribers.add(subscriber)
     try:
         async for message in socket:

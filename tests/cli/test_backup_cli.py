@@ -34,7 +34,7 @@ def old(tmp_path: Path) -> Machine:
     machine = Machine(tmp_path / "old")
     assert machine("db", "upgrade").exit_code == 0
     assert machine("config", "import", str(EXAMPLE)).exit_code == 0
-    assert machine("token", "create", "wallboard").exit_code == 0
+    assert machine("token", "create", "wallboard", "--role", "wallboard").exit_code == 0
     return machine
 
 

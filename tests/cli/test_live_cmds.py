@@ -29,12 +29,12 @@ def run(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def test_tokens_are_shown_once_listed_and_revoked(run) -> None:  # type: ignore[no-untyped-def]
     assert run("db", "upgrade").exit_code == 0
-    created = run("token", "create", "wallboard")
+    created = run("token", "create", "wallboard", "--role", "wallboard")
     assert created.exit_code == 0, created.output
     token = created.stdout.strip()
     assert token.startswith("pbx_")
     assert len(token) > 40
-    again = run("token", "create", "wallboard")
+    again = run("token", "create", "wallboard", "--role", "wallboard")
     assert again.exit_code == 1
     assert "a token named 'wallboard' exists already" in again.output
     listed = run("token", "list")

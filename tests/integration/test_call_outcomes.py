@@ -18,6 +18,7 @@ from aiohttp import ClientSession
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from controller.access.store import create_token
 from controller.ami.session import AmiCredentials, AmiSession
 from controller.ami.tracker import FinishedCall, Outbox, Tracker
 from controller.config import AgiSettings, AmiSettings, ApiSettings, AsteriskSettings, Settings
@@ -31,7 +32,6 @@ from controller.pbxconfig.load import parse_config
 from controller.recovery.recover import RecordFiles, family_events, read_families
 from controller.sandbox import AsteriskSandbox
 from controller.service import Controller
-from controller.web.auth import create_token
 from tests.integration import callcenter as cc
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="function")]
@@ -114,7 +114,7 @@ async def center(
 
     controller.live.sinks.append(keep)
     with transaction(controller.factory) as session:
-        token = create_token(session, "outcomes")
+        token = create_token(session, "outcomes", "admin")
     account = sandbox.ami
     credentials = AmiCredentials(account.host, account.port, account.username, account.secret)
     await controller.start()

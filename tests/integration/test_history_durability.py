@@ -24,13 +24,13 @@ from aiohttp import ClientSession
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from controller.access.store import create_token
 from controller.ami.protocol import Message
 from controller.ami.session import AmiCredentials, AmiSession
 from controller.config import Settings
 from controller.db.engine import make_engine, session_factory, transaction
 from controller.db.models import Call
 from controller.sandbox import AsteriskSandbox
-from controller.web.auth import create_token
 from tests.integration import callcenter as cc
 from tests.integration.test_call_outcomes import center_settings, prepare
 
@@ -150,7 +150,7 @@ async def site(
     await prepare(sandbox, settings)
     engine = make_engine(settings.effective_database_url)
     with transaction(session_factory(engine)) as session:
-        token = create_token(session, "durability")
+        token = create_token(session, "durability", "admin")
     engine.dispose()
     serve = Serve(_environment(settings, sandbox.log_dir), tmp_path / "serve.log", token)
     account = sandbox.ami

@@ -19,6 +19,7 @@ from aiohttp import ClientSession
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from controller.access.store import create_token
 from controller.ami.protocol import Message
 from controller.ami.session import AmiCredentials, AmiSession
 from controller.db.engine import session_factory, transaction
@@ -26,7 +27,6 @@ from controller.db.models import AgentStateInterval, Call, Handling
 from controller.dialplan.service import generated_dir
 from controller.sandbox import AsteriskSandbox
 from controller.service import Controller
-from controller.web.auth import create_token
 from tests.integration.ami_lab import (
     TEST_CONTEXTS,
     agent_device,
@@ -124,7 +124,7 @@ async def live(started: AsteriskSandbox, tmp_path: Path) -> AsyncIterator[Live]:
         await prepare_company(started, settings, ami)
         controller = Controller(settings, shutdown_flush=5.0)
         with transaction(controller.factory) as session:
-            token = create_token(session, "integration")
+            token = create_token(session, "integration", "admin")
         await controller.start()
         try:
             await asyncio.wait_for(controller.live.synced.wait(), 15)

@@ -13,6 +13,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from controller.access.directory import AgentDirectory
+from controller.access.store import create_token
 from controller.agents.service import AgentService
 from controller.ami.actions import CallActions
 from controller.ami.protocol import Message
@@ -24,7 +26,8 @@ from controller.history.store import SiteInfo, write_batch
 from controller.pbxconfig.importer import import_config
 from controller.pbxconfig.load import parse_config
 from controller.web.app import create_app
-from controller.web.auth import TokenStore, create_token
+from controller.web.auth import Authenticator
+from controller.web.gate import Gate
 from controller.web.hub import Hub
 from controller.web.keys import WebServices
 from tests.conftest import EXAMPLE
@@ -75,10 +78,19 @@ class Api:
     fake_ami: FakeClient
     agents_ami: RecordingAmi
     factory: sessionmaker[Session]
+    extra_tokens: list[str] = field(default_factory=list)
 
     @property
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+    def token_for(self, role: str, queues: list[str] | None = None) -> dict[str, str]:
+        """Headers with a new token of ``role`` (narrowed to ``queues``)."""
+        name = f"{self.token_name}-{role}-{len(self.extra_tokens)}"
+        with self.factory() as session, session.begin():
+            value = create_token(session, name, role, queues)
+        self.extra_tokens.append(name)
+        return {"Authorization": f"Bearer {value}"}
 
 
 @pytest_asyncio.fixture
@@ -86,7 +98,8 @@ async def api(api_engine: Engine, tmp_path: Path) -> AsyncIterator[Api]:
     factory = session_factory(api_engine)
     token_name = f"test-{tmp_path.name}"
     with factory() as session, session.begin():
-        token = create_token(session, token_name)
+        token = create_token(session, token_name, "admin")
+        directory = AgentDirectory.load(session)
     tracker = Tracker("pbx1", queue_wrapup={"sales": 15})
     replay((FIXTURES / "live.ami").read_bytes(), tracker, start=1_795_468_000.0)
     tracker.drain()
@@ -97,11 +110,12 @@ async def api(api_engine: Engine, tmp_path: Path) -> AsyncIterator[Api]:
     services = WebServices(
         tracker=tracker,
         factory=factory,
-        tokens=TokenStore(factory, cache_seconds=0),
-        hub=Hub(tracker, interval=0.01),
+        auth=Authenticator(factory, cache_seconds=0),
+        hub=Hub(tracker, interval=0.01, gate=Gate(directory)),
         recordings_dir=recordings,
         actions=CallActions(fake, tracker),  # type: ignore[arg-type]
         agents=AgentService(factory, agents_ami),
+        directory=directory,
     )
     client = TestClient(TestServer(create_app(services)))
     await client.start_server()

@@ -1,6 +1,7 @@
 """All mapped classes, importable from one place. Importing this module maps every table."""
 
 from controller.db.base import Base
+from controller.db.models.access import AuditEvent, Role, User, WebSession
 from controller.db.models.callcenter import (
     Agent,
     AgentGroup,
@@ -68,6 +69,7 @@ __all__ = [
     "AgentSkill",
     "AgentStateInterval",
     "ApiToken",
+    "AuditEvent",
     "Base",
     "Call",
     "CallChannel",
@@ -103,6 +105,7 @@ __all__ = [
     "RawQueueLogLine",
     "Recording",
     "RecordingPolicy",
+    "Role",
     "Site",
     "Skill",
     "SurveyResponse",
@@ -112,4 +115,6 @@ __all__ = [
     "Transfer",
     "Trunk",
     "TrunkTariff",
+    "User",
+    "WebSession",
 ]

@@ -359,6 +359,7 @@ class Recording(Base):
     ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     bytes: Mapped[int | None] = mapped_column(BigInteger)
     delete_after: Mapped[dt.date | None] = mapped_column(Date)  # from the retention policy
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)  # the file is gone
 
 
 class SurveyResponse(Base):

@@ -1,8 +1,9 @@
 """State the live service keeps: API tokens and which agents are logged in where.
 
-- :class:`ApiToken`: a bearer token for the HTTP/websocket API, created with
-  ``pbxctl token create``. Only its SHA-256 is stored (tokens are 256-bit random strings, so a
-  fast hash is enough and lookups stay a single indexed equality).
+- :class:`ApiToken`: a bearer token for the HTTP/websocket API (a wallboard, a CRM), created
+  with ``pbxctl token create NAME --role ROLE``: it may do what its role allows, on its queues.
+  Only its SHA-256 is stored (tokens are 256-bit random strings, so a fast hash is enough and
+  lookups stay a single indexed equality).
 - :class:`AgentLogin`: an agent's login (the device their calls ring), pause and reason. It is
   the source of truth for queue membership: after Asterisk restarts, the service applies it
   again over AMI (QueueAdd with the configured penalties, AstDB ``pbx-agent/<code>``).
@@ -12,10 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from controller.db.base import Base
+from controller.db.models.access import Role
 from controller.db.models.callcenter import Agent
 from controller.db.types import UtcDateTime
 
@@ -30,6 +32,10 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    role_id: Mapped[int] = mapped_column(ForeignKey("role.id"))
+    queues: Mapped[list[str] | None] = mapped_column(JSON)  # None: every queue
+
+    role: Mapped[Role] = relationship(lazy="joined")
 
 
 class AgentLogin(Base):

@@ -1,18 +1,29 @@
-"""Call control: click-to-call, hangup, transfer, hold, supervision, recording."""
+"""Call control: click-to-call, hangup, transfer, hold, supervision, recording.
+
+Each action needs its scope on the call of the channel it names (a supervisor: a call of
+their queues; an agent: a call they are on); supervision is written to the audit log.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from controller.access import audit
+from controller.access.scopes import Scope, grants
 from controller.ami.actions import ActionError, CallActions, NotFound, SpyMode, Target, TargetKind
 from controller.ami.session import AmiError
+from controller.ami.tracker import CallView
+from controller.web.access import forbidden, principal, requires
 from controller.web.errors import ApiError, not_found, parse_body
-from controller.web.keys import SERVICES
+from controller.web.keys import SERVICES, WebServices
+from controller.web.scoping import channel_call, require_on_agent, require_on_call
 
 routes = web.RouteTableDef()
 
@@ -61,6 +72,28 @@ def _actions(request: web.Request) -> CallActions:
     return actions
 
 
+SPY_SCOPES = {
+    SpyMode.LISTEN: Scope.CALLS_LISTEN,
+    SpyMode.WHISPER: Scope.CALLS_WHISPER,
+    SpyMode.BARGE: Scope.CALLS_BARGE,
+}
+
+
+def _on_call(request: web.Request, scope: Scope, what: str) -> CallView:
+    """The call of the channel in the path, if the principal holds ``scope`` on it."""
+    view = channel_call(request, request.match_info["uniqueid"])
+    require_on_call(request, scope, view, what)
+    return view
+
+
+async def _audit(services: WebServices, actor: audit.Actor, entry: audit.Entry) -> None:
+    def run() -> None:
+        with services.factory() as session, session.begin():
+            audit.record(session, actor, entry)
+
+    await asyncio.to_thread(run)
+
+
 @contextlib.asynccontextmanager
 async def translated() -> AsyncIterator[None]:
     """Action errors as HTTP errors: 404 unknown channel, 409 not possible, 502 Asterisk."""
@@ -75,9 +108,18 @@ async def translated() -> AsyncIterator[None]:
 
 
 @routes.post("/api/v1/calls/originate")
+@requires(Scope.CALLS_ORIGINATE)
 async def originate(request: web.Request) -> web.Response:
     body = await parse_body(request, OriginateRequest)
     services = request.app[SERVICES]
+    who = principal(request)
+    if not grants(who.patterns, Scope.CALLS_ORIGINATE.value):
+        # Only as `me.`: from the agent's own phone, as the agent.
+        if body.agent not in (None, who.agent) or body.device is not None:
+            raise forbidden(who, "call from another agent's phone or a device")
+        body = body.model_copy(update={"agent": who.agent})
+    elif body.agent is not None:
+        require_on_agent(request, Scope.CALLS_ORIGINATE, body.agent, "call from the phone of")
     device = body.device
     if device is None and body.agent is not None and services.agents is not None:
         logins = {state.code: state.device for state in await services.agents.logins()}
@@ -109,14 +151,18 @@ async def originate(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/channels/{uniqueid}/hangup")
+@requires(Scope.CALLS_CONTROL)
 async def hangup(request: web.Request) -> web.Response:
+    _on_call(request, Scope.CALLS_CONTROL, "hang up")
     async with translated():
         await _actions(request).hangup(request.match_info["uniqueid"])
     return web.json_response({"ok": True})
 
 
 @routes.post("/api/v1/channels/{uniqueid}/transfer")
+@requires(Scope.CALLS_CONTROL)
 async def transfer(request: web.Request) -> web.Response:
+    _on_call(request, Scope.CALLS_CONTROL, "transfer")
     body = await parse_body(request, TransferRequest)
     target = Target(body.target.kind, body.target.value)
     actions, uid = _actions(request), request.match_info["uniqueid"]
@@ -129,37 +175,59 @@ async def transfer(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/channels/{uniqueid}/transfer/cancel")
+@requires(Scope.CALLS_CONTROL)
 async def cancel_transfer(request: web.Request) -> web.Response:
+    _on_call(request, Scope.CALLS_CONTROL, "cancel a transfer")
     async with translated():
         await _actions(request).cancel_transfer(request.match_info["uniqueid"])
     return web.json_response({"ok": True})
 
 
 @routes.post("/api/v1/channels/{uniqueid}/hold")
+@requires(Scope.CALLS_CONTROL)
 async def hold(request: web.Request) -> web.Response:
+    _on_call(request, Scope.CALLS_CONTROL, "hold")
     async with translated():
         await _actions(request).hold(request.match_info["uniqueid"])
     return web.json_response({"ok": True})
 
 
 @routes.post("/api/v1/channels/{uniqueid}/unhold")
+@requires(Scope.CALLS_CONTROL)
 async def unhold(request: web.Request) -> web.Response:
+    _on_call(request, Scope.CALLS_CONTROL, "take off hold")
     async with translated():
         await _actions(request).unhold(request.match_info["uniqueid"])
     return web.json_response({"ok": True})
 
 
 @routes.post("/api/v1/channels/{uniqueid}/spy")
+@requires(Scope.CALLS_LISTEN, Scope.CALLS_WHISPER, Scope.CALLS_BARGE)
 async def spy(request: web.Request) -> web.Response:
     body = await parse_body(request, SpyRequest)
+    scope = SPY_SCOPES[body.mode]
+    view = _on_call(request, scope, body.mode.value)
     actions, uid = _actions(request), request.match_info["uniqueid"]
-    async with translated():
-        spy_uid = await actions.spy(body.supervisor_device, uid, body.mode, body.request_id)
+    services = request.app[SERVICES]
+    entry = audit.Entry(
+        f"call.{body.mode.value}", "channel", uid, view.linkedid,
+        detail={"supervisor_device": body.supervisor_device},
+    )  # fmt: skip
+    actor = audit.Actor.of(principal(request), services.auth.address(request))
+    try:
+        async with translated():
+            spy_uid = await actions.spy(body.supervisor_device, uid, body.mode, body.request_id)
+    except ApiError:
+        await _audit(services, actor, replace(entry, success=False))
+        raise
+    await _audit(services, actor, entry)
     return web.json_response({"uniqueid": spy_uid, "mode": body.mode.value}, status=202)
 
 
 @routes.post("/api/v1/channels/{uniqueid}/recording")
+@requires(Scope.CALLS_RECORD)
 async def recording(request: web.Request) -> web.Response:
+    _on_call(request, Scope.CALLS_RECORD, "record")
     body = await parse_body(request, RecordingRequest)
     actions, uid = _actions(request), request.match_info["uniqueid"]
     result: dict[str, str] = {}

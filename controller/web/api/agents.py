@@ -1,4 +1,5 @@
-"""Agent login, logout, pause (with a reason) and unpause."""
+"""Agent login, logout, pause (with a reason) and unpause: an agent their own seat, a
+supervisor the agents of their queues."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from controller.access.policy import allows
+from controller.access.scopes import Scope
 from controller.agents.service import AgentService
 from controller.agents.store import AgentError, LoginState
 from controller.ami.session import AmiError
+from controller.web.access import principal, requires
 from controller.web.errors import ApiError, parse_body
 from controller.web.keys import SERVICES
+from controller.web.scoping import agent_target, require_on_agent
 
 routes = web.RouteTableDef()
 
@@ -59,33 +64,53 @@ async def _call(work: Any) -> Any:
         raise ApiError(502, "asterisk_error", str(exc)) from None
 
 
+def _agent(request: web.Request, what: str) -> str:
+    code = request.match_info["code"]
+    require_on_agent(request, Scope.AGENTS_STATE, code, what)
+    return code
+
+
 @routes.get("/api/v1/logins")
+@requires(Scope.AGENTS_READ)
 async def logins(request: web.Request) -> web.Response:
     states = await _call(_service(request).logins())
-    return web.json_response({"logins": [_json(s) for s in states]})
+    services, who = request.app[SERVICES], principal(request)
+    shown = [
+        s for s in states
+        if allows(who, Scope.AGENTS_READ, on=agent_target(services, s.code))
+    ]  # fmt: skip
+    return web.json_response({"logins": [_json(s) for s in shown]})
 
 
 @routes.post("/api/v1/agents/{code}/login")
+@requires(Scope.AGENTS_STATE)
 async def login(request: web.Request) -> web.Response:
+    code = _agent(request, "log in")
     body = await parse_body(request, LoginRequest) if request.can_read_body else LoginRequest()
-    state = await _call(_service(request).login(request.match_info["code"], body.device))
+    state = await _call(_service(request).login(code, body.device))
     return web.json_response(_json(state))
 
 
 @routes.post("/api/v1/agents/{code}/logout")
+@requires(Scope.AGENTS_STATE)
 async def logout(request: web.Request) -> web.Response:
-    await _call(_service(request).logout(request.match_info["code"]))
+    code = _agent(request, "log out")
+    await _call(_service(request).logout(code))
     return web.json_response(_json(None))
 
 
 @routes.post("/api/v1/agents/{code}/pause")
+@requires(Scope.AGENTS_STATE)
 async def pause(request: web.Request) -> web.Response:
+    code = _agent(request, "pause")
     body = await parse_body(request, PauseRequest)
-    state = await _call(_service(request).pause(request.match_info["code"], body.reason))
+    state = await _call(_service(request).pause(code, body.reason))
     return web.json_response(_json(state))
 
 
 @routes.post("/api/v1/agents/{code}/unpause")
+@requires(Scope.AGENTS_STATE)
 async def unpause(request: web.Request) -> web.Response:
-    state = await _call(_service(request).unpause(request.match_info["code"]))
+    code = _agent(request, "unpause")
+    state = await _call(_service(request).unpause(code))
     return web.json_response(_json(state))

@@ -1,4 +1,5 @@
-"""Call history and recordings: search, details, download."""
+"""Call history and recordings: search, details, download, deletion (each scoped to the
+principal's queues, or to the agent's own calls)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,15 @@ from pathlib import Path
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from controller.access import audit
+from controller.access.scopes import Scope
+from controller.db.models import Recording
 from controller.history import queries
+from controller.history.retention import delete_recording, inside
+from controller.web.access import principal, requires
 from controller.web.errors import bad_request, not_found, validate
 from controller.web.keys import SERVICES
+from controller.web.scoping import history_visibility
 
 routes = web.RouteTableDef()
 
@@ -43,10 +50,12 @@ def _int_id(request: web.Request, name: str) -> int:
 
 
 @routes.get("/api/v1/history/calls")
+@requires(Scope.HISTORY_READ)
 async def list_calls(request: web.Request) -> web.Response:
     q = validate(CallQuery, dict(request.query), "query")
+    visibility = history_visibility(request, Scope.HISTORY_READ)
     f = queries.CallFilter(q.since, q.until, q.number, q.agent, q.queue, q.outcome, q.limit,
-                           q.offset)  # fmt: skip
+                           q.offset, visibility)  # fmt: skip
     factory = request.app[SERVICES].factory
 
     def run() -> list[dict[str, object]]:
@@ -57,52 +66,88 @@ async def list_calls(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/history/calls/{call_id}")
+@requires(Scope.HISTORY_READ)
 async def get_call(request: web.Request) -> web.Response:
     call_id = _int_id(request, "call_id")
+    visibility = history_visibility(request, Scope.HISTORY_READ)
     factory = request.app[SERVICES].factory
 
     def run() -> dict[str, object] | None:
         with factory() as session:
-            return queries.call_detail(session, call_id)
+            return queries.call_detail(session, call_id, visibility)
 
     detail = await asyncio.to_thread(run)
     if detail is None:
-        raise not_found(f"no call {call_id} in the history")
+        raise not_found(f"no call {call_id} in the history you may read")
     return web.json_response(detail)
 
 
 @routes.get("/api/v1/recordings")
+@requires(Scope.RECORDINGS_READ)
 async def search_recordings(request: web.Request) -> web.Response:
     q = validate(RecordingQuery, dict(request.query), "query")
+    visibility = history_visibility(request, Scope.RECORDINGS_READ)
     factory = request.app[SERVICES].factory
 
     def run() -> list[dict[str, object]]:
         with factory() as session:
             return queries.search_recordings(
-                session, q.since, q.until, q.number, q.agent, q.limit, q.offset
+                session, q.since, q.until, q.number, q.agent, q.limit, q.offset, visibility
             )
 
     return web.json_response({"recordings": await asyncio.to_thread(run)})
 
 
 @routes.get("/api/v1/recordings/{recording_id}/file")
+@requires(Scope.RECORDINGS_READ)
 async def download_recording(request: web.Request) -> web.StreamResponse:
     recording_id = _int_id(request, "recording_id")
+    visibility = history_visibility(request, Scope.RECORDINGS_READ)
     services = request.app[SERVICES]
+    actor = audit.Actor.of(principal(request), services.auth.address(request))
 
-    def run() -> str | None:
-        with services.factory() as session:
-            return queries.recording_path(session, recording_id)
+    def run() -> queries.RecordingFile | None:
+        with services.factory() as session, session.begin():
+            found = queries.recording_file(session, recording_id, visibility)
+            if found is not None:
+                audit.record(session, actor, audit.Entry(
+                    "recording.download", "recording", str(recording_id), found.linkedid,
+                    detail={"path": found.path},
+                ))  # fmt: skip
+            return found
 
-    relative = await asyncio.to_thread(run)
-    if relative is None:
-        raise not_found(f"no recording {recording_id}")
-    base = services.recordings_dir.resolve()
-    path = (base / relative).resolve()
-    # The path comes from the dialplan (via AMI): never serve anything outside the directory.
-    if base not in path.parents or not path.is_file():
-        raise not_found(f"the file of recording {recording_id} ({relative}) is not on disk")
+    found = await asyncio.to_thread(run)
+    if found is None:
+        raise not_found(f"no recording {recording_id} you may read")
+    path = inside(services.recordings_dir, found.path)
+    if path is None or not path.is_file():
+        raise not_found(f"the file of recording {recording_id} ({found.path}) is not on disk")
     return web.FileResponse(
         path,
-        headers={"Content-Disposition": f'attachment; filename="{Path(relative).name}"'},
+        headers={"Content-Disposition": f'attachment; filename="{Path(found.path).name}"'},
     )
+
+
+@routes.delete("/api/v1/recordings/{recording_id}")
+@requires(Scope.RECORDINGS_DELETE)
+async def remove_recording(request: web.Request) -> web.Response:
+    recording_id = _int_id(request, "recording_id")
+    visibility = history_visibility(request, Scope.RECORDINGS_DELETE)
+    services = request.app[SERVICES]
+    actor = audit.Actor.of(principal(request), services.auth.address(request))
+
+    def run() -> dict[str, object] | None:
+        with services.factory() as session, session.begin():
+            if queries.recording_file(session, recording_id, visibility) is None:
+                return None
+            row = session.get(Recording, recording_id)
+            assert row is not None
+            done = delete_recording(
+                session, services.recordings_dir, row, actor, "recording.delete"
+            )
+            return {"id": done.recording_id, "path": done.path, "file_existed": done.existed}
+
+    done = await asyncio.to_thread(run)
+    if done is None:
+        raise not_found(f"no recording {recording_id} you may delete")
+    return web.json_response({"deleted": done})

@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from controller.access import audit, sessions
+from controller.access.store import UserInput, create_token, create_user
 from controller.ami.live import raw_event
 from controller.ami.replay import messages, replay
 from controller.ami.tracker import Tracker
@@ -28,7 +30,6 @@ from controller.pbxconfig.dump import dump_config
 from controller.pbxconfig.export import export_config
 from controller.pbxconfig.importer import import_config
 from controller.pbxconfig.load import parse_config
-from controller.web.auth import create_token
 from tests.conftest import EXAMPLE
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ami"
@@ -138,7 +139,15 @@ def _edge_rows(session: Session) -> None:
     assert agent is not None
     session.add(m.AgentLogin(agent_id=agent.id, device="PJSIP/1001", logged_in_at=T, paused=True,
                              pause_reason="lunch", paused_at=T + dt.timedelta(seconds=1)))  # fmt: skip
-    create_token(session, "wallboard")
+    create_token(session, "wallboard", "wallboard")
+    supervisor = create_user(session, UserInput("wang.li", "a long passphrase", "supervisor",
+                                                "王丽", "zh", None, ["sales"]))  # fmt: skip
+    session.flush()
+    lifetime = sessions.Lifetime(dt.timedelta(minutes=30), dt.timedelta(hours=12))
+    sessions.open_session(session, supervisor, lifetime, "192.0.2.7", "浏览器", now=T)
+    audit.record(session, audit.Actor("user", "wang.li", "192.0.2.7"),
+                 audit.Entry("call.listen", "channel", "edge-1.1", "edge-1",
+                             detail={"supervisor_device": "PJSIP/1009", "备注": "质检"}), at=T)  # fmt: skip
 
 
 def populate(engine: Engine) -> None:

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, inspect, update
 
+from controller.access.store import create_token, list_tokens
 from controller.backup.errors import BackupError
 from controller.backup.revisions import Revisions
 from controller.db import models as m
 from controller.db.engine import session_factory
 from controller.db.migrate import schema_state, upgrade
-from controller.web.auth import create_token, list_tokens
 from tests.db.backup.sample import (
     all_rows,
     export_text,
@@ -79,7 +79,7 @@ def test_a_database_with_rows_is_refused_unless_forced(
     upgrade(target)
     import_example(target)
     with session_factory(target)() as session, session.begin():
-        create_token(session, "theirs")
+        create_token(session, "theirs", "admin")
     before = all_rows(target)
     with pytest.raises(BackupError, match=r"is not empty \(table .* has rows\).*--force"):
         restore_into(sample_backup, target, tmp_path)
@@ -127,7 +127,7 @@ def test_a_forced_restore_that_fails_late_keeps_the_old_contents(
     upgrade(target)
     import_example(target)
     with session_factory(target)() as session, session.begin():
-        create_token(session, "theirs")
+        create_token(session, "theirs", "admin")
     before = all_rows(target)
     table, column, value, message = LATE_FAILURES[failure]
     broken = edit_row(

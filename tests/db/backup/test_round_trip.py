@@ -111,7 +111,9 @@ def test_new_rows_get_ids_after_the_restored_ones(restored: tuple[Engine, Path])
         largest_token = session.scalar(select(func.max(m.ApiToken.id)))
         call = m.Call(server_id="new", linkedid="new-1", direction="inbound", started_at=later,
                       local_date=later.date(), local_hour=0)  # fmt: skip
-        token = m.ApiToken(name="new", token_hash="0" * 64, prefix="pbx_new", created_at=later)
+        admin = session.scalar(select(m.Role).where(m.Role.name == "admin"))
+        token = m.ApiToken(name="new", token_hash="0" * 64, prefix="pbx_new", created_at=later,
+                           role=admin)  # fmt: skip
         session.add_all([call, token])
         session.flush()
     assert call.id == BIG_CALL_ID + 1

@@ -1,0 +1,295 @@
+"""Users, roles and machine tokens in the database: one validator each, used by the CLI and
+the API alike. Errors are :class:`AccessError` naming the object and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from controller.access import roles
+from controller.access.passwords import (
+    PasswordError,
+    check_password,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from controller.access.policy import Principal
+from controller.access.scopes import ScopeError, check_pattern
+from controller.db.models import Agent, ApiToken, Queue, Role, User
+from controller.errors import ControllerError
+
+LOGIN = re.compile(r"^[a-z0-9][a-z0-9_.@-]{1,63}$")
+ROLE_NAME = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
+LANGUAGES = ("zh", "en")
+TOKEN_PREFIX = "pbx_"  # noqa: S105 - how tokens start, not a secret
+
+
+class AccessError(ControllerError):
+    """A user, role or token cannot be created or changed as asked."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# -- roles --------------------------------------------------------------------------------
+
+
+def sync_builtin_roles(session: Session) -> None:
+    """The shipped roles as this version defines them (created if missing)."""
+    stored = {role.name: role for role in session.scalars(select(Role))}
+    for name, patterns in roles.BUILTIN.items():
+        role = stored.get(name)
+        if role is None:
+            role = Role(name=name, builtin=True)
+            session.add(role)
+        role.scopes = [str(p) for p in patterns]
+        role.description = roles.DESCRIPTIONS[name]
+        role.builtin = True
+
+
+def role_by_name(session: Session, name: str) -> Role:
+    role = session.scalar(select(Role).where(Role.name == name))
+    if role is None:
+        known = ", ".join(session.scalars(select(Role.name).order_by(Role.name)))
+        raise AccessError(f"no role {name!r}; roles: {known}", "role")
+    return role
+
+
+def save_role(session: Session, name: str, scopes: Sequence[str], description: str = "") -> Role:
+    """Create or change a role an admin defined (shipped roles cannot be changed)."""
+    if not ROLE_NAME.match(name):
+        raise AccessError(
+            f"role {name!r}: field name: 2-32 of a-z 0-9 _ - (a letter first)", "name"
+        )
+    try:
+        checked = [check_pattern(scope) for scope in scopes]
+    except ScopeError as err:
+        raise AccessError(f"role {name!r}: field scopes: {err}", "scopes") from None
+    if not checked:
+        raise AccessError(f"role {name!r}: field scopes: give at least one scope", "scopes")
+    role = session.scalar(select(Role).where(Role.name == name))
+    if role is not None and role.builtin:
+        raise AccessError(f"role {name!r} is shipped with the product and cannot change", "name")
+    if role is None:
+        role = Role(name=name, builtin=False)
+        session.add(role)
+    role.scopes, role.description = checked, description[:200]
+    return role
+
+
+def delete_role(session: Session, name: str) -> None:
+    role = role_by_name(session, name)
+    if role.builtin:
+        raise AccessError(f"role {name!r} is shipped with the product and cannot go", "name")
+    users = session.scalars(select(User.login).where(User.role_id == role.id)).all()
+    tokens = session.scalars(select(ApiToken.name).where(ApiToken.role_id == role.id)).all()
+    if users or tokens:
+        holders = ", ".join([*(f"user {u}" for u in users), *(f"token {t}" for t in tokens)])
+        raise AccessError(f"role {name!r} is still given to {holders}", "name")
+    session.delete(role)
+
+
+# -- queues given to a user or token --------------------------------------------------------
+
+
+def _queues(session: Session, queues: Sequence[str] | None, owner: str) -> list[str] | None:
+    if queues is None:
+        return None
+    names = sorted(dict.fromkeys(q.strip() for q in queues if q.strip()))
+    if not names:
+        return None
+    known = set(session.scalars(select(Queue.name)))
+    unknown = [q for q in names if q not in known]
+    if unknown:
+        raise AccessError(f"{owner}: field queues: no queue {', '.join(unknown)}", "queues")
+    return names
+
+
+# -- users --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class UserInput:
+    login: str
+    password: str
+    role: str
+    display_name: str = ""
+    language: str = "zh"
+    agent_code: str | None = None
+    queues: Sequence[str] | None = None
+
+
+def _check_user_fields(
+    session: Session, login: str, language: str, agent_code: str | None, role: Role
+) -> None:
+    what = f"user {login!r}"
+    if language not in LANGUAGES:
+        raise AccessError(f"{what}: field language: one of {', '.join(LANGUAGES)}", "language")
+    if agent_code is not None:
+        if session.scalar(select(Agent.id).where(Agent.code == agent_code)) is None:
+            raise AccessError(f"{what}: field agent: no agent {agent_code!r}", "agent")
+        taken = session.scalar(
+            select(User.login).where(User.agent_code == agent_code, User.login != login)
+        )
+        if taken:
+            raise AccessError(f"{what}: field agent: agent {agent_code} is user {taken}", "agent")
+    elif role.name == roles.AGENT:
+        raise AccessError(f"{what}: field agent: the agent role needs the agent's code", "agent")
+
+
+def create_user(session: Session, data: UserInput) -> User:
+    login = data.login.strip().lower()
+    if not LOGIN.match(login):
+        raise AccessError(f"user {data.login!r}: field login: 2-64 of a-z 0-9 _ . @ -", "login")
+    if session.scalar(select(User.id).where(User.login == login)) is not None:
+        raise AccessError(f"user {login!r} exists already", "login")
+    role = role_by_name(session, data.role)
+    _check_user_fields(session, login, data.language, data.agent_code, role)
+    try:
+        check_password(data.password, login)
+    except PasswordError as err:
+        raise AccessError(f"user {login!r}: {err}", "password") from None
+    now = _now()
+    user = User(
+        login=login,
+        display_name=data.display_name[:128],
+        language=data.language,
+        agent_code=data.agent_code,
+        password_hash=hash_password(data.password),
+        role=role,
+        queues=_queues(session, data.queues, f"user {login!r}"),
+        created_at=now,
+        password_changed_at=now,
+    )
+    session.add(user)
+    return user
+
+
+def user_by_login(session: Session, login: str) -> User:
+    user = session.scalar(select(User).where(User.login == login.strip().lower()))
+    if user is None:
+        raise AccessError(f"no user {login!r}", "login")
+    return user
+
+
+def set_password(session: Session, login: str, password: str) -> User:
+    user = user_by_login(session, login)
+    try:
+        check_password(password, user.login)
+    except PasswordError as err:
+        raise AccessError(f"user {user.login!r}: {err}", "password") from None
+    user.password_hash = hash_password(password)
+    user.password_changed_at = _now()
+    return user
+
+
+def set_role(
+    session: Session, login: str, role_name: str, queues: Sequence[str] | None = None
+) -> User:
+    user = user_by_login(session, login)
+    role = role_by_name(session, role_name)
+    _check_user_fields(session, user.login, user.language, user.agent_code, role)
+    user.role, user.queues = role, _queues(session, queues, f"user {user.login!r}")
+    return user
+
+
+def set_disabled(session: Session, login: str, disabled: bool) -> User:
+    user = user_by_login(session, login)
+    user.disabled_at = (user.disabled_at or _now()) if disabled else None
+    return user
+
+
+def authenticate(session: Session, login: str, password: str) -> User | None:
+    """The user when the password is right and the user enabled; else None (constant work)."""
+    user = session.scalar(select(User).where(User.login == login.strip().lower()))
+    if user is None:
+        from controller.access.passwords import dummy_hash
+
+        verify_password(password, dummy_hash())
+        return None
+    if not verify_password(password, user.password_hash) or user.disabled_at is not None:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = _now()
+    return user
+
+
+def principal_of_user(user: User) -> Principal:
+    return Principal(
+        kind="user",
+        name=user.login,
+        role=user.role.name,
+        patterns=frozenset(user.role.scopes),
+        queues=frozenset(user.queues) if user.queues else None,
+        agent=user.agent_code,
+        user_id=user.id,
+        language=user.language,
+    )
+
+
+# -- machine tokens -------------------------------------------------------------------------
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(
+    session: Session, name: str, role: str, queues: Sequence[str] | None = None
+) -> str:
+    """Create a token called ``name`` with ``role``; return it (shown once, stored hashed)."""
+    if not name or len(name) > 64:
+        raise AccessError("token name: 1 to 64 characters", "name")
+    if session.scalar(select(ApiToken).where(ApiToken.name == name)) is not None:
+        raise AccessError(
+            f"a token named {name!r} exists already; revoke it or pick another name", "name"
+        )
+    role_row = role_by_name(session, role)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        ApiToken(
+            name=name,
+            token_hash=token_digest(token),
+            prefix=token[:12],
+            created_at=_now(),
+            role=role_row,
+            queues=_queues(session, queues, f"token {name!r}"),
+        )
+    )
+    return token
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.name)))
+
+
+def revoke_token(session: Session, name: str) -> None:
+    row = session.scalar(select(ApiToken).where(ApiToken.name == name))
+    if row is None:
+        raise AccessError(f"no token named {name!r}", "name")
+    row.revoked_at = row.revoked_at or _now()
+
+
+def principal_of_token(row: ApiToken) -> Principal:
+    return Principal(
+        kind="token",
+        name=row.name,
+        role=row.role.name,
+        patterns=frozenset(row.role.scopes),
+        queues=frozenset(row.queues) if row.queues else None,
+    )
