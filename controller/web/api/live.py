@@ -12,7 +12,7 @@ from controller.access.scopes import Scope
 from controller.ami.tracker import to_json
 from controller.web.access import forbidden, principal, requires, signed_in
 from controller.web.errors import not_found
-from controller.web.keys import SERVICES
+from controller.web.keys import SERVICES, SESSION
 from controller.web.scoping import (
     calls_visible,
     queues_visible,
@@ -110,14 +110,17 @@ def _without_details(value: Any) -> Any:
 @signed_in()
 async def me(request: web.Request) -> web.Response:
     who = principal(request)
-    return web.json_response(
-        {
-            "kind": who.kind,
-            "name": who.name,
-            "role": who.role,
-            "scopes": sorted(who.patterns),
-            "queues": sorted(who.queues) if who.queues is not None else None,
-            "agent": who.agent,
-            "language": who.language,
-        }
-    )
+    body: dict[str, Any] = {
+        "kind": who.kind,
+        "name": who.name,
+        "role": who.role,
+        "scopes": sorted(who.patterns),
+        "queues": sorted(who.queues) if who.queues is not None else None,
+        "agent": who.agent,
+        "language": who.language,
+    }
+    signed = request.get(SESSION)
+    if signed is not None:
+        # A page's script sends it back in X-CSRF-Token; another site cannot read it.
+        body["csrf_token"] = signed.csrf
+    return web.json_response(body)

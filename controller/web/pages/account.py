@@ -42,6 +42,11 @@ def _remember_language(request: web.Request, response: web.StreamResponse) -> No
                             httponly=True, path="/")  # fmt: skip
 
 
+def see_other(location: str) -> web.Response:
+    """A 303 to ``location`` (a response, so cookies can be set on it)."""
+    return web.Response(status=303, headers={"Location": location})
+
+
 def _safe_next(value: str) -> str:
     """Only a path of this site: never an open redirect to another one."""
     parts = urlsplit(value)
@@ -96,7 +101,7 @@ async def login(request: web.Request) -> web.StreamResponse:
             text = gettext("Wrong login name or password.")
         return _login_page(request, error=text, login=name, status=err.status,
                            next_page=next_page)  # fmt: skip
-    response = web.HTTPSeeOther(next_page)
+    response = see_other(next_page)
     response.set_cookie(SESSION_COOKIE, signed.cookie, httponly=True, samesite="Lax",
                         secure=auth.secure(request), path="/")  # fmt: skip
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/login")
@@ -110,7 +115,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     signed = request.get(SESSION)
     if signed is not None:
         await services.auth.sign_out(signed, services.auth.address(request))
-    response = web.HTTPSeeOther("/login")
+    response = see_other("/login")
     response.del_cookie(SESSION_COOKIE, path="/")
     return response
 

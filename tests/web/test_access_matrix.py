@@ -1,0 +1,267 @@
+"""Who may call what, over real HTTP: every route of the application's router declares its
+access, and each shipped role is let in or refused as designed, including queue scoping (a
+supervisor of sales, not support) and the agent's own calls."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import pytest_asyncio
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
+
+from controller.access.store import UserInput, create_user
+from controller.db.models import Call, Handling, Recording, User
+from controller.web.access import declared
+from controller.web.app import create_app
+from tests.web.conftest import Api
+
+pytestmark = pytest.mark.asyncio
+
+ROLES = ("admin", "supervisor", "reports", "wallboard", "agent")
+ALL = frozenset(ROLES)
+LIVE = frozenset({"admin", "supervisor", "agent"})  # live calls: own for the agent
+STAFF = frozenset({"admin", "supervisor"})
+
+# (method, path template) -> the roles let in (others get 403). The supervisor is narrowed
+# to sales; the agent is 8001 (who serves sales and is on the talking call).
+MATRIX: dict[tuple[str, str], frozenset[str]] = {
+    ("GET", "/api/v1/calls"): LIVE,
+    ("GET", "/api/v1/calls/{linkedid}"): LIVE,
+    ("GET", "/api/v1/queues"): ALL,
+    ("GET", "/api/v1/queues/{name}"): ALL,
+    ("GET", "/api/v1/agents"): ALL,
+    ("GET", "/api/v1/agents/{code}"): ALL,
+    ("GET", "/api/v1/status"): STAFF,
+    ("GET", "/api/v1/me"): ALL,
+    ("GET", "/api/v1/history/calls"): ALL - {"wallboard"},
+    ("GET", "/api/v1/history/calls/{call_id}"): ALL - {"wallboard"},
+    ("GET", "/api/v1/recordings"): frozenset({"admin", "supervisor", "reports"}),
+    ("GET", "/api/v1/recordings/{recording_id}/file"): frozenset(
+        {"admin", "supervisor", "reports"}
+    ),
+    ("DELETE", "/api/v1/recordings/{recording_id}"): frozenset({"admin"}),
+    ("POST", "/api/v1/calls/originate"): LIVE,
+    ("POST", "/api/v1/channels/{uniqueid}/hangup"): LIVE,
+    ("POST", "/api/v1/channels/{uniqueid}/transfer"): LIVE,
+    ("POST", "/api/v1/channels/{uniqueid}/transfer/cancel"): LIVE,
+    ("POST", "/api/v1/channels/{uniqueid}/hold"): LIVE,
+    ("POST", "/api/v1/channels/{uniqueid}/unhold"): LIVE,
+    ("POST", "/api/v1/channels/{uniqueid}/spy"): STAFF,
+    ("POST", "/api/v1/channels/{uniqueid}/recording"): LIVE,
+    ("GET", "/api/v1/logins"): ALL,
+    ("POST", "/api/v1/agents/{code}/login"): LIVE,
+    ("POST", "/api/v1/agents/{code}/logout"): LIVE,
+    ("POST", "/api/v1/agents/{code}/pause"): LIVE,
+    ("POST", "/api/v1/agents/{code}/unpause"): LIVE,
+    ("GET", "/api/v1/audit"): frozenset({"admin"}),
+    ("GET", "/api/v1/ws"): ALL,
+    ("POST", "/api/v1/ws/ticket"): ALL,
+    ("GET", "/api/v1/openapi.json"): ALL,
+    ("GET", "/"): ALL,
+    ("POST", "/logout"): ALL,
+}
+PUBLIC = {("GET", "/login"), ("POST", "/login")}
+BODIES = {
+    "/api/v1/calls/originate": {"number": "13800138000"},
+    "/api/v1/channels/{uniqueid}/transfer": {"kind": "blind",
+                                              "target": {"kind": "agent", "value": "8002"}},
+    "/api/v1/channels/{uniqueid}/spy": {"mode": "listen", "supervisor_device": "PJSIP/1009"},
+    "/api/v1/channels/{uniqueid}/recording": {"action": "start"},
+    "/api/v1/agents/{code}/pause": {"reason": "break"},
+}  # fmt: skip
+
+
+def _routes(app: web.Application) -> Iterator[web.AbstractRoute]:
+    for route in app.router.routes():
+        if not isinstance(route.resource, web.StaticResource) and route.method != "HEAD":
+            yield route
+
+
+async def test_every_route_of_the_router_declares_its_access(api: Api) -> None:
+    app = create_app(api.services)
+    undeclared = [
+        f"{r.method} {r.resource.canonical}" for r in _routes(app) if declared(r.handler) is None
+    ]
+    assert undeclared == []
+    routed = {(r.method, r.resource.canonical) for r in _routes(app)}  # type: ignore[union-attr]
+    assert routed == set(MATRIX) | PUBLIC  # every route is in the matrix below
+
+
+async def test_a_route_that_declares_nothing_is_refused(api: Api) -> None:
+    app = create_app(api.services)
+
+    async def forgotten(_request: web.Request) -> web.Response:
+        return web.json_response({"secret": True})
+
+    app.router.add_get("/api/v1/forgotten", forgotten)
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        response = await client.get("/api/v1/forgotten", headers=api.auth)
+        assert response.status == 500
+        assert "declares no access" in (await response.json())["error"]["message"]
+    finally:
+        await client.close()
+
+
+@dataclass
+class Caller:
+    headers: dict[str, str]
+
+
+async def _session_headers(api: Api, login: str, password: str) -> dict[str, str]:
+    """Sign in through the form as a browser does; the session's cookie stays in the client's
+    jar, the CSRF token goes into the headers of changes."""
+    form = await (await api.client.get("/login")).text()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert csrf is not None
+    signed = await api.client.post(
+        "/login", data={"login": login, "password": password, "csrf_token": csrf.group(1)},
+        allow_redirects=False,
+    )  # fmt: skip
+    assert signed.status == 303, await signed.text()
+    me = await (await api.client.get("/api/v1/me")).json()
+    return {"X-CSRF-Token": me["csrf_token"]}
+
+
+@pytest_asyncio.fixture
+async def callers(api: Api) -> dict[str, Caller]:
+    with api.factory() as session, session.begin():  # the database lives for the module
+        if session.scalar(select(User.id).where(User.login == "lihua")) is None:
+            create_user(session, UserInput("lihua", "agent password 1", "agent", agent_code="8001"))
+    return {
+        "admin": Caller(api.auth),
+        "supervisor": Caller(api.token_for("supervisor", ["sales"])),
+        "reports": Caller(api.token_for("reports")),
+        "wallboard": Caller(api.token_for("wallboard")),
+        "agent": Caller(await _session_headers(api, "lihua", "agent password 1")),
+    }
+
+
+def _concrete(api: Api, template: str) -> str:
+    tracker = api.services.tracker
+    talking = next(c for c in tracker.calls() if "8001" in c.agents)
+    phone = next(ch for ch in talking.channels if ch.agent == "8001")
+    with api.factory() as session:
+        call_id = session.scalar(
+            select(Call.id).join(Handling, Handling.call_id == Call.id)
+            .where(Handling.agent_code == "8001").limit(1)
+        )  # fmt: skip
+        recording_id = session.scalar(select(Recording.id).limit(1))
+    return (
+        template.replace("{linkedid}", talking.linkedid)
+        .replace("{uniqueid}", phone.uniqueid)
+        .replace("{name}", "sales")
+        .replace("{code}", "8001")
+        .replace("{call_id}", str(call_id))
+        .replace("{recording_id}", str(recording_id))
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_each_role_is_let_in_or_refused_as_designed(
+    api: Api, callers: dict[str, Caller], role: str
+) -> None:
+    wrong = {}
+    for (method, template), allowed in sorted(MATRIX.items()):
+        if template == "/logout":
+            continue  # would end the agent's session for the next requests
+        path = _concrete(api, template)
+        headers = dict(callers[role].headers)
+        if role != "agent":
+            api.client.session.cookie_jar.clear()  # a token alone, no session cookie
+        response = await api.client.request(
+            method, path, json=BODIES.get(template), headers=headers, allow_redirects=False
+        )
+        refused = response.status in (401, 403)
+        if refused == (role in allowed):
+            wrong[f"{method} {template}"] = (response.status, (await response.text())[:120])
+    assert wrong == {}
+
+
+async def test_a_supervisor_of_sales_cannot_touch_support(api: Api) -> None:
+    sales = api.token_for("supervisor", ["sales"])
+    queued = next(c for c in api.services.tracker.calls() if c.queue == "support")
+    response = await api.client.get(f"/api/v1/calls/{queued.linkedid}", headers=sales)
+    assert response.status == 403
+    listed = await (await api.client.get("/api/v1/calls", headers=sales)).json()
+    assert queued.linkedid not in [c["linkedid"] for c in listed["calls"]]
+    queues = await (await api.client.get("/api/v1/queues", headers=sales)).json()
+    assert [q["name"] for q in queues["queues"]] == ["sales"]
+    pause = await api.client.post("/api/v1/agents/8004/pause", json={"reason": "break"},
+                                  headers=sales)  # fmt: skip
+    assert pause.status == 403  # 8004 serves support only
+    assert "may not pause agent '8004'" in (await pause.json())["error"]["message"]
+
+
+async def test_a_wallboard_sees_waiting_callers_counted_not_named(api: Api) -> None:
+    board = api.token_for("wallboard")
+    queue = await (await api.client.get("/api/v1/queues/support", headers=board)).json()
+    assert len(queue["callers"]) == 1
+    assert (queue["callers"][0]["caller_num"], queue["callers"][0]["caller_name"]) == ("", "")
+    admin = await (await api.client.get("/api/v1/queues/support", headers=api.auth)).json()
+    assert admin["callers"][0]["caller_num"]  # the full view has the number
+
+
+async def test_only_admins_see_internal_error_texts(api: Api) -> None:
+    api.services.status.update(history={"last_error": "psycopg: password for pbx at 10.0.0.5"})
+    supervisor = api.token_for("supervisor")
+    shown = await (await api.client.get("/api/v1/status", headers=supervisor)).json()
+    assert shown["history"]["last_error"] == "present"
+    full = await (await api.client.get("/api/v1/status", headers=api.auth)).json()
+    assert full["history"]["last_error"].startswith("psycopg")
+
+
+async def test_a_flood_of_unknown_tokens_is_slowed_down(api: Api) -> None:
+    statuses = []
+    for n in range(40):
+        response = await api.client.get(
+            "/api/v1/calls", headers={"Authorization": f"Bearer pbx_forged{n:040d}"}
+        )
+        statuses.append(response.status)
+    assert statuses[:30] == [401] * 30
+    assert set(statuses[30:]) == {429}
+    # A known token from that address is slowed too while it lasts: refusals cost nothing.
+    assert (await api.client.get("/api/v1/calls", headers=api.auth)).status == 429
+
+
+async def _socket_messages(api: Api, headers: dict[str, str]) -> dict[str, object]:
+    ticket = await (await api.client.post("/api/v1/ws/ticket", headers=headers)).json()
+    socket = await api.client.ws_connect(f"/api/v1/ws?ticket={ticket['ticket']}")
+    try:
+        snapshot = await socket.receive_json(timeout=5)
+        hub = api.services.hub
+        talking = next(c for c in api.services.tracker.calls() if "8001" in c.agents)
+        from controller.ami.tracker import Outbox
+
+        hub.on_outbox(Outbox(calls={c.linkedid for c in api.services.tracker.calls()},
+                             queues={"sales", "support"}))  # fmt: skip
+        await hub.broadcast()
+        changes = []
+        while True:
+            try:
+                changes.append(await socket.receive_json(timeout=0.3))
+            except TimeoutError:
+                break
+        return {"snapshot": snapshot["data"], "changes": changes, "talking": talking.linkedid}
+    finally:
+        await socket.close()
+
+
+async def test_the_websocket_sends_each_principal_only_what_it_may_see(api: Api) -> None:
+    board = await _socket_messages(api, api.token_for("wallboard"))
+    snapshot = board["snapshot"]
+    assert snapshot["calls"] == []  # type: ignore[index]
+    assert all(c["caller_num"] == "" for q in snapshot["queues"] for c in q["callers"])  # type: ignore[index]
+    assert {m["type"] for m in board["changes"]} == {"queue"}  # type: ignore[union-attr]
+    sales = await _socket_messages(api, api.token_for("supervisor", ["sales"]))
+    calls = [c["linkedid"] for c in sales["snapshot"]["calls"]]  # type: ignore[index]
+    assert calls == [sales["talking"]]  # not the support caller
+    sent = {(m["type"], m["data"].get("linkedid") or m["data"].get("name"))
+            for m in sales["changes"]}  # type: ignore[union-attr]  # fmt: skip
+    assert sent == {("call", sales["talking"]), ("queue", "sales")}
