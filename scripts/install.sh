@@ -16,6 +16,10 @@ python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need_apt+=(python3-venv)
 if [[ "${1:-}" == "--test" ]]; then
     # A real SIP phone for the end-to-end tests (the Asterisk chroot is built by the tests).
     command -v baresip >/dev/null 2>&1 || need_apt+=(baresip-core)
+    # The pages are tested in Debian's Chromium (Playwright drives it; it downloads nothing),
+    # with the fonts that draw Chinese.
+    command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+    fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
 fi
 if ((${#need_apt[@]})); then
     if [[ $(id -u) -ne 0 ]]; then

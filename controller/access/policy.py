@@ -28,6 +28,7 @@ class Principal:
     agent: str | None = None  # the agent a user is
     user_id: int | None = None
     language: str = "zh"
+    display_name: str = ""
 
     def describe(self) -> str:
         return f"{self.kind} {self.name!r} (role {self.role})"

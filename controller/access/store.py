@@ -239,6 +239,7 @@ def principal_of_user(user: User) -> Principal:
         agent=user.agent_code,
         user_id=user.id,
         language=user.language,
+        display_name=user.display_name or user.login,
     )
 
 

@@ -22,7 +22,7 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aiohttp import web
 from sqlalchemy import select
@@ -148,8 +148,7 @@ class Authenticator:
         if who.queues is None and user.agent_code and user.role.name == "agent":
             # An agent sees the queues they serve, not the whole call center.
             mine = agent_queues(session).get(user.agent_code, frozenset())
-            who = Principal(who.kind, who.name, who.role, who.patterns, mine, who.agent,
-                            who.user_id, who.language)  # fmt: skip
+            who = replace(who, queues=mine)
         return who
 
     def _find_session(self, cookie: str) -> SignedIn | None:

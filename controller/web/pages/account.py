@@ -131,7 +131,7 @@ async def home(request: web.Request) -> web.Response:
     response = page(
         "home.html", lang, who=who, role=who.role, queues=queues or "-",
         scopes=sorted(who.patterns), csrf=signed.csrf if signed else "",
-        display_name=who.name,
+        display_name=who.display_name or who.name,
     )  # fmt: skip
     _remember_language(request, response)
     return response
