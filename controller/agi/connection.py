@@ -111,14 +111,21 @@ class AgiRequest:
 
 
 class AgiConnection(asyncio.Protocol):
-    def __init__(self, server: AgiServer, on_request: Callable[[AgiConnection], None]) -> None:
+    def __init__(
+        self,
+        server: AgiServer,
+        on_request: Callable[[AgiConnection], None],
+        early: bytes = b"",
+    ) -> None:
         self.server = server
         self._on_request = on_request
+        self._early = early  # read by the server at accept, before the transport existed
         self.transport: asyncio.Transport | None = None
         self.request: AgiRequest | None = None
         self.task: asyncio.Task[None] | None = None
         self.hung_up = False
         self._buffer = bytearray()
+        self._searched = 0  # bytes of the header block already searched for its end
         self._pending: asyncio.Future[AgiResponse] | None = None
         self._usage: list[str] | None = None  # a multi-line "520-" answer being collected
         self._timer: asyncio.TimerHandle | None = None
@@ -129,11 +136,18 @@ class AgiConnection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        if self._closed:  # closed by the server before it was even set up
+            transport.close()
+            return
         self._timer = self.server.loop.call_later(self.server.header_timeout, self._no_headers)
+        if self._early:
+            early, self._early = self._early, b""
+            self.data_received(early)
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data
         if self.request is None:
+            self.server.headers_progressing(self)
             self._read_headers()
         else:
             self._read_lines()
@@ -153,10 +167,13 @@ class AgiConnection(asyncio.Protocol):
     # -- headers ----------------------------------------------------------------------------
 
     def _read_headers(self) -> None:
-        end = self._buffer.find(b"\n\n")
+        # Search only what arrived since the last look (and the newline before it): Asterisk
+        # sends one line per write, a hostile peer one byte per write.
+        end = self._buffer.find(b"\n\n", max(0, self._searched - 1))
         if end < 0:
+            self._searched = len(self._buffer)
             if len(self._buffer) > MAX_HEADER_BYTES:
-                self.server.log_refused(self, "header block too long")
+                self.server.log_refused(self, "header block too long", "headers_too_long")
                 self.close()
             return
         block = bytes(self._buffer[:end])
@@ -165,7 +182,7 @@ class AgiConnection(asyncio.Protocol):
         try:
             self.request = AgiRequest(self, parse_headers(block))
         except AgiProtocolError as exc:
-            self.server.log_refused(self, str(exc))
+            self.server.log_refused(self, str(exc), "bad_headers")
             self.close()
             return
         self._on_request(self)
@@ -174,7 +191,8 @@ class AgiConnection(asyncio.Protocol):
 
     def _no_headers(self) -> None:
         self._timer = None
-        self.server.log_refused(self, "no complete AGI headers in time")
+        self.server.stats.header_timeouts += 1
+        self.server.log_refused(self, "no complete AGI headers in time", "header_timeout")
         self.close()
 
     # -- responses --------------------------------------------------------------------------
@@ -261,9 +279,11 @@ class AgiConnection(asyncio.Protocol):
             self._timer = None
 
     def close(self) -> None:
-        if self.transport is not None and not self._closed:
-            self._closed = True
-            self.transport.close()
+        if self._closed:
+            return
+        self._closed = True
+        if self.transport is not None:
+            self.transport.close()  # else at connection_made
 
     @property
     def peer(self) -> str:

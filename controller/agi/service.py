@@ -85,6 +85,7 @@ class AgiService:
         live: LiveView | None = None,
         extra_routes: Mapping[str, Route] | None = None,
         rules_interval: float = 1.0,
+        header_timeout: float = 2.0,
     ) -> None:
         if actions is not None and live is None:
             raise ValueError("AgiService: with actions= (a shared AMI client), pass live= too")
@@ -117,7 +118,9 @@ class AgiService:
                 CallbackStore(engine, server_id), actions, self.rules_cache.current,
                 self.services.clock, dialable,
             )  # fmt: skip
-        self.server = AgiServer(route_table(self.services, extra_routes))
+        self.server = AgiServer(
+            route_table(self.services, extra_routes), header_timeout=header_timeout
+        )
         self._tasks: set[asyncio.Task[None]] = set()
 
     @classmethod
@@ -133,6 +136,7 @@ class AgiService:
         return cls(
             host=settings.agi.host, port=settings.agi.port, engine=engine, ami=ami,
             actions=actions, server_id=settings.server_id, live=live, extra_routes=extra_routes,
+            header_timeout=settings.agi.header_timeout,
         )  # fmt: skip
 
     async def start(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -44,9 +45,17 @@ async def call(
     uniqueid: str = "1700.1",
     answer: Answer = ok,
     line_by_line: bool = False,
+    sock: socket.socket | None = None,
 ) -> Session:
-    """One AGI session: headers, then answer every command until the server closes."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    """One AGI session: headers, then answer every command until the server closes.
+
+    ``sock``: an unconnected socket to use (made while a descriptor was free)."""
+    if sock is None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    else:
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
+        reader, writer = await asyncio.open_connection(sock=sock)
     try:
         return await _converse(
             reader, writer, headers(script, args, caller, uniqueid), answer, line_by_line
