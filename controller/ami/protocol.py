@@ -10,6 +10,8 @@ from __future__ import annotations
 import codecs
 from collections.abc import Iterator, Mapping
 
+from controller.ami import encode
+
 
 class Message(Mapping[str, str]):
     """One AMI message. ``msg[key]`` is the first value of a key; :meth:`all` gives every value."""
@@ -89,13 +91,19 @@ class Parser:
 
 
 def format_action(name: str, fields: Mapping[str, str | int | list[str]]) -> bytes:
-    """Serialise an action; a list value repeats the key (``Variable: a=1``, ``Variable: b=2``)."""
-    lines = [f"Action: {name}"]
+    """Serialise an action; a list value repeats the key (``Variable: a=1``, ``Variable: b=2``).
+
+    Every header passes :func:`controller.ami.encode.header` (no CR, LF or NUL, a line Asterisk
+    reads whole): whatever a caller forgot to encode, no value can inject a header or an action.
+    Raises :class:`~controller.ami.encode.AmiValueError` naming the field.
+    """
+    lines = [f"Action: {encode.header('Action', name)}"]
     for key, value in fields.items():
         values = value if isinstance(value, list) else [value]
         for item in values:
-            text = str(item)
-            if "\r" in text or "\n" in text:
-                raise ValueError(f"AMI field {key} contains a line break")
-            lines.append(f"{key}: {text}")
+            lines.append(f"{key}: {encode.header(key, str(item))}")
+    if len(lines) > encode.MAX_HEADERS:
+        raise encode.AmiValueError(
+            name, f"{len(lines)} headers; Asterisk reads at most {encode.MAX_HEADERS} per action"
+        )
     return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")

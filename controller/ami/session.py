@@ -221,11 +221,13 @@ class AmiSession:
         if self._transport is None or self._closed:
             raise AmiError(f"{self.where}: session is closed")
         action_id = f"pbx-{next(self._ids)}"
+        # Serialised first: a value it refuses (AmiValueError) leaves nothing pending.
+        data = format_action(name, {"ActionID": action_id, **(fields or {})})
         future: asyncio.Future[tuple[Message, list[Message]]] = (
             asyncio.get_running_loop().create_future()
         )
         self._pending[action_id] = _Pending(future)
-        self._transport.write(format_action(name, {"ActionID": action_id, **(fields or {})}))
+        self._transport.write(data)
         try:
             return await asyncio.wait_for(future, timeout or self.timeout)
         except TimeoutError:
