@@ -7,6 +7,10 @@ that needs a login, ``QueuePause`` with the reason. After every AMI (re)connect
 :meth:`AgentService.reapply` makes Asterisk match the database again (an Asterisk restart
 forgets dynamic members), and adopts members added while the controller was away (the
 dialplan's static fallback for *45) so the database stays the truth.
+
+Every value sent to Asterisk passes :mod:`controller.ami.encode` (the agent code as a name, the
+device as a device, queue names and pause reasons as names), checked before the database is
+written, so a value Asterisk would read differently never leaves a login half applied.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from controller.agents import store
 from controller.agents.store import AgentError, AgentRecord, LoginState
+from controller.ami import encode
 from controller.ami.protocol import Message
 from controller.ami.session import AmiSender
 
@@ -31,7 +36,8 @@ T = TypeVar("T")
 
 
 def member_interface(code: str) -> str:
-    return f"Local/{code}@{AGENT_CONTEXT}/n"
+    code = encode.name("MemberName", code)
+    return encode.device("Interface", f"Local/{code}@{AGENT_CONTEXT}/n")
 
 
 def _ok(response: Message, *tolerated: str) -> bool:
@@ -74,6 +80,8 @@ class AgentService:
             device = device or record.usual_device
             if not device:
                 raise AgentError(f"agent {code!r} has no usual phone: give the device to log in at")
+            member_interface(code)
+            encode.device("StateInterface", device)
             at = self._clock()
             state = await self._db(lambda s: store.save_login(s, code, device, at))
             await self._apply(record, state)
@@ -88,16 +96,22 @@ class AgentService:
                 if membership.dynamic:
                     await self._act(
                         "QueueRemove",
-                        {"Queue": membership.queue, "Interface": member_interface(code)},
+                        {
+                            "Queue": encode.name("Queue", membership.queue),
+                            "Interface": member_interface(code),
+                        },
                         "Not there",
                         "not found",
                     )
-            await self._act("DBDel", {"Family": AGENT_CONTEXT, "Key": code}, "not found", "Not")
+            key = encode.name("Key", code)
+            await self._act("DBDel", {"Family": AGENT_CONTEXT, "Key": key}, "not found", "Not")
             logger.info("agent=%s action=logout", code)
 
     async def pause(self, code: str, reason: str) -> LoginState:
         if not reason:
             raise AgentError("field reason: a pause needs a reason")
+        encode.name("Reason", reason)
+        member_interface(code)
         async with self._lock:
             await self._db(lambda s: store.check_reason(s, reason))
             at = self._clock()
@@ -131,25 +145,26 @@ class AgentService:
             "Paused": "true" if paused else "false",
         }
         if reason:
-            fields["Reason"] = reason
+            fields["Reason"] = encode.name("Reason", reason)
         await self._act("QueuePause", fields)
 
     async def _apply(self, record: AgentRecord, state: LoginState) -> None:
-        code = record.code
-        await self._act("DBPut", {"Family": AGENT_CONTEXT, "Key": code, "Val": state.device})
+        code, interface = record.code, member_interface(record.code)
+        device = encode.device("StateInterface", state.device)
+        await self._act("DBPut", {"Family": AGENT_CONTEXT, "Key": code, "Val": device})
         for membership in record.memberships:
             if not membership.dynamic:
                 continue
             fields: dict[str, str | int | list[str]] = {
-                "Queue": membership.queue,
-                "Interface": member_interface(code),
+                "Queue": encode.name("Queue", membership.queue),
+                "Interface": interface,
                 "Penalty": membership.penalty,
                 "MemberName": code,
-                "StateInterface": state.device,
+                "StateInterface": device,
                 "Paused": "true" if state.paused else "false",
             }
             if state.paused and state.pause_reason:
-                fields["Reason"] = state.pause_reason
+                fields["Reason"] = encode.name("Reason", state.pause_reason)
             response, _ = await self._ami.send("QueueAdd", fields)
             if _ok(response):
                 continue
@@ -186,13 +201,15 @@ class AgentService:
                     record = await self._db(lambda s, code=state.code: store.agent_record(s, code))
                     await self._apply(record, state)
                     logger.info("agent=%s action=reapplied device=%s", state.code, state.device)
-                except AgentError as exc:
+                except (AgentError, encode.AmiValueError) as exc:
                     logger.error("agent=%s action=reapply_failed error=%r", state.code, str(exc))
             at = self._clock()
             for code, device in members.items():
                 if code not in known and device:
                     try:
+                        member_interface(code)
+                        encode.device("StateInterface", device)
                         await self._db(lambda s, c=code, d=device: store.save_login(s, c, d, at))
                         logger.info("agent=%s action=adopted device=%s", code, device)
-                    except AgentError:
+                    except (AgentError, encode.AmiValueError):
                         pass  # a member that is no agent of ours (added by hand)

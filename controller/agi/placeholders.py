@@ -5,7 +5,7 @@ the caller's position with the caller's ``QUEUE_PRIO``; when an agent answers it
 half continues in ``[pbx-cb-dial]``. ChannelIds are fixed per request and attempt, so a
 re-sent Originate is refused by Asterisk while the first placeholder lives, and the
 placeholder can be found (QueueStatus ``Uniqueid``) and hung up (``Hangup`` accepts a
-uniqueid) without knowing its channel name.
+uniqueid) without knowing its channel name. Its values pass :mod:`controller.ami.encode`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from controller.agi.callback_store import CallbackStore, RequestRow
+from controller.ami import encode
 from controller.ami.protocol import Message
 from controller.ami.session import ActionFields, AmiLister, AmiSender
 from controller.routing import callback as rules_cb
@@ -63,19 +64,20 @@ class Placeholders:
         timing = rules_cb.placeholder_for(queue, self.clock())
         left = max(60, int((row.expires_at - self.clock()).total_seconds()))
         first, second = self.channel_ids(row)
+        variables = {
+            "PBX_CB_ID": row.id, "PBX_CB_QUEUE": row.queue,
+            "PBX_CB_NUMBER": self.dialable(row.number, rules.country),
+            "PBX_CB_POSITION": position, "PBX_CB_PRIORITY": row.priority,
+            "PBX_CB_MAXWAIT": left, "PBX_CB_RING": timing.ring_seconds,
+        }  # fmt: skip
         await self.ami.action(
             "Originate",
-            Channel=f"Local/{row.id:08d}@{HOLD_CONTEXT}/n",
+            Channel=encode.device("Channel", f"Local/{row.id:08d}@{HOLD_CONTEXT}/n"),
             Context=DIAL_CONTEXT, Exten="s", Priority=1,
             Timeout=(left + 60) * 1000, Async="true",
-            CallerID=f"CALLBACK <{row.number}>",
+            CallerID=encode.caller_id("CallerID", "CALLBACK", row.number),
             ChannelId=first, OtherChannelId=second,
-            Variable=[
-                f"PBX_CB_ID={row.id}", f"PBX_CB_QUEUE={row.queue}",
-                f"PBX_CB_NUMBER={self.dialable(row.number, rules.country)}",
-                f"PBX_CB_POSITION={position}", f"PBX_CB_PRIORITY={row.priority}",
-                f"PBX_CB_MAXWAIT={left}", f"PBX_CB_RING={timing.ring_seconds}",
-            ],
+            Variable=[encode.variable(name, str(value)) for name, value in variables.items()],
         )  # fmt: skip
         await asyncio.to_thread(self.store.set_placeholder, row.id, second)
         log.info("event=callback_placeholder id=%d queue=%s position=%d attempt=%d",
