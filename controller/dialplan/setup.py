@@ -45,12 +45,50 @@ log_unpause_on_reason_change=yes
 shared_lastcall=yes
 """
 
+# What the controller's AMI user may do: each class with the actions the controller sends
+# that need it. Asterisk lets an action through when the user has any one of the classes
+# of its "Privilege" (`manager show command <Action>` on Asterisk 22; recorded in
+# tests/unit/dialplan/test_ami_user.py, which also finds every action the code sends).
+# docs/security.md ("f. AMI privileges") says what these still allow, and why.
+MANAGER_WRITE: dict[str, tuple[str, ...]] = {
+    # Apply's module reloads (Reload's other class, config, would add UpdateConfig: rewriting
+    # any configuration file), recording from the API, an agent's login device in AstDB,
+    # server-side event filters, confirming a PJSIP reload.
+    "system": ("Reload", "MixMonitor", "DBPut", "DBDel", "Filter", "PJSIPShowAors"),
+    # Call control: hang up, hold (Redirect, Bridge), transfers, variables, stop recording.
+    "call": (
+        "Hangup",
+        "Redirect",
+        "Bridge",
+        "Atxfer",
+        "BlindTransfer",
+        "CancelAtxfer",
+        "Setvar",
+        "Getvar",
+        "StopMixMonitor",
+    ),
+    # Agent login, logout and pause.
+    "agent": ("QueueAdd", "QueueRemove", "QueuePause"),
+    # Reading state back after a reload or a reconnect (QueueStatus/QueueSummary need none).
+    "reporting": ("ShowDialPlan", "CoreShowChannels", "Status", "VoicemailUsersList"),
+    # Click-to-call, listen/whisper/barge, queue-callback placeholders.
+    "originate": ("Originate",),
+    # "moh show classes" only: no AMI action lists the music-on-hold classes, and apply must
+    # confirm Asterisk created them (a class whose directory has no sound files is dropped
+    # silently). It adds nothing system and originate together do not already allow.
+    "command": ("Command",),
+}
+# Not granted: config (UpdateConfig, CreateConfig), user (UserEvent: the controller sends
+# none), and the classes without actions it uses. Read: the events the tracker and the
+# history follow.
+MANAGER_READ = ("system", "call", "agent", "user", "config", "dtmf", "reporting", "cdr", "dialplan")
+
 MANAGER_USER = """[{username}]
 secret={secret}
 deny=0.0.0.0/0.0.0.0
 permit=127.0.0.1/255.255.255.255
-read=system,call,agent,user,config,dtmf,reporting,cdr,dialplan
-write=system,call,agent,user,config,command,reporting,originate
+read={read}
+write={write}
 writetimeout=5000
 """
 
@@ -64,10 +102,14 @@ def manager_user_file(settings: Settings) -> tuple[str, str | None]:
         stored = ensure_secret(settings.data_dir, AMI_SECRET)
         secret = stored.value
         if stored.created:
-            # Shown this once; afterwards it is only in the 0600 file.
-            note = f"generated the AMI secret {secret} (stored in {stored.path}, mode 0600)"
+            # Never on the screen (terminal scrollback, CI logs, a shared session): where it
+            # is is enough, the controller reads it from there.
+            note = f"generated a new AMI secret in {stored.path} (mode 0600; not shown)"
     text = MANAGER_USER.format(
-        username=escape.name(settings.ami.username), secret=escape.conf(secret)
+        username=escape.name(settings.ami.username),
+        secret=escape.conf(secret),
+        read=",".join(MANAGER_READ),
+        write=",".join(MANAGER_WRITE),
     )
     return text, note
 
