@@ -169,10 +169,12 @@ def test_dialplan_setup_adds_includes_once_and_keeps_admin_files(run, tmp_path: 
         .strip()
         .endswith("#include pbx-controller/features.conf")
     )
-    assert "generated the AMI secret" in first.output
+    assert "generated a new AMI secret in" in first.output
+    secret = manager.split("secret=", 1)[1].split("\n", 1)[0]
+    assert secret not in first.output  # where it is, never what it is
     second = run("dialplan", "setup", **env)
     assert "already includes" in second.output
-    assert "generated the AMI secret" not in second.output  # shown once only
+    assert "generated a new AMI secret" not in second.output  # said once only
     assert (etc / "extensions.conf").read_text() == text
 
 
