@@ -13,24 +13,37 @@ from dataclasses import replace
 from typing import Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from controller.access import audit
 from controller.access.scopes import Scope, grants
 from controller.ami.actions import ActionError, CallActions, NotFound, SpyMode, Target, TargetKind
+from controller.ami.encode import AmiValueError
 from controller.ami.session import AmiError
 from controller.ami.tracker import CallView
 from controller.web.access import forbidden, principal, requires
+from controller.web.api.fields import (
+    TARGET_TYPES,
+    AgentCode,
+    CallerIdText,
+    Device,
+    DialNumber,
+    RequestId,
+    caller_id_parts,
+    path_value,
+)
 from controller.web.errors import ApiError, not_found, parse_body
 from controller.web.keys import SERVICES, WebServices
 from controller.web.scoping import channel_call, require_on_agent, require_on_call
 
 routes = web.RouteTableDef()
-
-Number = Field(pattern=r"^\+?[0-9*#]{1,32}$", description="digits, optional leading +")
-Device = Field(
-    None, pattern=r"^(PJSIP|SIP|IAX2|Local)/[A-Za-z0-9_.@+-]{1,80}$", description="e.g. PJSIP/1001"
-)
 
 
 class _Body(BaseModel):
@@ -38,16 +51,36 @@ class _Body(BaseModel):
 
 
 class OriginateRequest(_Body):
-    number: str = Number
-    agent: str | None = Field(None, max_length=16, description="ring this agent's phone")
-    device: str | None = Device
-    caller_id: str | None = Field(None, max_length=80)
-    request_id: str | None = Field(None, max_length=64, description="idempotency key")
+    number: DialNumber
+    agent: AgentCode | None = Field(None, description="ring this agent's phone")
+    device: Device | None = None
+    caller_id: CallerIdText | None = None
+    request_id: RequestId | None = None
 
 
 class TargetBody(_Body):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"properties": {"kind": {"const": kind.value}, "value": adapter.json_schema()}}
+                for kind, adapter in TARGET_TYPES.items()
+            ]
+        }
+    )
+
     kind: TargetKind
-    value: str = Field(pattern=r"^[A-Za-z0-9_.+*#-]{1,64}$")
+    value: str = Field(description="by kind: an extension, agent code, queue name or number")
+
+    @field_validator("value")
+    @classmethod
+    def _by_kind(cls, value: str, info: ValidationInfo) -> str:
+        kind = info.data.get("kind")
+        if kind is None:
+            return value  # the kind's own error says what is wrong
+        try:
+            return TARGET_TYPES[kind].validate_python(value)
+        except ValidationError as exc:
+            raise ValueError(f"not a valid {kind.value}: {exc.errors()[0]['msg']}") from None
 
 
 class TransferRequest(_Body):
@@ -57,8 +90,8 @@ class TransferRequest(_Body):
 
 class SpyRequest(_Body):
     mode: SpyMode
-    supervisor_device: str = Field(pattern=r"^(PJSIP|SIP|IAX2|Local)/[A-Za-z0-9_.@+-]{1,80}$")
-    request_id: str | None = Field(None, max_length=64)
+    supervisor_device: Device
+    request_id: RequestId | None = None
 
 
 class RecordingRequest(_Body):
@@ -81,7 +114,7 @@ SPY_SCOPES = {
 
 def _on_call(request: web.Request, scope: Scope, what: str) -> CallView:
     """The call of the channel in the path, if the principal holds ``scope`` on it."""
-    view = channel_call(request, request.match_info["uniqueid"])
+    view = channel_call(request, path_value(request, "uniqueid"))
     require_on_call(request, scope, view, what)
     return view
 
@@ -96,13 +129,21 @@ async def _audit(services: WebServices, actor: audit.Actor, entry: audit.Entry) 
 
 @contextlib.asynccontextmanager
 async def translated() -> AsyncIterator[None]:
-    """Action errors as HTTP errors: 404 unknown channel, 409 not possible, 502 Asterisk."""
+    """Action errors as HTTP errors: 404 unknown channel, 409 not possible, 502 Asterisk.
+
+    Every field of a request was checked by its type already: a value the AMI encoder still
+    refuses came from Asterisk or the database (a channel name), hence 409, not 400."""
     try:
         yield
     except NotFound as exc:
         raise not_found(str(exc)) from None
     except ActionError as exc:
         raise ApiError(409, "conflict", str(exc)) from None
+    except AmiValueError as exc:
+        raise ApiError(
+            409, "conflict", f"cannot be sent to Asterisk: {exc}",
+            [{"field": exc.field, "message": exc.reason}],
+        ) from None  # fmt: skip
     except AmiError as exc:
         raise ApiError(502, "asterisk_error", str(exc)) from None
 
@@ -144,7 +185,7 @@ async def originate(request: web.Request) -> web.Response:
             device,
             body.number,
             agent=body.agent,
-            caller_id=body.caller_id,
+            caller_id=caller_id_parts(body.caller_id) if body.caller_id is not None else None,
             request_id=body.request_id,
         )
     return web.json_response({"uniqueid": uid, "device": device}, status=202)
@@ -155,7 +196,7 @@ async def originate(request: web.Request) -> web.Response:
 async def hangup(request: web.Request) -> web.Response:
     _on_call(request, Scope.CALLS_CONTROL, "hang up")
     async with translated():
-        await _actions(request).hangup(request.match_info["uniqueid"])
+        await _actions(request).hangup(path_value(request, "uniqueid"))
     return web.json_response({"ok": True})
 
 
@@ -165,7 +206,7 @@ async def transfer(request: web.Request) -> web.Response:
     _on_call(request, Scope.CALLS_CONTROL, "transfer")
     body = await parse_body(request, TransferRequest)
     target = Target(body.target.kind, body.target.value)
-    actions, uid = _actions(request), request.match_info["uniqueid"]
+    actions, uid = _actions(request), path_value(request, "uniqueid")
     async with translated():
         if body.kind == "blind":
             await actions.blind_transfer(uid, target)
@@ -179,7 +220,7 @@ async def transfer(request: web.Request) -> web.Response:
 async def cancel_transfer(request: web.Request) -> web.Response:
     _on_call(request, Scope.CALLS_CONTROL, "cancel a transfer")
     async with translated():
-        await _actions(request).cancel_transfer(request.match_info["uniqueid"])
+        await _actions(request).cancel_transfer(path_value(request, "uniqueid"))
     return web.json_response({"ok": True})
 
 
@@ -188,7 +229,7 @@ async def cancel_transfer(request: web.Request) -> web.Response:
 async def hold(request: web.Request) -> web.Response:
     _on_call(request, Scope.CALLS_CONTROL, "hold")
     async with translated():
-        await _actions(request).hold(request.match_info["uniqueid"])
+        await _actions(request).hold(path_value(request, "uniqueid"))
     return web.json_response({"ok": True})
 
 
@@ -197,7 +238,7 @@ async def hold(request: web.Request) -> web.Response:
 async def unhold(request: web.Request) -> web.Response:
     _on_call(request, Scope.CALLS_CONTROL, "take off hold")
     async with translated():
-        await _actions(request).unhold(request.match_info["uniqueid"])
+        await _actions(request).unhold(path_value(request, "uniqueid"))
     return web.json_response({"ok": True})
 
 
@@ -207,7 +248,7 @@ async def spy(request: web.Request) -> web.Response:
     body = await parse_body(request, SpyRequest)
     scope = SPY_SCOPES[body.mode]
     view = _on_call(request, scope, body.mode.value)
-    actions, uid = _actions(request), request.match_info["uniqueid"]
+    actions, uid = _actions(request), path_value(request, "uniqueid")
     services = request.app[SERVICES]
     entry = audit.Entry(
         f"call.{body.mode.value}", "channel", uid, view.linkedid,
@@ -229,7 +270,7 @@ async def spy(request: web.Request) -> web.Response:
 async def recording(request: web.Request) -> web.Response:
     _on_call(request, Scope.CALLS_RECORD, "record")
     body = await parse_body(request, RecordingRequest)
-    actions, uid = _actions(request), request.match_info["uniqueid"]
+    actions, uid = _actions(request), path_value(request, "uniqueid")
     result: dict[str, str] = {}
     async with translated():
         if body.action == "start":

@@ -13,8 +13,10 @@ from controller.access.policy import allows
 from controller.access.scopes import Scope
 from controller.agents.service import AgentService
 from controller.agents.store import AgentError, LoginState
+from controller.ami.encode import AmiValueError
 from controller.ami.session import AmiError
 from controller.web.access import principal, requires
+from controller.web.api.fields import Device, PauseReason, path_value
 from controller.web.errors import ApiError, parse_body
 from controller.web.keys import SERVICES
 from controller.web.scoping import agent_target, require_on_agent
@@ -25,17 +27,15 @@ routes = web.RouteTableDef()
 class LoginRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    device: str | None = Field(
-        None,
-        pattern=r"^(PJSIP|SIP|IAX2|Local)/[A-Za-z0-9_.@+-]{1,80}$",
-        description="where the agent sits; default: the agent's usual phone",
+    device: Device | None = Field(
+        None, description="where the agent sits; default: the agent's usual phone"
     )
 
 
 class PauseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=32, description="a configured pause reason")
+    reason: PauseReason
 
 
 def _service(request: web.Request) -> AgentService:
@@ -60,12 +60,17 @@ async def _call(work: Any) -> Any:
         status = 404 if "does not exist" in str(exc) else 409
         problems = [{"field": "reason", "message": str(exc)}] if "reason" in str(exc) else None
         raise ApiError(status, "agent_error", str(exc), problems) from None
+    except AmiValueError as exc:  # from the database: the request's fields were checked
+        raise ApiError(
+            409, "conflict", f"cannot be sent to Asterisk: {exc}",
+            [{"field": exc.field, "message": exc.reason}],
+        ) from None  # fmt: skip
     except AmiError as exc:
         raise ApiError(502, "asterisk_error", str(exc)) from None
 
 
 def _agent(request: web.Request, what: str) -> str:
-    code = request.match_info["code"]
+    code = path_value(request, "code")
     require_on_agent(request, Scope.AGENTS_STATE, code, what)
     return code
 

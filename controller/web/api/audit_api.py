@@ -6,11 +6,12 @@ import asyncio
 from typing import Any
 
 from aiohttp import web
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from controller.access import audit
 from controller.access.scopes import Scope
 from controller.web.access import requires
+from controller.web.api.fields import Limit, SearchText, Timestamp
 from controller.web.errors import validate
 from controller.web.keys import SERVICES
 
@@ -20,13 +21,13 @@ routes = web.RouteTableDef()
 class AuditQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    since: AwareDatetime | None = Field(None, description="ISO 8601 with a zone, inclusive")
-    until: AwareDatetime | None = Field(None, description="ISO 8601 with a zone, exclusive")
-    actor: str | None = Field(None, max_length=64, description="login or token name")
+    since: Timestamp | None = Field(None, description="inclusive; RFC 3339 with a zone")
+    until: Timestamp | None = Field(None, description="exclusive; RFC 3339 with a zone")
+    actor: SearchText | None = Field(None, description="login or token name")
     action: str | None = Field(
         None, pattern=r"^[a-z_.]{1,48}$", description="call.listen, or call. for every call.*"
     )
-    limit: int = Field(100, ge=1, le=1000)
+    limit: Limit = 100
 
 
 @routes.get("/api/v1/audit")

@@ -7,15 +7,25 @@ import asyncio
 from pathlib import Path
 
 from aiohttp import web
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from controller.access import audit
 from controller.access.scopes import Scope
 from controller.db.models import Recording
+from controller.db.models.history import CallOutcome
 from controller.history import queries
 from controller.history.retention import delete_recording, inside
 from controller.web.access import principal, requires
-from controller.web.errors import bad_request, not_found, validate
+from controller.web.api.fields import (
+    AgentCode,
+    Limit,
+    Offset,
+    QueueName,
+    SearchText,
+    Timestamp,
+    path_value,
+)
+from controller.web.errors import not_found, validate
 from controller.web.keys import SERVICES
 from controller.web.scoping import history_visibility
 
@@ -25,28 +35,21 @@ routes = web.RouteTableDef()
 class _Query(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    since: AwareDatetime | None = Field(None, description="ISO 8601 with a zone, inclusive")
-    until: AwareDatetime | None = Field(None, description="ISO 8601 with a zone, exclusive")
-    number: str | None = Field(None, max_length=64, description="caller or called number")
-    agent: str | None = Field(None, max_length=16, description="agent code")
-    limit: int = Field(100, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    since: Timestamp | None = Field(None, description="inclusive; RFC 3339 with a zone")
+    until: Timestamp | None = Field(None, description="exclusive; RFC 3339 with a zone")
+    number: SearchText | None = Field(None, description="caller or called number")
+    agent: AgentCode | None = None
+    limit: Limit = 100
+    offset: Offset = 0
 
 
 class CallQuery(_Query):
-    queue: str | None = Field(None, max_length=64)
-    outcome: str | None = Field(None, max_length=16)
+    queue: QueueName | None = None
+    outcome: CallOutcome | None = None
 
 
 class RecordingQuery(_Query):
     pass
-
-
-def _int_id(request: web.Request, name: str) -> int:
-    text = request.match_info[name]
-    if not text.isdigit():
-        raise bad_request(f"{name} must be a number, got {text!r}", name)
-    return int(text)
 
 
 @routes.get("/api/v1/history/calls")
@@ -54,7 +57,8 @@ def _int_id(request: web.Request, name: str) -> int:
 async def list_calls(request: web.Request) -> web.Response:
     q = validate(CallQuery, dict(request.query), "query")
     visibility = history_visibility(request, Scope.HISTORY_READ)
-    f = queries.CallFilter(q.since, q.until, q.number, q.agent, q.queue, q.outcome, q.limit,
+    outcome = q.outcome.value if q.outcome is not None else None
+    f = queries.CallFilter(q.since, q.until, q.number, q.agent, q.queue, outcome, q.limit,
                            q.offset, visibility)  # fmt: skip
     factory = request.app[SERVICES].factory
 
@@ -68,7 +72,7 @@ async def list_calls(request: web.Request) -> web.Response:
 @routes.get("/api/v1/history/calls/{call_id}")
 @requires(Scope.HISTORY_READ)
 async def get_call(request: web.Request) -> web.Response:
-    call_id = _int_id(request, "call_id")
+    call_id = path_value(request, "call_id")
     visibility = history_visibility(request, Scope.HISTORY_READ)
     factory = request.app[SERVICES].factory
 
@@ -101,7 +105,7 @@ async def search_recordings(request: web.Request) -> web.Response:
 @routes.get("/api/v1/recordings/{recording_id}/file")
 @requires(Scope.RECORDINGS_READ)
 async def download_recording(request: web.Request) -> web.StreamResponse:
-    recording_id = _int_id(request, "recording_id")
+    recording_id = path_value(request, "recording_id")
     visibility = history_visibility(request, Scope.RECORDINGS_READ)
     services = request.app[SERVICES]
     actor = audit.Actor.of(principal(request), services.auth.address(request))
@@ -131,7 +135,7 @@ async def download_recording(request: web.Request) -> web.StreamResponse:
 @routes.delete("/api/v1/recordings/{recording_id}")
 @requires(Scope.RECORDINGS_DELETE)
 async def remove_recording(request: web.Request) -> web.Response:
-    recording_id = _int_id(request, "recording_id")
+    recording_id = path_value(request, "recording_id")
     visibility = history_visibility(request, Scope.RECORDINGS_DELETE)
     services = request.app[SERVICES]
     actor = audit.Actor.of(principal(request), services.auth.address(request))

@@ -11,6 +11,7 @@ from controller.access.policy import allows, queue_visible
 from controller.access.scopes import Scope
 from controller.ami.tracker import to_json
 from controller.web.access import forbidden, principal, requires, signed_in
+from controller.web.api.fields import path_value
 from controller.web.errors import not_found
 from controller.web.keys import SERVICES, SESSION
 from controller.web.scoping import (
@@ -31,10 +32,11 @@ async def list_calls(request: web.Request) -> web.Response:
     return web.json_response({"calls": to_json(calls)})
 
 
-@routes.get("/api/v1/calls/{linkedid}")
+# Not "originate": GET /api/v1/calls/originate is a 405 that allows POST, not a call lookup.
+@routes.get("/api/v1/calls/{linkedid:(?!originate$)[^{}/]+}")
 @requires(Scope.CALLS_READ)
 async def get_call(request: web.Request) -> web.Response:
-    linkedid = request.match_info["linkedid"]
+    linkedid = path_value(request, "linkedid")
     view = request.app[SERVICES].tracker.call(linkedid)
     if view is None:
         raise not_found(f"no live call with linkedid {linkedid!r}")
@@ -52,7 +54,7 @@ async def list_queues(request: web.Request) -> web.Response:
 @routes.get("/api/v1/queues/{name}")
 @requires(Scope.QUEUES_READ, Scope.WALLBOARD_READ)
 async def get_queue(request: web.Request) -> web.Response:
-    name = request.match_info["name"]
+    name = path_value(request, "name")
     view = request.app[SERVICES].tracker.queue(name)
     if view is None:
         raise not_found(f"no queue named {name!r} in Asterisk")
@@ -73,7 +75,7 @@ async def list_seats(request: web.Request) -> web.Response:
 @routes.get("/api/v1/agents/{code}")
 @requires(Scope.AGENTS_READ)
 async def get_seat(request: web.Request) -> web.Response:
-    code = request.match_info["code"]
+    code = path_value(request, "code")
     require_on_agent(request, Scope.AGENTS_READ, code, "see")
     view = request.app[SERVICES].tracker.seat(code)
     if view is None:

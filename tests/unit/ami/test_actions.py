@@ -11,10 +11,12 @@ from controller.ami.actions import (
     ActionError,
     CallActions,
     NotFound,
+    SpyMode,
     Target,
     TargetKind,
     channel_id,
 )
+from controller.ami.encode import AmiValueError
 from controller.ami.protocol import Message
 from controller.ami.tracker import Tracker
 
@@ -74,3 +76,76 @@ async def test_hold_needs_someone_to_hold() -> None:
     actions = CallActions(Recorder(), tracker)  # type: ignore[arg-type]
     with pytest.raises(ActionError, match="is not talking to anyone"):
         await actions.hold("x")
+
+
+class OriginateRecorder(Recorder):
+    async def originate(
+        self, channel_id: str, *, known: object = None, **fields: object
+    ) -> Message:
+        self.sent.append(("Originate", {"ChannelId": channel_id, **fields}))
+        return Message([("Response", "Success")])
+
+
+@pytest.mark.asyncio
+async def test_originate_sends_each_value_encoded_for_its_field() -> None:
+    recorder = OriginateRecorder()
+    actions = CallActions(recorder, Tracker())  # type: ignore[arg-type]
+    await actions.originate(
+        "PJSIP/1001", "13800138000", agent="8001", caller_id=('Zhang, "San"', "1001")
+    )
+    ((_, fields),) = recorder.sent
+    assert fields["Channel"] == "PJSIP/1001"
+    assert fields["Exten"] == "13800138000"
+    assert fields["Variable"] == ["__PBX_AGENT=8001"]
+    assert fields["CallerID"] == '"Zhang, \\"San\\"" <1001>'
+    await actions.originate("PJSIP/1001", "13800138000")
+    assert recorder.sent[-1][1]["CallerID"] == '"13800138000" <13800138000>'
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"agent": "8001,__X=1"}, "Variable __PBX_AGENT"),
+        ({"agent": "8001\r\nAction: Hangup"}, "Variable __PBX_AGENT"),
+        ({"device": "PJSIP/1001&PJSIP/1002"}, "Channel"),
+        ({"number": "1001,tT"}, "Exten"),
+        ({"caller_id": ("x\r\nAction: Hangup", "1")}, "CallerID"),
+        ({"caller_id": ("x", "1> <2")}, "CallerID"),
+    ],
+)
+@pytest.mark.asyncio
+async def test_originate_refuses_what_asterisk_would_read_otherwise(
+    kwargs: dict[str, object], field: str
+) -> None:
+    recorder = OriginateRecorder()
+    actions = CallActions(recorder, Tracker())  # type: ignore[arg-type]
+    args: dict[str, object] = {"device": "PJSIP/1001", "number": "1001", **kwargs}
+    with pytest.raises(AmiValueError) as caught:
+        await actions.originate(**args)  # type: ignore[arg-type]
+    assert caught.value.field == field
+    assert recorder.sent == []
+
+
+@pytest.mark.asyncio
+async def test_a_channel_name_that_asterisk_reads_as_a_pattern_is_never_hung_up() -> None:
+    tracker = Tracker()
+    tracker.apply(ev.NewChannel(0, ev.Chan("/.*/", "x", "x", 6)))  # however it got there
+    recorder = Recorder()
+    with pytest.raises(AmiValueError, match="Channel"):
+        await CallActions(recorder, tracker).hangup("x")  # type: ignore[arg-type]
+    assert recorder.sent == []
+
+
+@pytest.mark.asyncio
+async def test_spy_and_recording_send_one_argument_per_place() -> None:
+    recorder = OriginateRecorder()
+    actions = CallActions(recorder, _bridged())  # type: ignore[arg-type]
+    await actions.spy("PJSIP/1009", "a1", SpyMode.WHISPER)
+    fields = recorder.sent[-1][1]
+    assert (fields["Data"], fields["CallerID"]) == ("PJSIP/1001-2,qEw", '"whisper" <1001>')
+    path = await actions.start_recording("a1", now=dt.datetime(2026, 11, 23, tzinfo=dt.UTC))
+    assert path == "2026/11/23/a1.wav"
+    assert recorder.sent[-1] == ("MixMonitor", {"Channel": "PJSIP/1001-2", "File": path,
+                                                "Options": "b"})  # fmt: skip
+    with pytest.raises(AmiValueError, match="Channel"):
+        await actions.spy("PJSIP/1009,b", "a1", SpyMode.LISTEN)
