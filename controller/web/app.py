@@ -4,8 +4,9 @@
 
 Middlewares, outermost first:
 
-1. ``json_errors``: every error of the API, aiohttp's own 404/405 and unexpected exceptions
-   included, is a JSON body that says what was wrong (never a traceback);
+1. ``json_errors``: every error of the API, aiohttp's own 404/405/413 and unexpected
+   exceptions included, is a JSON body that says what was wrong (never a traceback); a 405
+   keeps its ``Allow`` header;
 2. ``authenticate``: every route declares what it needs (:mod:`controller.web.access`); a
    route that declares nothing is refused. The caller is a machine token
    (``Authorization: Bearer``), a browser session (cookie; a change needs its CSRF token in
@@ -49,6 +50,8 @@ ROUTE_TABLES = (
 STATIC = Path(__file__).parent / "static"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+KEPT_HEADERS = ("Allow", "Retry-After")  # from aiohttp's HTTP errors into our JSON ones
+CLIENT_MAX_SIZE = 64 * 1024
 
 
 @web.middleware
@@ -63,8 +66,12 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         message = {
             404: f"no endpoint {request.path}; see /api/v1/openapi.json",
             405: f"{request.method} is not allowed on {request.path}",
+            413: f"the body is larger than {CLIENT_MAX_SIZE // 1024} KiB",
         }.get(exc.status, exc.reason)
-        response = ApiError(exc.status, exc.reason.lower().replace(" ", "_"), message).response()
+        # A 405 says which methods are allowed (RFC 9110): keep aiohttp's Allow header.
+        kept = {name: exc.headers[name] for name in KEPT_HEADERS if name in exc.headers}
+        code = exc.reason.lower().replace(" ", "_")
+        response = ApiError(exc.status, code, message, headers=kept).response()
     except Exception:
         logger.exception("web=handler_failed method=%s path=%s", request.method, request.path)
         response = ApiError(500, "internal_error", "the server failed; see its log").response()
@@ -154,16 +161,31 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
     return await handler(request)
 
 
+OPENAPI_DOCUMENT = web.AppKey("openapi_document", dict)
+
+
 @signed_in()
 async def openapi(request: web.Request) -> web.Response:
-    return web.json_response(build_document())
+    return web.json_response(request.app[OPENAPI_DOCUMENT])
+
+
+def route_access(app: web.Application) -> dict[tuple[str, str], Access]:
+    """What each route declares, by (method, path template): the OpenAPI document's source
+    for the scopes each operation needs."""
+    found: dict[tuple[str, str], Access] = {}
+    for route in app.router.routes():
+        access = declared(route.handler)
+        if access is not None:
+            found[(route.method.lower(), route.resource.canonical)] = access
+    return found
 
 
 def create_app(services: WebServices) -> web.Application:
-    app = web.Application(middlewares=[json_errors, authenticate], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[json_errors, authenticate], client_max_size=CLIENT_MAX_SIZE)
     app[SERVICES] = services
     for table in ROUTE_TABLES:
         app.router.add_routes(table)
     app.router.add_get("/api/v1/openapi.json", openapi)
     app.router.add_static("/static", STATIC, append_version=False)
+    app[OPENAPI_DOCUMENT] = build_document(route_access(app))
     return app

@@ -12,17 +12,17 @@ changes as they happen, each message type to the principals allowed it
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import WSMsgType, web
 
 from controller.web.access import principal, signed_in
 from controller.web.auth import TICKET_SECONDS
+from controller.web.errors import ApiError, decode_json
 from controller.web.hub import TOPICS, Subscriber
 from controller.web.keys import SERVICES
 
 routes = web.RouteTableDef()
 PATH = "/api/v1/ws"
+MAX_MESSAGE = 64 * 1024
 
 
 @routes.post("/api/v1/ws/ticket")
@@ -37,7 +37,8 @@ async def ticket(request: web.Request) -> web.Response:
 @signed_in()
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     services = request.app[SERVICES]
-    socket = web.WebSocketResponse(heartbeat=20.0)
+    # Subscriptions are a few hundred bytes: a client gets no more room than a request body.
+    socket = web.WebSocketResponse(heartbeat=20.0, max_msg_size=MAX_MESSAGE)
     await socket.prepare(request)
     subscriber = Subscriber(socket, principal(request))
     await socket.send_json(services.hub.snapshot(subscriber))
@@ -61,9 +62,9 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
 def _subscribe(subscriber: Subscriber, text: str) -> str | None:
     """Apply a subscription message; the error text, or None."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return f"not JSON: {exc.msg} at position {exc.pos}"
+        data = decode_json(text, "the message")
+    except ApiError as exc:
+        return exc.message
     if not isinstance(data, dict):
         return 'send an object like {"subscribe": ["calls"]}'
     unknown = set(data) - {"subscribe", "agents"}

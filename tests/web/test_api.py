@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 
 import pytest
 from aiohttp import WSServerHandshakeError
 
 from controller.access.store import revoke_token
-from controller.web.app import ROUTE_TABLES
+from controller.web.access import declared as declared_access
 from controller.web.openapi import OPERATIONS
 from controller.web.screenpop import customer_lookup
 from tests.web.conftest import Api
@@ -42,18 +44,39 @@ async def test_a_revoked_token_stops_working(api: Api) -> None:
     assert (await response.json())["error"]["message"] == "the token is unknown or revoked"
 
 
-async def test_openapi_documents_every_route(api: Api) -> None:
+async def test_openapi_documents_every_route_with_the_scopes_it_declares(api: Api) -> None:
     response = await api.client.get("/api/v1/openapi.json", headers=api.auth)
     document = await response.json()
-    routed = {
-        (route.method.lower(), route.path)
-        for table in ROUTE_TABLES
-        for route in table  # type: ignore[attr-defined]
-        if route.path.startswith("/api/")  # the HTML pages are not the API
+    declared = {
+        (route.method.lower(), route.resource.canonical): access  # type: ignore[union-attr]
+        for route in api.client.app.router.routes()  # type: ignore[union-attr]
+        if (access := declared_access(route.handler)) is not None
+        and route.resource is not None
+        and route.resource.canonical.startswith("/api/")  # the HTML pages are not the API
+        and route.method != "HEAD"
     }
-    documented = {(method, path) for path, ops in document["paths"].items() for method in ops}
-    assert routed <= documented
+    operations = {
+        (method, path): op for path, ops in document["paths"].items() for method, op in ops.items()
+    }
+    websocket = document["x-websocket"]
+    operations[("get", websocket["path"])] = websocket  # OpenAPI cannot describe a websocket
+    assert set(operations) == set(declared)
+    for key, access in declared.items():
+        assert operations[key]["x-required-scopes"] == [scope.value for scope in access.scopes]
+        for scope in access.scopes:
+            assert f"`{scope}`" in operations[key]["description"], key
     assert document["paths"]["/api/v1/calls/originate"]["post"]["requestBody"]
+
+
+async def test_every_schema_the_document_references_is_in_it(api: Api) -> None:
+    document = await (await api.client.get("/api/v1/openapi.json", headers=api.auth)).json()
+    text = json.dumps(document)
+    references = set(re.findall(r'"\$ref": "([^"]+)"', text))
+    assert references, "the document uses components"
+    for reference in references:
+        assert reference.startswith("#/components/schemas/"), reference
+        assert reference.rsplit("/", 1)[1] in document["components"]["schemas"], reference
+    assert "$defs" not in text
 
 
 async def test_live_calls_queues_and_agents(api: Api) -> None:
