@@ -89,7 +89,8 @@ class AgiServer:
         # Still sending headers, the longest silent first (the order of eviction).
         self._pending: dict[AgiConnection, None] = {}
         self._sessions: set[AgiConnection] = set()  # past their headers
-        self._attaching: set[asyncio.Task[None]] = set()
+        # Accepted sockets whose transport is being set up, by the task doing it.
+        self._attaching: dict[asyncio.Task[None], socket.socket] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._logged: Counter[str] = Counter()  # refusals logged in this window, by kind
         self._unlogged: Counter[str] = Counter()
@@ -159,8 +160,13 @@ class AgiServer:
                 await asyncio.wait(pending, timeout=1.0)
         for conn in list(self._connections):
             conn.close()
-        for attaching in list(self._attaching):
-            attaching.cancel()
+        attaching = dict(self._attaching)
+        for task in attaching:
+            task.cancel()
+        if attaching:
+            await asyncio.wait(attaching, timeout=1.0)
+        for sock in attaching.values():
+            sock.close()  # a task cancelled before it ran never closed its socket
         await asyncio.sleep(0)  # let the closed transports give their sockets back
         self._flush_refusals()
         self._listener = None
@@ -235,8 +241,8 @@ class AgiServer:
         if sending_headers:
             self._pending[conn] = None
         task = self.loop.create_task(self._attach(conn, sock))
-        self._attaching.add(task)
-        task.add_done_callback(self._attaching.discard)
+        self._attaching[task] = sock
+        task.add_done_callback(self._attached)
 
     def _refuse_unadmitted(self, sock: socket.socket) -> None:
         """Full of sessions past their headers: closed at once, so Asterisk falls back now."""
@@ -247,6 +253,9 @@ class AgiServer:
             peer = "?"
         self._log_refusal(peer, "", f"{len(self._sessions)} sessions, no room", "full")
         sock.close()
+
+    def _attached(self, task: asyncio.Task[None]) -> None:
+        self._attaching.pop(task, None)
 
     async def _attach(self, conn: AgiConnection, sock: socket.socket) -> None:
         try:

@@ -113,3 +113,16 @@ async def test_refusals_are_logged_one_by_one_then_counted(
     assert counted == ["event=agi_refused_more kind=header_timeout count=15 seconds=10"]
     for _reader, writer in idle:
         writer.close()
+
+
+async def test_stopping_closes_the_sockets_of_connections_still_being_set_up() -> None:
+    srv = AgiServer({"ok": Route(ok)})
+    await srv.start("127.0.0.1", 0)
+    with socket.create_connection(("127.0.0.1", srv.port)) as client:
+        accepted, _address = srv._listener.sockets[0].accept()  # type: ignore[union-attr]
+        accepted.setblocking(False)
+        srv._admit(accepted)  # its transport is set up by a task that has not run yet
+        await srv.stop(grace=0.1)
+        assert accepted.fileno() == -1  # closed, not left to the garbage collector
+        client.settimeout(5)
+        assert client.recv(1) == b""
