@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+import resource
 import socket
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ import pytest_asyncio
 import yaml
 from pydantic import SecretStr
 
+from controller.agi import server as agi_server
 from controller.agi.install import install_classic
 from controller.agi.service import AgiService
 from controller.ami.protocol import Message
@@ -330,6 +333,57 @@ async def test_survey_score_is_stored(routed: Routed) -> None:
     with session_factory(routed.service.engine)() as session:
         answer = session.query(SurveyResponse).one()
         assert (answer.score, answer.scale_max, answer.agent_code) == (4, 5, "8001")
+
+
+FLOOD = 600  # idle connections; the service's descriptor limit leaves room for 400 more
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+def _lower_descriptor_limit() -> tuple[int, int]:
+    """Leave the process 400 descriptors more than it uses (other parts of a service took
+    them); no raising it back. Returns the limits to restore."""
+    limits = resource.getrlimit(resource.RLIMIT_NOFILE)
+    in_use = sum(1 for _ in Path("/proc/self/fd").iterdir())
+    resource.setrlimit(resource.RLIMIT_NOFILE, (in_use + 400, limits[1]))
+    return limits
+
+
+async def test_a_real_call_is_routed_during_an_idle_flood(
+    routed: Routed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12 §4 e: idle FastAGI connections (another process, 127.0.0.1, bounded) must
+    not hold up a real call: the controller decides it (the region route, which only it
+    knows) before a single idle connection reached its header deadline."""
+    server = routed.service.server
+    monkeypatch.setattr(agi_server, "raise_soft_limit", lambda *_: 0, raising=False)
+    flood = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.unit.agi.flood_peer",
+        str(routed.settings.agi.port), str(FLOOD), "60",
+        cwd=CHECKOUT,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert flood.stdin is not None
+    assert flood.stdout is not None
+    limits = _lower_descriptor_limit()
+    try:
+        assert await asyncio.wait_for(flood.stdout.readline(), 60) == f"open {FLOOD}\n".encode()
+        since = len(routed.events)
+        await routed.call("test-waiter", MAIN_DID, "13911112222")  # a Beijing mobile
+        await routed.wait_for("the controller's decision", lambda e: e.get("Event") == "VarSet"
+                              and e.get("Variable") == "PBX_AGI_OK" and e.get("Value") == "1",
+                              since)  # fmt: skip
+        timed_out_before_the_decision = server.stats.header_timeouts
+        joined = await routed.wait_for(
+            "QueueCallerJoin", lambda e: e.get("Event") == "QueueCallerJoin", since
+        )
+        assert joined.get("Queue") == "support"  # the region route: the controller decided
+        assert timed_out_before_the_decision == 0
+        assert server.stats.evicted > 0  # there was a flood, and it was shed
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, limits)
+        flood.stdin.close()
+        await asyncio.wait_for(flood.stdout.readline(), 120)
+        await flood.wait()
 
 
 _C_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
