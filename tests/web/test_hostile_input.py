@@ -14,6 +14,7 @@ import json
 
 import pytest
 
+from controller.ami.encode import AmiValueError
 from controller.ami.protocol import format_action
 from controller.ami.tracker import CallView
 from tests.unit.ami.asterisk_parsers import (
@@ -104,6 +105,18 @@ async def test_a_bare_number_as_caller_id_is_name_and_number(api: Api) -> None:
     assert api.fake_ami.sent[-1][1]["CallerID"] == '"4008001234" <4008001234>'
 
 
+async def test_a_caller_id_name_with_a_backslash_arrives_as_written(api: Api) -> None:
+    """Sent raw, Asterisk would drop the backslash (ast_unescape_quoted)."""
+    response = await api.client.post(
+        ORIGINATE, headers=api.auth,
+        json={"number": "1002", "device": "PJSIP/1001", "caller_id": "Sales\\Support <4008001234>"},
+    )  # fmt: skip
+    assert response.status == 202
+    (message,) = manager_headers(format_action("Originate", api.fake_ami.sent[-1][1]))  # type: ignore[arg-type]
+    (caller_id,) = header_value(message, "CallerID")
+    assert callerid_parse(caller_id) == ("Sales\\Support", "4008001234")
+
+
 @pytest.mark.parametrize(
     ("target", "field"),
     [
@@ -176,6 +189,29 @@ async def test_an_agent_login_sends_the_device_once_per_field(api: Api) -> None:
     db_put = next(f for name, f in api.agents_ami.sent if name == "DBPut")
     assert db_put == {"Family": "pbx-agent", "Key": "8005", "Val": "PJSIP/1001"}
     await api.client.post("/api/v1/agents/8005/logout", headers=api.auth)
+
+
+@pytest.mark.parametrize(
+    ("action", "field"),
+    [
+        (("login", "8005", "PJSIP/1005&PJSIP/1001"), "StateInterface"),
+        (("login", "8005", "PJSIP/1005\r\nAction: Hangup"), "StateInterface"),
+        (("pause", "8005", "break|PAUSEALL"), "Reason"),
+        (("pause", "80,05", "break"), "MemberName"),
+    ],
+)
+async def test_the_agent_service_itself_refuses_before_the_database_or_asterisk(
+    api: Api, action: tuple[str, str, str], field: str
+) -> None:
+    """The CLI and the AGI routes call the service without the API's checks."""
+    assert api.services.agents is not None
+    method, code, value = action
+    sent = len(api.agents_ami.sent)
+    with pytest.raises(AmiValueError) as caught:
+        await getattr(api.services.agents, method)(code, value)
+    assert caught.value.field == field
+    assert len(api.agents_ami.sent) == sent
+    assert "8005" not in {state.code for state in await api.services.agents.logins()}
 
 
 async def test_a_channel_path_with_a_line_break_is_400_naming_it(api: Api) -> None:
