@@ -8,6 +8,7 @@ failure. :func:`record` adds a row; nothing in the code updates or deletes one.
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,15 @@ class Actor:
 
 CLI = Actor("cli", "pbxctl")
 SYSTEM = Actor("system", "pbx-controller")
+
+
+def cli_actor() -> Actor:
+    """``pbxctl`` run by the current operating-system user (the person at the server)."""
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    return Actor("cli", f"pbxctl ({who})")
 
 
 @dataclass(frozen=True, slots=True)

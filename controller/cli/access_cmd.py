@@ -7,7 +7,6 @@ the audit log as done by ``pbxctl`` (with the operating-system user who ran it).
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 import sys
 
@@ -31,14 +30,6 @@ from controller.cli.context import CliContext, pass_cli
 from controller.db.engine import session_factory, transaction
 from controller.db.migrate import require_current_schema
 from controller.db.models import ApiToken, Role, User
-
-
-def _actor() -> audit.Actor:
-    try:
-        who = getpass.getuser()
-    except (KeyError, OSError):
-        who = "unknown"
-    return audit.Actor("cli", f"pbxctl ({who})")
 
 
 def _queues(text: str | None) -> list[str] | None:
@@ -93,7 +84,7 @@ def user_create(
         data = UserInput(login, password, role, display_name, language, agent_code,
                          _queues(queues))  # fmt: skip
         made = create_user(session, data)
-        audit.record(session, _actor(), audit.Entry(
+        audit.record(session, audit.cli_actor(), audit.Entry(
             "user.create", "user", made.login,
             detail={"role": role, "agent": agent_code, "queues": made.queues},
         ))  # fmt: skip
@@ -134,7 +125,7 @@ def user_passwd(cli: CliContext, login: str, password_stdin: bool) -> None:
     with _session(cli) as session:
         changed = set_password(session, login, password)
         close_all(session, changed.id)
-        audit.record(session, _actor(), audit.Entry("user.passwd", "user", changed.login))
+        audit.record(session, audit.cli_actor(), audit.Entry("user.passwd", "user", changed.login))
     click.echo(f"password of {changed.login!r} changed; their sessions are closed")
 
 
@@ -153,7 +144,7 @@ def user_role(cli: CliContext, login: str, role: str, queues: str | None) -> Non
     with _session(cli) as session:
         changed = set_role(session, login, role, _queues(queues))
         close_all(session, changed.id)
-        audit.record(session, _actor(), audit.Entry(
+        audit.record(session, audit.cli_actor(), audit.Entry(
             "user.role", "user", changed.login, detail={"role": role, "queues": changed.queues},
         ))  # fmt: skip
     click.echo(f"user {changed.login!r} now has role {role}")
@@ -172,7 +163,7 @@ def user_disable(cli: CliContext, login: str) -> None:
     with _session(cli) as session:
         changed = set_disabled(session, login, True)
         close_all(session, changed.id)
-        audit.record(session, _actor(), audit.Entry("user.disable", "user", changed.login))
+        audit.record(session, audit.cli_actor(), audit.Entry("user.disable", "user", changed.login))
     click.echo(f"user {changed.login!r} disabled")
 
 
@@ -188,7 +179,7 @@ def user_enable(cli: CliContext, login: str) -> None:
     """
     with _session(cli) as session:
         changed = set_disabled(session, login, False)
-        audit.record(session, _actor(), audit.Entry("user.enable", "user", changed.login))
+        audit.record(session, audit.cli_actor(), audit.Entry("user.enable", "user", changed.login))
     click.echo(f"user {changed.login!r} enabled")
 
 
@@ -229,7 +220,7 @@ def role_save(cli: CliContext, name: str, scopes: tuple[str, ...], description: 
     """
     with _session(cli) as session:
         save_role(session, name, scopes, description)
-        audit.record(session, _actor(), audit.Entry(
+        audit.record(session, audit.cli_actor(), audit.Entry(
             "role.save", "role", name, detail={"scopes": list(scopes)}
         ))  # fmt: skip
     click.echo(f"role {name!r} saved")
@@ -247,7 +238,7 @@ def role_delete(cli: CliContext, name: str) -> None:
     """
     with _session(cli) as session:
         delete_role(session, name)
-        audit.record(session, _actor(), audit.Entry("role.delete", "role", name))
+        audit.record(session, audit.cli_actor(), audit.Entry("role.delete", "role", name))
     click.echo(f"role {name!r} deleted")
 
 
@@ -274,7 +265,7 @@ def token_create(cli: CliContext, name: str, role: str, queues: str | None) -> N
     """
     with _session(cli) as session:
         value = create_token(session, name, role, _queues(queues))
-        audit.record(session, _actor(), audit.Entry(
+        audit.record(session, audit.cli_actor(), audit.Entry(
             "token.create", "token", name, detail={"role": role, "queues": _queues(queues)}
         ))  # fmt: skip
     click.echo(value)
@@ -311,7 +302,7 @@ def token_revoke(cli: CliContext, name: str) -> None:
     """
     with _session(cli) as session:
         revoke_token(session, name)
-        audit.record(session, _actor(), audit.Entry("token.revoke", "token", name))
+        audit.record(session, audit.cli_actor(), audit.Entry("token.revoke", "token", name))
     click.echo(f"token {name!r} revoked")
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from controller.access import audit
 from controller.cli.context import CliContext, pass_cli
 from controller.db import models
 from controller.db.engine import session_factory
@@ -68,6 +69,10 @@ def config_import(cli: CliContext, file: Path, dry_run: bool) -> None:
         report = import_config(session, validated)
         if dry_run:
             session.rollback()
+        elif not report.diff.empty:
+            # In the import's own transaction: the log says so exactly when it happened.
+            entry = audit.Entry("config.import", "config", file.name, detail=report.diff.counts())
+            audit.record(session, audit.cli_actor(), entry)
     click.echo(report.render())
     if dry_run:
         click.echo("dry run: nothing was changed")

@@ -42,6 +42,7 @@ async def _demo(site: DemoSite, interval: float) -> None:
     click.echo(
         f"\nThe call center is running.\n"
         f"  API:        {site.api_url}  (OpenAPI: {site.api_url}/api/v1/openapi.json)\n"
+        f"  web:        {site.api_url}/  (sign in as {site.login[0]}, password {site.login[1]})\n"
         f"  token:      {site.token}\n"
         f"  try:        curl -H 'Authorization: Bearer {site.token}' {site.api_url}/api/v1/queues\n"
         f"  live view:  pbxctl status   (with PBXCTL_AMI_PORT={site.settings.ami.port})\n"

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import click
 
+from controller.access import audit
 from controller.cli.context import CliContext, pass_cli
+from controller.db.engine import session_factory
 from controller.dialplan import service, setup
-from controller.dialplan.apply import Outcome, changed_files
+from controller.dialplan.apply import ApplyReport, Outcome, changed_files
 from controller.dialplan.lint import lint
 from controller.filemodes import make_private_dirs, write_private_file
 
@@ -119,6 +121,7 @@ def dialplan_apply(cli: CliContext, no_asterisklint: bool, verbose: bool) -> Non
     applied = asyncio.run(
         service.apply_from_database(cli.settings, cli.engine, use_asterisklint=not no_asterisklint)
     )
+    _audit_apply(cli, applied.report)
     for issue in applied.lint:
         if not issue.error:
             click.echo(str(issue), err=True)
@@ -128,6 +131,25 @@ def dialplan_apply(cli: CliContext, no_asterisklint: bool, verbose: bool) -> Non
             click.echo(f"{phase}: {seconds:.3f} s")
     if applied.report.outcome is not Outcome.APPLIED:
         raise SystemExit(int(applied.report.outcome))
+
+
+def _audit_apply(cli: CliContext, report: ApplyReport) -> None:
+    """Log every apply that wrote files or was refused; "already current" is not an event."""
+    if report.outcome is Outcome.APPLIED and not report.changed:
+        return
+    entry = audit.Entry(
+        "dialplan.apply",
+        "dialplan",
+        success=report.outcome is Outcome.APPLIED,
+        detail={
+            "outcome": report.outcome.name.lower(),
+            "changed": report.changed,
+            "reloaded": [m.value for m in report.reloaded],
+            "problems": report.problems[:20],
+        },
+    )
+    with session_factory(cli.engine)() as session, session.begin():
+        audit.record(session, audit.cli_actor(), entry)
 
 
 @dialplan.command("setup")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -22,7 +23,7 @@ from pathlib import Path
 import aiohttp
 from pydantic import SecretStr
 
-from controller.access.store import create_token
+from controller.access.store import UserInput, create_token, create_user
 from controller.ami.session import AmiSession
 from controller.config import Settings, settings_environment
 from controller.db.engine import make_engine, session_factory
@@ -119,6 +120,7 @@ class DemoSite:
         self.controller: subprocess.Popen[bytes] | None = None
         self.settings: Settings = base
         self.token = ""
+        self.login: tuple[str, str] = ("", "")
         self.music_dirs: list[str] = []
 
     @property
@@ -136,9 +138,13 @@ class DemoSite:
         upgrade(engine)
         validated = read_config_file(self.company)
         self.music_dirs = [moh.directory for moh in validated.config.moh_classes]
+        stamp = int(time.time())
         with session_factory(engine)() as session, session.begin():
             import_config(session, validated)
-            self.token = create_token(session, f"demo-{int(time.time())}", "admin")
+            self.token = create_token(session, f"demo-{stamp}", "admin")
+            # A person to sign in as; a demo's own password, made now and shown once.
+            self.login = (f"demo-{stamp}", secrets.token_urlsafe(12))
+            create_user(session, UserInput(self.login[0], self.login[1], "admin", "Demo", "zh"))
         engine.dispose()
 
     def _start_asterisk(self) -> None:

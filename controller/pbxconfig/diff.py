@@ -33,6 +33,14 @@ class ConfigDiff:
         diff = self.sections[section]
         return {key for kind in kinds for key in getattr(diff, kind)}
 
+    def counts(self) -> dict[str, dict[str, int]]:
+        """How many objects each section adds, changes and removes (for the audit log)."""
+        return {
+            section: {k: len(getattr(d, k)) for k in ("added", "changed", "removed")}
+            for section, d in self.sections.items()
+            if not d.empty
+        } | ({"site": {"changed": 1}} if self.site_changed else {})
+
     def render(self) -> str:
         lines = []
         if self.site_changed:

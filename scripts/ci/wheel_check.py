@@ -185,7 +185,9 @@ def run_service(pbxctl: Path, cwd: Path, env: dict[str, str], work: Path, log: P
             within=SANDBOX_TIMEOUT,
             alive=asterisk,
         )
-        token = run([pbxctl, "token", "create", "wheel-check"], cwd=cwd, env=env, log=log).strip()
+        token = run(
+            [pbxctl, "token", "create", "wheel-check", "--role", "admin"], cwd=cwd, env=env, log=log
+        ).strip()
         api_port = str(free_port())
         serve_env = {
             **env,

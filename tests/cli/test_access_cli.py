@@ -106,7 +106,7 @@ def test_roles_tokens_and_the_audit_log(run) -> None:  # type: ignore[no-untyped
     assert run("token", "revoke", "hall-screen").exit_code == 0
     log = [json.loads(line) for line in run("audit", "--json").stdout.splitlines()]
     actions = [event["action"] for event in reversed(log)]
-    assert actions == ["role.save", "token.create", "user.create", "user.role", "user.passwd",
+    assert actions == ["config.import", "role.save", "token.create", "user.create", "user.role", "user.passwd",
                        "user.disable", "token.revoke"]  # fmt: skip
     assert all(event["actor_kind"] == "cli" for event in log)
     only_users = run("audit", "--action", "user.").stdout.splitlines()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -145,6 +146,32 @@ def test_dialplan_apply_without_asterisk_touches_nothing(run, tmp_path: Path) ->
     assert "cannot reach AMI at 127.0.0.1:1" in result.output
     assert "not applied: Asterisk was not touched" in result.output
     assert not (etc / "pbx-controller").exists()
+    [event] = [
+        json.loads(line)
+        for line in run("audit", "--json", "--action", "dialplan.").stdout.splitlines()
+    ]
+    assert (event["success"], event["detail"]["outcome"]) == (False, "refused")
+    assert "cannot reach AMI at 127.0.0.1:1" in event["detail"]["problems"][0]
+
+
+def test_config_imports_that_change_something_are_audited(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("db", "upgrade")
+    run("config", "import", "--dry-run", str(EXAMPLE))
+    run("config", "import", str(EXAMPLE))
+    run("config", "import", str(EXAMPLE))  # the same again: nothing changed, nothing to log
+    smaller = tmp_path / "shorter.yaml"
+    smaller.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace("retention_days: 180", "retention_days: 90", 1)
+    )
+    run("config", "import", str(smaller))
+    log = [json.loads(line) for line in run("audit", "--json").stdout.splitlines()]
+    assert [(e["action"], e["object_id"]) for e in reversed(log)] == [
+        ("config.import", "company.yaml"),
+        ("config.import", "shorter.yaml"),
+    ]
+    assert log[1]["detail"]["extensions"] == {"added": 10, "changed": 0, "removed": 0}
+    assert log[0]["actor"].startswith("pbxctl (")
+    assert log[0]["detail"] == {"recording_policies": {"added": 0, "changed": 1, "removed": 0}}
 
 
 def test_dialplan_setup_adds_includes_once_and_keeps_admin_files(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -76,7 +76,7 @@ async def test_serve_starts_answers_and_stops_cleanly_on_sigterm(
 ) -> None:
     env = _environment(base, tmp_path)
     await _pbxctl(env, "db", "upgrade")
-    token = await _pbxctl(env, "token", "create", "probe")
+    token = await _pbxctl(env, "token", "create", "probe", "--role", "admin")
     process = await asyncio.create_subprocess_exec(
         *PBXCTL, "serve", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
