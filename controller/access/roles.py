@@ -3,13 +3,15 @@
 
 ============  =================================================================================
 agent         their own seat (log in, pause), their own calls (control, transfer, record,
-              click-to-call), their screen pops and history; the state of their queues
+              click-to-call, notes and disposition), their screen pops and history, their
+              follow-ups; the state of their queues
 supervisor    everything live about their queues: calls, agents (log in, pause), supervision
-              (listen, whisper, barge), recording, history, recordings, reports, wallboard
+              (listen, whisper, barge), recording, notes, history, recordings, reports,
+              wallboard, follow-ups
 wallboard     the wallboard's figures of its queues (waiting callers counted, not named) and its
               agents' states; nothing else: a stolen kiosk token cannot listen in or read
               customers
-reports       reports, history and recordings of their queues
+reports       reports, history, recordings and follow-ups of their queues
 admin         everything
 ============  =================================================================================
 """
@@ -34,10 +36,13 @@ BUILTIN: Mapping[str, tuple[str, ...]] = {
         Scope.CALLS_CONTROL.own,
         Scope.CALLS_ORIGINATE.own,
         Scope.CALLS_RECORD.own,
+        Scope.CALLS_NOTES.own,
         Scope.AGENTS_READ.own,
         Scope.AGENTS_STATE.own,
         Scope.SCREEN_POPS.own,
         Scope.HISTORY_READ.own,
+        Scope.FOLLOWUPS_READ.own,
+        Scope.FOLLOWUPS_WRITE.own,
         Scope.QUEUES_READ,
         Scope.CUSTOMERS_READ,
     ),
@@ -49,6 +54,7 @@ BUILTIN: Mapping[str, tuple[str, ...]] = {
         Scope.CALLS_LISTEN,
         Scope.CALLS_WHISPER,
         Scope.CALLS_BARGE,
+        Scope.CALLS_NOTES,
         Scope.QUEUES_READ,
         Scope.AGENTS_READ,
         Scope.AGENTS_STATE,
@@ -59,6 +65,8 @@ BUILTIN: Mapping[str, tuple[str, ...]] = {
         Scope.WALLBOARD_READ,
         Scope.REPORTS_READ,
         Scope.STATUS_READ,
+        Scope.FOLLOWUPS_READ,
+        Scope.FOLLOWUPS_WRITE,
     ),
     WALLBOARD: (Scope.WALLBOARD_READ, Scope.AGENTS_READ),
     REPORTS: (
@@ -67,6 +75,7 @@ BUILTIN: Mapping[str, tuple[str, ...]] = {
         Scope.RECORDINGS_READ,
         Scope.QUEUES_READ,
         Scope.AGENTS_READ,
+        Scope.FOLLOWUPS_READ,
     ),
     ADMIN: ("#",),
 }

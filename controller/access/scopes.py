@@ -26,6 +26,7 @@ class Scope(StrEnum):
     CALLS_LISTEN = "calls.listen"  # supervision: listen in
     CALLS_WHISPER = "calls.whisper"  # supervision: speak to the agent only
     CALLS_BARGE = "calls.barge"  # supervision: join the call
+    CALLS_NOTES = "calls.notes"  # notes and a disposition saved with a call
     QUEUES_READ = "queues.read"  # queue state: waiting callers, members
     AGENTS_READ = "agents.read"  # agents' states
     AGENTS_STATE = "agents.state"  # log agents in and out, pause and unpause them
@@ -36,6 +37,9 @@ class Scope(StrEnum):
     RECORDINGS_DELETE = "recordings.delete"
     WALLBOARD_READ = "wallboard.read"  # the wallboard's figures
     REPORTS_READ = "reports.read"
+    FOLLOWUPS_READ = "followups.read"  # follow-ups (工单) of calls and customers
+    FOLLOWUPS_WRITE = "followups.write"  # create, assign, change and close follow-ups
+    WEBHOOKS_MANAGE = "webhooks.manage"  # CRM webhook endpoints, their deliveries, test sends
     STATUS_READ = "status.read"  # the service's health and counts
     STATUS_DETAILS = "status.details"  # its internal error texts
     AUDIT_READ = "audit.read"
@@ -56,11 +60,14 @@ OWNABLE = frozenset(
         Scope.CALLS_CONTROL,
         Scope.CALLS_ORIGINATE,
         Scope.CALLS_RECORD,
+        Scope.CALLS_NOTES,
         Scope.AGENTS_READ,
         Scope.AGENTS_STATE,
         Scope.SCREEN_POPS,
         Scope.HISTORY_READ,
         Scope.RECORDINGS_READ,
+        Scope.FOLLOWUPS_READ,
+        Scope.FOLLOWUPS_WRITE,
     }
 )
 
