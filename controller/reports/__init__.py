@@ -1,0 +1,1 @@
+"""Reports computed from the call history at query time (docs/reports.md)."""
