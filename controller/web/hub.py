@@ -5,17 +5,26 @@ sends each subscribed socket the current view of what changed (a wallboard never
 than a few messages a second, however busy the PBX). Screen pops go at once to the sockets
 that follow that agent, with the caller's customer record looked up in the database.
 
-Messages: ``{"type": "call"|"call_ended"|"queue"|"agent"|"screen_pop", "data": {...}}``.
-Each type needs a scope (:data:`MESSAGE_SCOPES`) and each message goes only to the sockets
-whose principal may see that call, queue or agent (:class:`~controller.web.scoping.Gate`): a
-wallboard's socket gets no calls and no caller names, an agent's only their own.
+Messages: ``{"type": "call"|"call_ended"|"queue"|"agent"|"screen_pop"|"board"|"figures",
+"data": {...}}``. Each type needs a scope (:data:`MESSAGE_SCOPES`) and each message goes only
+to the sockets whose principal may see that call, queue or agent
+(:class:`~controller.web.scoping.Gate`): a wallboard's socket gets no calls and no caller
+names, an agent's only their own.
+
+``board`` (the wallboard's live tiles, :mod:`controller.web.board`) is sent after a change of
+a queue or an agent, one computation for every socket that sees the same queues.
+``figures`` (today's offered, answered, SL, ASA, AHT per queue) is published by
+:class:`controller.web.figures.TodayFigures` every 10-15 s, computed server-side from the
+history, never in the page. Both carry ``server_time`` so a page can keep timers counting.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +32,7 @@ from typing import Any
 from aiohttp import web
 
 from controller.access.directory import AgentDirectory
-from controller.access.policy import Principal
+from controller.access.policy import Principal, allows_any
 from controller.access.scopes import Scope
 from controller.ami.tracker import (
     CallView,
@@ -34,11 +43,15 @@ from controller.ami.tracker import (
     Tracker,
     to_json,
 )
+from controller.web.board import board, serving_by_queue
 from controller.web.gate import Gate
 
 logger = logging.getLogger(__name__)
 
-TOPICS = frozenset({"calls", "queues", "agents", "screen_pops"})
+DEFAULT_TOPICS = frozenset({"calls", "queues", "agents", "screen_pops"})
+# board and figures are asked for ({"subscribe": [..., "board", "figures"]}); the snapshot
+# carries both for every socket that may see queues.
+TOPICS = DEFAULT_TOPICS | {"board", "figures"}
 # What a socket's principal needs to receive each message type (one of them).
 MESSAGE_SCOPES: dict[str, tuple[Scope, ...]] = {
     "snapshot": (),  # made of the others, each filtered as below
@@ -47,17 +60,22 @@ MESSAGE_SCOPES: dict[str, tuple[Scope, ...]] = {
     "queue": (Scope.QUEUES_READ, Scope.WALLBOARD_READ),
     "agent": (Scope.AGENTS_READ,),
     "screen_pop": (Scope.SCREEN_POPS,),
+    "board": (Scope.QUEUES_READ, Scope.WALLBOARD_READ),  # of the queues the socket sees
+    "figures": (Scope.QUEUES_READ, Scope.WALLBOARD_READ),  # of the queues the socket sees
     "subscribed": (),
+    "pong": (),
     "error": (),
 }
 CustomerLookup = Callable[[ScreenPop], Awaitable[dict[str, Any] | None]]
+# The queues a socket sees (None: all): sockets with the same key share a board and figures.
+ViewKey = frozenset[str] | None
 
 
 @dataclass(eq=False)
 class Subscriber:
     socket: web.WebSocketResponse
     principal: Principal
-    topics: set[str] = field(default_factory=lambda: set(TOPICS))
+    topics: set[str] = field(default_factory=lambda: set(DEFAULT_TOPICS))
     agents: set[str] = field(default_factory=set)  # screen pops only for these (empty: all)
     calls: set[str] = field(default_factory=set)  # live calls it was sent
 
@@ -81,6 +99,12 @@ class Hub:
         self._pops: list[ScreenPop] = []
         self._wake = asyncio.Event()
         self.sent = 0
+        # Today's figures by ViewKey, as last published; thresholds by queue (configuration).
+        self.figures: dict[ViewKey, dict[str, Any]] = {}
+        self.thresholds: dict[str, dict[str, Any]] = {}
+        self.figures_wanted = asyncio.Event()  # a socket sees queues nobody computed yet
+        self._serving: tuple[AgentDirectory, dict[str, frozenset[str]]] | None = None
+        self.clock = time.time
 
     def on_outbox(self, outbox: Outbox) -> None:
         """LiveState sink: remember what changed; the broadcaster sends it."""
@@ -112,9 +136,15 @@ class Hub:
         seat_views = [s for s in (self.tracker.seat(c) for c in sorted(agents)) if s]
         for pop in pops:
             await self._pop(pop)
+        boards: dict[ViewKey, str] = {}
         for sub in list(self.subscribers):
             for message in self._messages_for(sub, call_views, queue_views, seat_views):
                 await self._send(sub, message)
+            if (queues or agents) and "board" in sub.topics and self.may_see_queues(sub):
+                key = sub.principal.queues
+                if key not in boards:
+                    boards[key] = json.dumps(self.board_message(sub.principal))
+                await self._send_text(sub, boards[key])
 
     def _messages_for(
         self,
@@ -148,10 +178,65 @@ class Hub:
         sub.calls = {c.linkedid for c in calls}
         queues = [q for q in (gate.queue(who, q) for q in self.tracker.queues()) if q]
         seats = [s for s in self.tracker.seats() if gate.seat(who, s)]
-        return {
-            "type": "snapshot",
-            "data": {"calls": to_json(calls), "queues": to_json(queues), "agents": to_json(seats)},
+        data: dict[str, Any] = {
+            "calls": to_json(calls),
+            "queues": to_json(queues),
+            "agents": to_json(seats),
+            "server_time": self.clock(),
         }
+        if self.may_see_queues(sub):
+            data["board"] = self.board_message(who)["data"]
+            figures = self.figures.get(who.queues)
+            if figures is None:
+                self.figures_wanted.set()
+            data["figures"] = figures
+        return {"type": "snapshot", "data": data}
+
+    # -- the wallboard's tiles and today's figures -------------------------------------------
+
+    def may_see_queues(self, sub: Subscriber) -> bool:
+        return allows_any(sub.principal, MESSAGE_SCOPES["board"])
+
+    def _serving_by_queue(self) -> dict[str, frozenset[str]]:
+        directory = self.gate.directory
+        if self._serving is None or self._serving[0] is not directory:
+            self._serving = (directory, serving_by_queue(directory.queues_by_agent))
+        return self._serving[1]
+
+    def board_message(self, who: Principal) -> dict[str, Any]:
+        """The tiles of the queues ``who`` sees, and their thresholds."""
+        now = self.tracker.now
+        views = [q for q in self.tracker.queues(now) if self.gate.queue(who, q) is not None]
+        seats = {s.agent: s for s in self.tracker.seats(now)}
+        tiles = board(views, seats, self._serving_by_queue(), now)
+        shown = {q.name for q in views}
+        return {
+            "type": "board",
+            "data": {
+                "server_time": self.clock(),
+                "tiles": to_json(tiles),
+                "thresholds": {q: t for q, t in self.thresholds.items() if q in shown},
+            },
+        }
+
+    def figure_keys(self) -> set[ViewKey]:
+        """The queue sets whose figures some socket is waiting for."""
+        return {
+            sub.principal.queues
+            for sub in self.subscribers
+            if "figures" in sub.topics and self.may_see_queues(sub)
+        }
+
+    async def publish_figures(self, computed: dict[ViewKey, dict[str, Any]]) -> None:
+        """Keep today's figures of each queue set and send them to the sockets that see it."""
+        self.figures.update(computed)
+        texts = {
+            key: json.dumps({"type": "figures", "data": data}) for key, data in computed.items()
+        }
+        for sub in list(self.subscribers):
+            key = sub.principal.queues
+            if "figures" in sub.topics and key in texts and self.may_see_queues(sub):
+                await self._send_text(sub, texts[key])
 
     async def _pop(self, pop: ScreenPop) -> None:
         targets = [
@@ -172,11 +257,14 @@ class Hub:
             await self._send(sub, {"type": "screen_pop", "data": data})
 
     async def _send(self, sub: Subscriber, message: dict[str, Any]) -> None:
+        await self._send_text(sub, json.dumps(message))
+
+    async def _send_text(self, sub: Subscriber, text: str) -> None:
         if sub.socket.closed:
             self.subscribers.discard(sub)
             return
         try:
-            await sub.socket.send_json(message)
+            await sub.socket.send_str(text)
             self.sent += 1
         except (ConnectionError, RuntimeError):
             self.subscribers.discard(sub)

@@ -5,12 +5,17 @@ ticket (``POST /api/v1/ws/ticket``, then ``/api/v1/ws?ticket=...`` within 30 s);
 with ``Authorization: Bearer``. A long-lived token is never accepted in the URL (URLs end up
 in logs). On connect the server sends a ``snapshot`` of what the principal may see, then
 changes as they happen, each message type to the principals allowed it
-(:data:`controller.web.hub.MESSAGE_SCOPES`). The client may narrow what it gets by sending
-``{"subscribe": ["calls", "queues", "agents", "screen_pops"], "agents": ["8001"]}``
-(``agents``: screen pops only for these agents).
+(:data:`controller.web.hub.MESSAGE_SCOPES`). The client chooses what it gets by sending
+``{"subscribe": ["calls", "queues", "agents", "screen_pops", "board", "figures"],
+"agents": ["8001"]}`` (default: the first four; ``agents``: screen pops only for these
+agents). ``{"ping": N}`` is answered ``{"type": "pong", "data": {"ping": N, "server_time": T}}``:
+a page that hears nothing for a while knows the connection is gone without waiting for TCP.
 """
 
 from __future__ import annotations
+
+import time
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -47,29 +52,35 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         async for message in socket:
             if message.type is not WSMsgType.TEXT:
                 continue
-            error = _subscribe(subscriber, message.data)
-            await socket.send_json(
-                {"type": "error", "data": {"message": error}}
-                if error
-                else {"type": "subscribed", "data": {"topics": sorted(subscriber.topics),
-                                                      "agents": sorted(subscriber.agents)}}
-            )  # fmt: skip
+            await socket.send_json(_answer(subscriber, message.data))
     finally:
         services.hub.subscribers.discard(subscriber)
     return socket
 
 
-def _subscribe(subscriber: Subscriber, text: str) -> str | None:
-    """Apply a subscription message; the error text, or None."""
+def _answer(subscriber: Subscriber, text: str) -> dict[str, Any]:
+    """The reply to a client's message: pong, subscribed, or what was wrong."""
     try:
         data = decode_json(text, "the message")
     except ApiError as exc:
-        return exc.message
+        return {"type": "error", "data": {"message": exc.message}}
+    if isinstance(data, dict) and set(data) == {"ping"}:
+        ping = data["ping"] if isinstance(data["ping"], int | str) else None
+        return {"type": "pong", "data": {"ping": ping, "server_time": time.time()}}
+    error = _subscribe(subscriber, data)
+    if error:
+        return {"type": "error", "data": {"message": error}}
+    topics, agents = sorted(subscriber.topics), sorted(subscriber.agents)
+    return {"type": "subscribed", "data": {"topics": topics, "agents": agents}}
+
+
+def _subscribe(subscriber: Subscriber, data: object) -> str | None:
+    """Apply a subscription message; the error text, or None."""
     if not isinstance(data, dict):
         return 'send an object like {"subscribe": ["calls"]}'
     unknown = set(data) - {"subscribe", "agents"}
     if unknown:
-        return f"unknown field(s) {sorted(unknown)}; use subscribe and agents"
+        return f"unknown field(s) {sorted(unknown)}; use subscribe and agents, or ping alone"
     topics = data.get("subscribe", sorted(subscriber.topics))
     if not isinstance(topics, list) or not set(topics) <= TOPICS:
         return f"field subscribe: a list of {sorted(TOPICS)}"
