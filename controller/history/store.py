@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from controller.ami.tracker import AgentInterval, FinishedCall, RawEvent
 from controller.db.models import AgentStateInterval, RawAmiEvent, Site
+from controller.history.acw import link_after_call_work
 from controller.history.call_rows import LocalTime, local_time, write_calls
 from controller.history.rows import Row, insert_rows, utc
 from controller.routing.region import to_e164
@@ -73,6 +74,7 @@ def write_items(conn: Connection, items: Sequence[Item], site: SiteInfo) -> None
         _write_intervals(conn, intervals, local)
     if calls:
         write_calls(conn, calls, local, partial(to_e164, country=site.country))
+    link_after_call_work(conn, intervals, calls, local)
     if raws:
         _write_raw(conn, raws)
 
