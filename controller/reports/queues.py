@@ -33,6 +33,7 @@ from controller.reports.request import ReportRequest
 from controller.reports.result import Chart, Column, Kind, Report, rounded
 from controller.reports.service_level import FORMULAS, SlCounts, Variant, mean_seconds, ratio
 from controller.reports.service_level import service_level as sl_value
+from controller.reports.spec import ReportSpec
 from controller.reports.thresholds import Thresholds
 
 NAME = "queues"
@@ -176,3 +177,12 @@ def threshold_shown(q: FactQuery, queue: str, names: list[str]) -> int:
     if queue == CENTER:
         return q.thresholds.uniform_sl_seconds(names, q.since)
     return q.thresholds.at(queue, q.since).sl_seconds
+
+
+SPEC = ReportSpec(
+    name=NAME,
+    zh="队列绩效",
+    en="Queue performance",
+    summary="per queue and interval: offered, answered, abandoned, service level, waits, AHT",
+    run=run,
+)

@@ -1,0 +1,22 @@
+"""The reports there are: one explicit list (add a report by adding its SPEC here).
+
+Each entry is a report module's ``SPEC`` (:class:`controller.reports.spec.ReportSpec`); the
+CLI (``pbxctl report``), the API (``/api/v1/reports/{name}``) and the pages list and run
+exactly these, in this order.
+"""
+
+from __future__ import annotations
+
+from controller.reports import queues
+from controller.reports.errors import ReportError
+from controller.reports.spec import ReportSpec
+
+REPORTS: tuple[ReportSpec, ...] = (queues.SPEC,)
+
+
+def find(name: str) -> ReportSpec:
+    for spec in REPORTS:
+        if spec.name == name:
+            return spec
+    names = ", ".join(spec.name for spec in REPORTS)
+    raise ReportError(f"report {name!r} does not exist; the reports are: {names}")
