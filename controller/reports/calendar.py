@@ -122,3 +122,40 @@ def label(key: IntervalKey, interval: Interval) -> str:
     if interval is Interval.MONTH:
         return f"{day.year:04d}-{day.month:02d}"
     return day.isoformat()
+
+
+def parse_label(text: str, interval: Interval) -> IntervalKey:
+    """The interval a label names (the inverse of :func:`label`); ValueError if it names none."""
+    if interval is Interval.TOTAL or text == "total":
+        return None
+    try:
+        if interval in (Interval.QUARTER, Interval.HOUR):
+            day, clock = text.split(" ")
+            hour, minute = (int(part) for part in clock.split(":"))
+            if not (0 <= hour < 24 and minute in (0, 15, 30, 45)):
+                raise ValueError(text)
+            if interval is Interval.HOUR and minute:
+                raise ValueError(text)
+            return dt.date.fromisoformat(day), hour, minute // 15
+        if interval is Interval.WEEK:
+            year, week = text.split("-W")
+            return dt.date.fromisocalendar(int(year), int(week), 1), 0, 0
+        if interval is Interval.MONTH:
+            year, month = text.split("-")
+            return dt.date(int(year), int(month), 1), 0, 0
+        return dt.date.fromisoformat(text), 0, 0
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{text!r} is not a {interval.value} interval") from err
+
+
+def days_of(key: IntervalKey, interval: Interval) -> tuple[dt.date, dt.date] | None:
+    """The first and last local day an interval covers (None: the whole window)."""
+    if key is None:
+        return None
+    day = key[0]
+    if interval is Interval.WEEK:
+        return day, day + dt.timedelta(days=6)
+    if interval is Interval.MONTH:
+        following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return day, following - dt.timedelta(days=1)
+    return day, day

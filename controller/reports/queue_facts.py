@@ -282,8 +282,12 @@ def center_from(q: FactQuery) -> tuple[Any, Any, Any, LegTerms]:
     return per_call, first, last, terms
 
 
-def center_select(q: FactQuery, *columns: Any) -> Select[Any]:
-    per_call, first, last, _ = center_from(q)
+def center_select(
+    q: FactQuery, parts: tuple[Any, Any, Any, LegTerms], *columns: Any
+) -> Select[Any]:
+    """SELECT ``columns`` over the per-call rows of :func:`center_from` (``parts``), the
+    call counted where its first leg is inside the window."""
+    per_call, first, last, _ = parts
     return (
         select(*columns)
         .select_from(per_call)
@@ -294,16 +298,10 @@ def center_select(q: FactQuery, *columns: Any) -> Select[Any]:
 
 
 def center_leg_facts(session: Session, q: FactQuery) -> dict[Bucket, QueueFacts]:
-    per_call, first, last, terms = center_from(q)
+    parts = center_from(q)
+    first, terms = parts[1], parts[3]
     columns, groups = leg_buckets(session, first, q)
-    query = (
-        select(*columns, *_count_columns(terms))
-        .select_from(per_call)
-        .join(first, first.id == per_call.c.first_id)
-        .join(last, last.id == per_call.c.last_id)
-        .where(first.entered_at >= q.since)
-        .group_by(*groups)
-    )
+    query = center_select(q, parts, *columns, *_count_columns(terms)).group_by(*groups)
     return {_bucket(row): _facts_of(row) for row in session.execute(query)}
 
 

@@ -65,7 +65,7 @@ class History:
     def call(
         self,
         linkedid: str,
-        start: str,
+        start: str | float,  # local wall-clock time, or epoch seconds (DST's repeated hour)
         *legs: Leg,
         caller: str = "13800138000",
         did: str | None = "+862160001000",
@@ -76,7 +76,7 @@ class History:
         work: tuple[Work, ...] = (),  # agent work outside any queue (a direct call)
         ring: float = 0.0,
     ) -> FinishedCall:
-        t = self.at(start)
+        t = self.at(start) if isinstance(start, str) else start
         out_legs: list[rec.LegRecord] = []
         handlings: list[rec.HandlingRecord] = []
         transfers: list[rec.TransferOut] = []
