@@ -261,6 +261,7 @@ class _Exporter:
             selectinload(m.Queue.moh_class),
             selectinload(m.Queue.recording_policy),
             selectinload(m.Queue.callback_hours),
+            selectinload(m.Queue.disposition_links).selectinload(m.QueueDisposition.disposition),
             _destination_load(m.Queue.destinations),
         )
         result = []
@@ -307,6 +308,8 @@ class _Exporter:
                         for x in q.members
                     ],
                     callback=callback,
+                    dispositions=[x.disposition.code for x in q.disposition_links],
+                    screen_pop_url=q.screen_pop_url,
                 )
             )
         return result
@@ -459,6 +462,10 @@ class _Exporter:
             pause_reasons=[
                 s.PauseReason.model_construct(code=x.code, label=x.label, productive=x.productive)
                 for x in _all(session, m.PauseReason, order=m.PauseReason.position)
+            ],
+            dispositions=[
+                s.Disposition.model_construct(code=x.code, label=x.label, description=x.description)
+                for x in _all(session, m.Disposition, order=m.Disposition.position)
             ],
             holiday_calendars=self.holiday_calendars(),
             time_conditions=self.time_conditions(),

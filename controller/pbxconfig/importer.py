@@ -45,6 +45,7 @@ _ORM: dict[str, type[Any]] = {
     "agents": m.Agent,
     "agent_groups": m.AgentGroup,
     "pause_reasons": m.PauseReason,
+    "dispositions": m.Disposition,
     "holiday_calendars": m.HolidayCalendar,
     "time_conditions": m.TimeCondition,
     "queues": m.Queue,
@@ -62,7 +63,7 @@ _CHILDREN: dict[str, tuple[str, ...]] = {
     "agent_groups": ("members",),
     "holiday_calendars": ("days",),
     "time_conditions": ("rules", "calendar_links"),
-    "queues": ("members", "required_skills"),
+    "queues": ("members", "required_skills", "disposition_links"),
     "ivr_menus": ("options",),
     "inbound_routes": ("region_rules",),
     "outbound_routes": ("patterns", "trunk_links"),
@@ -347,6 +348,9 @@ class _Importer:
     def write_pause_reasons(self, row: m.PauseReason, item: s.PauseReason) -> None:
         row.label, row.productive = item.label, item.productive
 
+    def write_dispositions(self, row: m.Disposition, item: s.Disposition) -> None:
+        row.label, row.description = item.label, item.description
+
     def write_holiday_calendars(self, row: m.HolidayCalendar, item: s.HolidayCalendar) -> None:
         row.description = item.description
         days = [
@@ -396,6 +400,11 @@ class _Importer:
             m.QueueSkill(position=i, skill=self.row("skills", name), min_level=level)
             for i, (name, level) in enumerate(item.required_skills.items())
         ]
+        row.disposition_links = [
+            m.QueueDisposition(position=i, disposition=self.row("dispositions", code))
+            for i, code in enumerate(item.dispositions)
+        ]
+        row.screen_pop_url = item.screen_pop_url
         cb = item.callback
         row.callback_enabled = cb is not None
         row.callback_key = cb.key if cb else None

@@ -220,6 +220,12 @@ class Checker:
             )
             for skill in queue.required_skills:
                 self.ref("skills", skill, ("queues", i, "required_skills", skill))
+            for j, code in enumerate(queue.dispositions):
+                self.ref("dispositions", code, ("queues", i, "dispositions", j))
+            self.unique(
+                ((c, ("queues", i, "dispositions", j)) for j, c in enumerate(queue.dispositions)),
+                "disposition",
+            )
             for j, member in enumerate(queue.members):
                 self.ref("agents", member.agent, ("queues", i, "members", j, "agent"))
             self.unique(

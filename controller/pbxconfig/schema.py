@@ -60,6 +60,7 @@ from controller.pbxconfig.types import (
     Prompt,
     Text,
     TimeZone,
+    UrlTemplate,
     Username,
 )
 
@@ -208,6 +209,14 @@ class PauseReason(Model):
     productive: bool = False
 
 
+class Disposition(Model):
+    """What came of a call, chosen by the agent with the call's notes (docs/crm.md)."""
+
+    code: Name
+    label: Text
+    description: Text = ""
+
+
 class Holiday(Model):
     date: Day
     until: Day | None = None  # last day of a range
@@ -307,6 +316,10 @@ class Queue(Model):
     login_required: bool = True
     members: list[QueueMember] = []
     callback: Callback | None = None  # None: no callback offer
+    # Codes of the dispositions an agent may choose for this queue's calls; []: all of them.
+    dispositions: list[Name] = []
+    # The CRM page the agent workspace opens with a call of this queue (docs/crm.md).
+    screen_pop_url: UrlTemplate | None = None
 
 
 def _option_shorthand(value: Any) -> Any:
@@ -414,6 +427,7 @@ class PbxConfig(Model):
     agents: list[Agent] = []
     agent_groups: list[AgentGroup] = []
     pause_reasons: list[PauseReason] = []
+    dispositions: list[Disposition] = []
     holiday_calendars: list[HolidayCalendar] = []
     time_conditions: list[TimeCondition] = []
     queues: list[Queue] = []
@@ -433,6 +447,7 @@ SECTION_KEYS: dict[str, tuple[str, str]] = {
     "agents": ("code", "agent"),
     "agent_groups": ("name", "agent group"),
     "pause_reasons": ("code", "pause reason"),
+    "dispositions": ("code", "disposition"),
     "holiday_calendars": ("name", "holiday calendar"),
     "time_conditions": ("name", "time condition"),
     "queues": ("name", "queue"),

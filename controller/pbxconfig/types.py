@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import phonenumbers
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer
 
+from controller import urltemplate
 from controller.domain import Destination
 
 
@@ -107,6 +108,9 @@ def _codec(value: str) -> str:
 
 
 Codec = Annotated[str, AfterValidator(_codec)]
+
+# A web address with {placeholders} filled per call (controller/urltemplate.py).
+UrlTemplate = Annotated[str, AfterValidator(urltemplate.check)]
 
 
 @cache

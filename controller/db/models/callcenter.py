@@ -1,4 +1,5 @@
-"""Call-center objects: skills, agents and their groups, pause reasons, queues and members."""
+"""Call-center objects: skills, agents and their groups, pause reasons, dispositions, queues
+and members."""
 
 from __future__ import annotations
 
@@ -101,6 +102,19 @@ class PauseReason(Base):
     productive: Mapped[bool] = mapped_column(Boolean)
 
 
+class Disposition(Base):
+    """What came of a call, chosen with the call's notes; history keeps the code (a string),
+    so removing a disposition from the configuration never rewrites past calls."""
+
+    __tablename__ = "disposition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(48), unique=True)
+    position: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(128))
+    description: Mapped[str] = mapped_column(String(255), default="")
+
+
 class Queue(Base):
     __tablename__ = "queue"
 
@@ -141,6 +155,7 @@ class Queue(Base):
     callback_max_attempts: Mapped[int | None] = mapped_column(Integer)
     callback_retry_seconds: Mapped[int | None] = mapped_column(Integer)
     callback_hours_id: Mapped[int | None] = mapped_column(ForeignKey("time_condition.id"))
+    screen_pop_url: Mapped[str | None] = mapped_column(String(1000))  # a urltemplate
 
     moh_class: Mapped[MohClass | None] = relationship()
     recording_policy: Mapped[RecordingPolicy | None] = relationship()
@@ -150,6 +165,10 @@ class Queue(Base):
     )
     required_skills: Mapped[list[QueueSkill]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="QueueSkill.position"
+    )
+    # The dispositions offered for this queue's calls; none: every disposition.
+    disposition_links: Mapped[list[QueueDisposition]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="QueueDisposition.position"
     )
     destinations: Mapped[dict[str, Destination]] = destinations_relationship("owner_queue_id")
 
@@ -183,3 +202,15 @@ class QueueSkill(Base):
     min_level: Mapped[int] = mapped_column(Integer)
 
     skill: Mapped[Skill] = relationship()
+
+
+class QueueDisposition(Base):
+    __tablename__ = "queue_disposition"
+    __table_args__ = (UniqueConstraint("queue_id", "disposition_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queue.id", ondelete="CASCADE"))
+    disposition_id: Mapped[int] = mapped_column(ForeignKey("disposition.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+    disposition: Mapped[Disposition] = relationship()

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, inspect
 
 from controller.backup.revisions import Revisions
+from controller.db import models as m
 from controller.db.engine import make_engine
 from controller.db.migrate import schema_state, upgrade
 from tests.db.backup.sample import all_rows, export_text, reference, restore_into
@@ -60,6 +61,24 @@ def as_of(backup: Path, out: Path, revision: str, schema: dict[str, list[str]]) 
     return rewrite(backup, out, members=members, edit=older)
 
 
+def forget_newer(engine: Engine, schema: dict[str, list[str]]) -> None:
+    """Remove from ``engine`` what the older ``schema`` cannot hold: the rows of tables it
+    lacks and the values of nullable columns it lacks (what the newest migration added: an
+    upgrade of an older backup cannot invent them)."""
+    with engine.begin() as connection:
+        for table in reversed(m.Base.metadata.sorted_tables):
+            if table.name not in schema:
+                connection.execute(table.delete())
+        for table in m.Base.metadata.sorted_tables:
+            if table.name not in schema:
+                continue
+            added = [
+                c.name for c in table.columns if c.nullable and c.name not in schema[table.name]
+            ]
+            if added:
+                connection.execute(table.update().values(dict.fromkeys(added)))
+
+
 def test_a_backup_of_the_previous_schema_is_restored_then_upgraded(
     sample_backup: Path, target: Engine, tmp_path: Path
 ) -> None:
@@ -76,6 +95,7 @@ def test_a_backup_of_the_previous_schema_is_restored_then_upgraded(
 
     assert schema_state(target).up_to_date
     expected = reference(sample_backup, tmp_path)
+    forget_newer(expected, schema)
     assert export_text(target) == export_text(expected)
     # Every row the old schema could hold is there, children of rebuilt tables included.
     restored = all_rows(target, schema)

@@ -239,3 +239,28 @@ def test_a_file_that_is_not_a_mapping() -> None:
 def test_issue_rendering() -> None:
     issue = ConfigIssue("bad", 12, "queue 'sales'", "members[0].agent")
     assert issue.render("f.yaml") == "f.yaml:12: queue 'sales': field members[0].agent: bad"
+
+
+def test_an_unknown_screen_pop_placeholder_names_the_queue_and_field() -> None:
+    text = MINIMAL.replace(
+        "  - name: support\n",
+        "  - name: support\n    screen_pop_url: https://crm.example/c?phone={phone}\n",
+    )
+    issue = only_issue(text)
+    assert (issue.object, issue.field) == ("queue 'support'", "screen_pop_url")
+    assert "unknown placeholder {phone}" in issue.message
+
+
+def test_a_queue_offers_only_configured_dispositions_each_once() -> None:
+    text = (
+        MINIMAL.replace(
+            "  - name: support\n",
+            "  - name: support\n    dispositions: [resolved, sold, resolved]\n",
+        )
+        + "dispositions:\n  - code: resolved\n    label: 已解决\n"
+    )
+    found = {(i.object, i.field, i.message) for i in issues_of(text)}
+    assert found == {
+        ("queue 'support'", "dispositions[1]", "disposition 'sold' does not exist"),
+        ("queue 'support'", "dispositions[2]", "disposition 'resolved' is listed twice"),
+    }
