@@ -7,13 +7,14 @@ exactly these, in this order.
 
 from __future__ import annotations
 
-from controller.reports import detail, queues
+from controller.reports import detail, queues, staffing
 from controller.reports.errors import ReportError
 from controller.reports.spec import ReportSpec
 
 REPORTS: tuple[ReportSpec, ...] = (
     queues.SPEC,
     detail.SPEC,
+    staffing.SPEC,
 )
 
 

@@ -1,4 +1,4 @@
-"""Staffing: the agents each interval needed for a target service level, from its history.
+"""Staffing per interval from history figures, with what-if inputs (pure: no database).
 
 Per interval (15 minutes or an hour: Erlang's steady state means nothing over a day):
 
@@ -74,8 +74,8 @@ class Targets:
     def __post_init__(self) -> None:
         _bounded("target", self.service_level, 0, 1, low_open=True, high_open=True)
         _bounded("threshold", self.threshold_s, 0, 3600)
-        _bounded("max occupancy", self.max_occupancy, 0, 1, low_open=True)
-        _bounded("max abandon", self.max_abandon, 0, 1, low_open=True)
+        _bounded("max_occupancy", self.max_occupancy, 0, 1, low_open=True)
+        _bounded("max_abandon", self.max_abandon, 0, 1, low_open=True)
         _bounded("shrinkage", self.shrinkage, 0, 1, high_open=True)
 
 

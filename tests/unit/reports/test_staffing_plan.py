@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from controller.reports.staffing import (
+from controller.reports.staffing_plan import (
     Demand,
     PatienceSample,
     StaffingInputError,
@@ -89,7 +89,7 @@ def test_the_peak_interval() -> None:
     ("make", "message"),
     [
         (lambda: Targets(service_level=1), "target must be above 0 and below 1"),
-        (lambda: Targets(max_occupancy=0), "max occupancy must be above 0"),
+        (lambda: Targets(max_occupancy=0), "max_occupancy must be above 0"),
         (lambda: Targets(shrinkage=Decimal(1)), "shrinkage must be at least 0 and below 1"),
         (lambda: Targets(threshold_s=-1), "threshold must be at least 0"),
         (lambda: WhatIf(aht_s=0), "aht must be at least 1"),
