@@ -33,7 +33,7 @@ from controller.web.auth import CSRF_HEADER, SESSION_COOKIE, constant_time_equal
 from controller.web.errors import ApiError
 from controller.web.keys import PRINCIPAL, SERVICES, SESSION, WebServices
 from controller.web.openapi import build_document
-from controller.web.pages import account
+from controller.web.pages import account, wallboard
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ ROUTE_TABLES = (
     audit_api.routes,
     ws.routes,
     account.routes,
+    wallboard.routes,
 )
 STATIC = Path(__file__).parent / "static"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

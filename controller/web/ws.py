@@ -14,7 +14,6 @@ a page that hears nothing for a while knows the connection is gone without waiti
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -52,13 +51,13 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         async for message in socket:
             if message.type is not WSMsgType.TEXT:
                 continue
-            await socket.send_json(_answer(subscriber, message.data))
+            await socket.send_json(_answer(subscriber, message.data, services.hub.clock()))
     finally:
         services.hub.subscribers.discard(subscriber)
     return socket
 
 
-def _answer(subscriber: Subscriber, text: str) -> dict[str, Any]:
+def _answer(subscriber: Subscriber, text: str, now: float) -> dict[str, Any]:
     """The reply to a client's message: pong, subscribed, or what was wrong."""
     try:
         data = decode_json(text, "the message")
@@ -66,7 +65,7 @@ def _answer(subscriber: Subscriber, text: str) -> dict[str, Any]:
         return {"type": "error", "data": {"message": exc.message}}
     if isinstance(data, dict) and set(data) == {"ping"}:
         ping = data["ping"] if isinstance(data["ping"], int | str) else None
-        return {"type": "pong", "data": {"ping": ping, "server_time": time.time()}}
+        return {"type": "pong", "data": {"ping": ping, "server_time": now}}
     error = _subscribe(subscriber, data)
     if error:
         return {"type": "error", "data": {"message": error}}

@@ -63,6 +63,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/ws/ticket"): ALL,
     ("GET", "/api/v1/openapi.json"): ALL,
     ("GET", "/"): ALL,
+    ("GET", "/wallboard"): frozenset({"admin", "supervisor", "wallboard"}),
     ("POST", "/logout"): ALL,
 }
 PUBLIC = {("GET", "/login"), ("POST", "/login")}

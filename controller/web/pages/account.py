@@ -35,7 +35,7 @@ def language(request: web.Request) -> str:
     )
 
 
-def _remember_language(request: web.Request, response: web.StreamResponse) -> None:
+def remember_language(request: web.Request, response: web.StreamResponse) -> None:
     asked = request.query.get("lang")
     if asked in i18n.LANGUAGES:
         response.set_cookie(LANGUAGE_COOKIE, asked, max_age=365 * 86400, samesite="Lax",
@@ -64,7 +64,7 @@ def _login_page(request: web.Request, *, error: str = "", login: str = "", statu
     secure = request.app[SERVICES].auth.secure(request)
     response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="Strict", secure=secure,
                         path="/login", max_age=3600)  # fmt: skip
-    _remember_language(request, response)
+    remember_language(request, response)
     return response
 
 
@@ -133,5 +133,5 @@ async def home(request: web.Request) -> web.Response:
         scopes=sorted(who.patterns), csrf=signed.csrf if signed else "",
         display_name=who.display_name or who.name,
     )  # fmt: skip
-    _remember_language(request, response)
+    remember_language(request, response)
     return response
