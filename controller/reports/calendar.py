@@ -159,3 +159,23 @@ def days_of(key: IntervalKey, interval: Interval) -> tuple[dt.date, dt.date] | N
         following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
         return day, following - dt.timedelta(days=1)
     return day, day
+
+
+def instant_ranges(
+    window: Window, interval: Interval, key: IntervalKey
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The UTC ranges [start, end) of the window whose local buckets fold into ``key`` (one
+    range, or two for the hour clocks repeat when they go back)."""
+    if key is None:
+        return [(window.since, window.until)]
+    ranges: list[tuple[dt.datetime, dt.datetime]] = []
+    step = dt.timedelta(minutes=15)
+    at = window.since
+    while at < window.until:
+        if interval_key(bucket_of(at, window.tz, True), interval) == key:
+            if ranges and ranges[-1][1] == at:
+                ranges[-1] = (ranges[-1][0], at + step)
+            else:
+                ranges.append((at, at + step))
+        at += step
+    return ranges

@@ -24,12 +24,15 @@ from sqlalchemy import Select, and_, false, func, literal, null, select
 from sqlalchemy.orm import Session
 
 from controller.db.models import Call, CallbackRequest, Handling, QueueLeg, Recording
+from controller.reports import agent_facts as ag
 from controller.reports import queue_facts as qf
+from controller.reports.agents import agent_query
 from controller.reports.calendar import (
     Interval,
     IntervalKey,
     bucket_of,
     days_of,
+    instant_ranges,
     interval_key,
     parse_label,
     quarter_shift,
@@ -151,8 +154,24 @@ QUEUE_ITEMS: Mapping[str, Items] = {
     **{figure: _callbacks(figure) for figure in qf.CALLBACK_CONDITIONS},
 }
 
+
+def _agent_items(figure: str) -> Items:
+    def items(session: Session, req: ReportRequest, where: Where, agent: str) -> Select[Any]:
+        chosen = req.selection.agents
+        if agent and chosen is not None and agent not in chosen:
+            raise ReportError(f"report 'detail': agent {agent!r} is not yours to see",
+                              forbidden=True)  # fmt: skip
+        q = agent_query(req)
+        ranges = instant_ranges(req.window, req.interval, where.key)
+        return ag.AGENT_ITEMS[figure](q, agent, ranges)
+
+    return items
+
+
+AGENT_ITEMS: Mapping[str, Items] = {figure: _agent_items(figure) for figure in ag.AGENT_ITEMS}
+
 # Report name -> its figures' drill-downs.
-DRILLS: Mapping[str, Mapping[str, Items]] = {"queues": QUEUE_ITEMS}
+DRILLS: Mapping[str, Mapping[str, Items]] = {"queues": QUEUE_ITEMS, "agents": AGENT_ITEMS}
 
 
 def columns() -> tuple[Column, ...]:

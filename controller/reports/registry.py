@@ -7,12 +7,14 @@ exactly these, in this order.
 
 from __future__ import annotations
 
-from controller.reports import detail, queues, staffing
+from controller.reports import agents, detail, queues, staffing, timeline
 from controller.reports.errors import ReportError
 from controller.reports.spec import ReportSpec
 
 REPORTS: tuple[ReportSpec, ...] = (
     queues.SPEC,
+    agents.SPEC,
+    timeline.SPEC,
     detail.SPEC,
     staffing.SPEC,
 )

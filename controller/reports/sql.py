@@ -63,3 +63,20 @@ def as_int(value: Any) -> int:
     if isinstance(value, Decimal):
         return int(value)
     return int(value)
+
+
+QUARTER_SECONDS = 900
+
+
+def epoch_quarter(dialect: str, at: Any) -> ColumnElement[int]:
+    """The quarter hour a stored UTC time falls in, as ``floor(epoch seconds / 900)``.
+
+    Rows without a frozen local date are grouped by it in SQL and mapped to local buckets in
+    Python (calendar.bucket_of): every zone's offset is a multiple of 15 minutes, so a UTC
+    quarter lies in exactly one local quarter."""
+    if dialect == "postgresql":
+        return cast(func.floor(func.extract("epoch", at) / QUARTER_SECONDS), Integer)
+    if dialect in MYSQL:
+        seconds = func.timestampdiff(literal_column("SECOND"), literal_column("'1970-01-01'"), at)
+        return cast(func.floor(seconds / QUARTER_SECONDS), Integer)
+    return cast(func.strftime("%s", at), Integer) / QUARTER_SECONDS

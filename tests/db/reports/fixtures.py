@@ -35,3 +35,22 @@ def queue_day() -> History:
     # Enters 2 s before May 4 and is answered on May 4: belongs to May 3.
     h.call("c13", "2026-05-03 23:59:58", Leg("sales", 3, "answered", (Work("8002", 40),)))
     return h
+
+
+def agent_day() -> History:
+    """Two agents on 2026-05-04 in Shanghai; 8001 stays logged in across midnight."""
+    h = History()
+    h.threshold("sales", 20, 5)
+    h.state("8001", "ready", "2026-05-04 08:00:00", "2026-05-04 09:00:10")
+    # Rings 8002 (no answer), then 8001 answers: talk 120 s incl. 20 s hold, then 30 s ACW.
+    h.call("a1", "2026-05-04 09:00:00",
+           Leg("sales", 10, "answered", (Work("8001", 120, 20, 30),), missed=("8002",)))  # fmt: skip
+    h.state("8001", "ready", "2026-05-04 09:02:40", "2026-05-04 10:00:00")
+    h.state("8002", "ready", "2026-05-04 09:00:00", "2026-05-04 10:00:05")
+    # 8002 answers and transfers to 8001 (40 s).
+    h.call("a2", "2026-05-04 10:00:00",
+           Leg("sales", 5, "answered", (Work("8002", 60, transfer=True), Work("8001", 40))))  # fmt: skip
+    h.state("8001", "paused", "2026-05-04 12:00:00", "2026-05-04 13:00:00", "lunch")
+    h.state("8001", "paused", "2026-05-04 13:00:00", "2026-05-04 13:30:00", "training")
+    h.state("8001", "ready", "2026-05-04 23:00:00", "2026-05-05 01:00:00")
+    return h
