@@ -36,6 +36,7 @@ from controller.db.models.history import (
     Transfer,
 )
 from controller.db.models.live import AgentLogin, ApiToken
+from controller.db.models.notes import CallNote
 from controller.db.models.pbx import (
     ConfigRevision,
     Extension,
@@ -46,6 +47,7 @@ from controller.db.models.pbx import (
     Trunk,
     TrunkTariff,
 )
+from controller.db.models.rating import CallCharge
 from controller.db.models.routing import (
     Destination,
     Holiday,
@@ -75,6 +77,8 @@ __all__ = [
     "Base",
     "Call",
     "CallChannel",
+    "CallNote",
+    "CallCharge",
     "CallOutcome",
     "CallSource",
     "CallbackAttempt",
