@@ -56,7 +56,9 @@ def local_time(tz: ZoneInfo) -> LocalTime:
 
 def write_calls(
     conn: Connection, calls: Sequence[FinishedCall], local: LocalTime, e164: E164
-) -> None:
+) -> list[tuple[FinishedCall, int]]:
+    """Write the calls; return those written (a recovered record never replaces a live one)
+    with their ids."""
     # The same call twice in one batch (a retry): the later record is the one to keep, at its
     # own place in the batch, so it also wins the channels and recordings other calls claim.
     by_key: dict[tuple[str, str], FinishedCall] = {}
@@ -75,7 +77,7 @@ def write_calls(
         if key not in stored or _rank(fc.source) >= _rank(stored[key][1])
     ]
     if not latest:
-        return
+        return []
     ids = {key: stored[key][0] for key in (_key(fc) for fc in latest) if key in stored}
     if ids:
         _delete_children(conn, list(ids.values()))
@@ -98,6 +100,7 @@ def write_calls(
     handling_ids = _write_handlings(conn, latest, call_ids, leg_ids, local)
     _write_transfers(conn, latest, call_ids, handling_ids)
     _write_recordings(conn, latest, call_ids, handling_ids)
+    return list(zip(latest, call_ids, strict=True))
 
 
 def _by_server(keys: Sequence[tuple[str, str]]) -> Iterator[tuple[str, Sequence[str]]]:

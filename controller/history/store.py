@@ -33,6 +33,8 @@ from controller.db.models import AgentStateInterval, RawAmiEvent, Site
 from controller.history.acw import link_after_call_work
 from controller.history.call_rows import LocalTime, local_time, write_calls
 from controller.history.rows import Row, insert_rows, utc
+from controller.rating.plan import RatingPlan
+from controller.rating.store import load_plan, write_charges
 from controller.routing.region import to_e164
 
 Item = FinishedCall | AgentInterval | RawEvent
@@ -40,18 +42,21 @@ Item = FinishedCall | AgentInterval | RawEvent
 
 @dataclass(frozen=True, slots=True)
 class SiteInfo:
-    """What history rows freeze at insert: the local calendar and the country for E.164."""
+    """What history rows freeze at insert: the local calendar, the country for E.164, and
+    the tariffs outbound calls are rated with (controller/rating)."""
 
     tz: ZoneInfo
     country: str
+    rating: RatingPlan | None = None
 
     @classmethod
     def load(cls, factory: sessionmaker[Session]) -> SiteInfo:
         with factory() as session:
             site = session.get(Site, 1)
+            rating = load_plan(session)
         if site is None:
-            return cls(ZoneInfo("UTC"), "CN")
-        return cls(ZoneInfo(site.timezone), site.country)
+            return cls(ZoneInfo("UTC"), "CN", rating)
+        return cls(ZoneInfo(site.timezone), site.country, rating)
 
 
 INTERVAL = AgentStateInterval.__table__
@@ -73,7 +78,9 @@ def write_items(conn: Connection, items: Sequence[Item], site: SiteInfo) -> None
     if intervals:
         _write_intervals(conn, intervals, local)
     if calls:
-        write_calls(conn, calls, local, partial(to_e164, country=site.country))
+        written = write_calls(conn, calls, local, partial(to_e164, country=site.country))
+        if site.rating is not None:
+            write_charges(conn, written, site.rating, lambda at: local(at)[0])
     link_after_call_work(conn, intervals, calls, local)
     if raws:
         _write_raw(conn, raws)
