@@ -7,7 +7,7 @@ exactly these, in this order.
 
 from __future__ import annotations
 
-from controller.reports import agents, detail, queues, staffing, timeline
+from controller.reports import abandoned, agents, detail, queues, staffing, timeline
 from controller.reports.errors import ReportError
 from controller.reports.spec import ReportSpec
 
@@ -16,6 +16,7 @@ REPORTS: tuple[ReportSpec, ...] = (
     agents.SPEC,
     timeline.SPEC,
     detail.SPEC,
+    abandoned.SPEC,
     staffing.SPEC,
 )
 
