@@ -2,7 +2,8 @@
 
 The CLI's table, the API's JSON, the CSV, the Excel workbook and the printed page are all
 written from a :class:`Report`, never from a report's SQL, so they cannot disagree. Values
-are plain: int, float (rates 0..1, seconds), str or None ("nothing to count").
+are plain: int, float (rates 0..1, seconds), str (text; money as exact decimal text) or
+None ("nothing to count").
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ class Kind(StrEnum):
     SECONDS = "seconds"  # a duration in seconds (float)
     RATE = "rate"  # a share 0..1, shown as a percentage
     TIME = "time"  # an instant, ISO 8601 with the site's offset
+    NUMBER = "number"  # a measured quantity with decimals (float), e.g. a load in Erlangs
+    # An exact amount of money: a string with 4 decimals ("12.3400", never a float); the
+    # currency is in a column of its own. Sum it as Decimal.
+    MONEY = "money"
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,9 +62,11 @@ def columns() -> tuple[Column, ...]:
     c, s, r = Kind.COUNT, Kind.SECONDS, Kind.RATE
     return (
         Column("interval", "时段", "Interval", Kind.TEXT),
-        Column("calls", "呼入量", "Calls", c, "offered (× growth, or the what-if)"),
+        Column("calls", "呼入量", "Calls", Kind.NUMBER, "offered (× growth, or the what-if)"),
         Column("aht", "平均处理时长", "AHT", s, "(talk + hold + ACW) ÷ handled"),
-        Column("load", "话务量(爱尔兰)", "Load (Erlangs)", c, "A = calls × AHT ÷ interval"),
+        Column(
+            "load", "话务量(爱尔兰)", "Load (Erlangs)", Kind.NUMBER, "A = calls × AHT ÷ interval"
+        ),
         Column("c_agents", "Erlang C 在线坐席", "Erlang C agents", c, "smallest N > A meeting SL"),
         Column("c_scheduled", "Erlang C 排班人数", "Erlang C scheduled", c, "⌈N ÷ (1 − s)⌉"),
         Column("c_service_level", "Erlang C 服务水平", "Erlang C SL", r, "1 − C·e^(−(N−A)T/AHT)"),
