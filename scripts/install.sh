@@ -13,13 +13,13 @@ fi
 need_apt=()
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need_apt+=(python3-venv)
+# PDF reports are printed by Debian's headless Chromium, with the fonts that draw Chinese (the
+# pages are also tested in it: Playwright drives it and downloads nothing).
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
 if [[ "${1:-}" == "--test" ]]; then
     # A real SIP phone for the end-to-end tests (the Asterisk chroot is built by the tests).
     command -v baresip >/dev/null 2>&1 || need_apt+=(baresip-core)
-    # The pages are tested in Debian's Chromium (Playwright drives it; it downloads nothing),
-    # with the fonts that draw Chinese.
-    command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
-    fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
 fi
 if ((${#need_apt[@]})); then
     if [[ $(id -u) -ne 0 ]]; then
