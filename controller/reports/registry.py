@@ -7,7 +7,7 @@ exactly these, in this order.
 
 from __future__ import annotations
 
-from controller.reports import abandoned, agents, detail, queues, staffing, timeline
+from controller.reports import abandoned, agents, cost, detail, queues, staffing, timeline
 from controller.reports.errors import ReportError
 from controller.reports.spec import ReportSpec
 
@@ -18,6 +18,7 @@ REPORTS: tuple[ReportSpec, ...] = (
     detail.SPEC,
     abandoned.SPEC,
     staffing.SPEC,
+    cost.SPEC,
 )
 
 
