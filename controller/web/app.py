@@ -28,7 +28,7 @@ from aiohttp import web
 from controller.access.policy import Principal
 from controller.web import ws
 from controller.web.access import Access, declared, forbidden, may_any, signed_in
-from controller.web.api import actions, agents, audit_api, history, live
+from controller.web.api import actions, agents, audit_api, history, live, notes_api
 from controller.web.auth import CSRF_HEADER, SESSION_COOKIE, constant_time_equal
 from controller.web.errors import ApiError
 from controller.web.keys import PRINCIPAL, SERVICES, SESSION, WebServices
@@ -44,6 +44,7 @@ ROUTE_TABLES = (
     actions.routes,
     agents.routes,
     audit_api.routes,
+    notes_api.routes,
     ws.routes,
     account.routes,
     wallboard.routes,
