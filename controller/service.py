@@ -53,6 +53,7 @@ from controller.history.retention import purge_expired
 from controller.history.rows import chunks
 from controller.history.store import SiteInfo, write_batch
 from controller.history.writer import HistoryWriter
+from controller.notes.recent import RecentCalls
 from controller.pbxconfig.revision import current_revision
 from controller.recovery.recover import RecordFiles, Recovery, RecoveryReport
 from controller.web.app import create_app
@@ -120,6 +121,7 @@ class Controller:
         )
         self._journaled: set[str] = set()  # linkedids of finished calls the journal held
         self.hub = Hub(self.tracker)
+        self.recent = RecentCalls(self.tracker)  # who was on which call: notes, webhooks
         self.web_services = WebServices(
             tracker=self.tracker,
             factory=self.factory,
@@ -128,6 +130,7 @@ class Controller:
             recordings_dir=settings.asterisk.recordings_dir,
             actions=self.actions,
             agents=self.agents,
+            recent=self.recent,
         )
         self._site: SiteInfo | None = None
         self._config_revision: int | None = None
@@ -245,7 +248,7 @@ class Controller:
         await asyncio.to_thread(self._load_configuration)
         site = self._site or SiteInfo.load(self.factory)
         self.hub.lookup = customer_lookup(self.factory, site.country)
-        self.live.sinks += [self.writer.submit_outbox, self.hub.on_outbox]
+        self.live.sinks += [self.writer.submit_outbox, self.recent.on_outbox, self.hub.on_outbox]
         self.live.raw_sink = self.writer.submit
         self.live.recovery = self.recovery
         self.live.after_resync.append(self._reapply_logins)

@@ -18,6 +18,7 @@ from controller.db.models import (
     Recording,
     Transfer,
 )
+from controller.notes.store import notes_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +183,8 @@ def call_detail(
             for t in transfers
         ],
         "recordings": [_recording(r) for r in recordings],
+        # Each agent's notes and disposition (controller/notes), kept by the call's linkedid.
+        "notes": notes_of(session, call.server_id, call.linkedid),
         "channels": [
             {
                 "uniqueid": c.uniqueid,

@@ -14,6 +14,7 @@ from controller.access.policy import Principal
 from controller.agents.service import AgentService
 from controller.ami.actions import CallActions
 from controller.ami.tracker import Tracker
+from controller.notes.recent import RecentCalls
 from controller.web.auth import Authenticator, SignedIn
 from controller.web.hub import Hub
 
@@ -32,6 +33,8 @@ class WebServices:
     status: dict[str, Any] = field(default_factory=dict)  # filled by the service: AMI, writer
     # The queues each agent serves: who may see and act on an agent and their calls.
     directory: AgentDirectory = field(default_factory=AgentDirectory)
+    # Who was on which call lately (notes of a call that just ended); None: live calls only.
+    recent: RecentCalls | None = None
 
 
 SERVICES = web.AppKey("services", WebServices)

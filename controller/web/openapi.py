@@ -32,6 +32,7 @@ from controller.web.api.agents import LoginRequest, PauseRequest
 from controller.web.api.audit_api import AuditQuery
 from controller.web.api.fields import PATH_TYPES
 from controller.web.api.history import CallQuery, RecordingQuery
+from controller.web.api.notes_api import DispositionQuery, NoteBody
 
 REF = "#/components/schemas/{model}"
 JsonSchema = dict[str, Any]
@@ -61,6 +62,37 @@ LOGIN: JsonSchema = {
         "pause_reason": {"type": ["string", "null"]},
     },
     "required": ["logged_in"],
+}
+NOTE: JsonSchema = {
+    "type": "object",
+    "properties": {
+        "linkedid": {"type": "string"},
+        "agent": {"type": "string"},
+        "disposition": {"type": ["string", "null"]},
+        "disposition_label": {"type": ["string", "null"]},
+        "notes": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+        "updated_by": {"type": "string"},
+    },
+    "required": ["linkedid", "agent", "disposition", "notes", "updated_at"],
+}
+DISPOSITION: JsonSchema = {
+    "type": "object",
+    "properties": {"code": {"type": "string"}, "label": {"type": "string"},
+                   "description": {"type": "string"}},
+    "required": ["code", "label"],
+}  # fmt: skip
+CALL_NOTES: JsonSchema = {
+    "type": "object",
+    "properties": {
+        "linkedid": {"type": "string"},
+        "agents": {"type": "array", "items": {"type": "string"}},
+        "queues": {"type": "array", "items": {"type": "string"}},
+        "notes": {"type": "array", "items": NOTE},
+        "dispositions": {"type": "array", "items": DISPOSITION},
+    },
+    "required": ["linkedid", "agents", "notes", "dispositions"],
 }
 STARTED: JsonSchema = {
     "type": "object",
@@ -138,6 +170,14 @@ OPERATIONS: tuple[Operation, ...] = (
               response=("events", ROW)),
     Operation("delete", "/api/v1/recordings/{recording_id}", "Delete a recording's file",
               "recordings", response={"type": "object"}),
+    Operation("get", "/api/v1/calls/{linkedid}/notes",
+              "A call's notes and dispositions (live, lately ended or in the history), and the "
+              "dispositions offered on it", "notes", response=CALL_NOTES),
+    Operation("put", "/api/v1/calls/{linkedid}/notes",
+              "Save one agent's notes and disposition on a call (default: the signed-in agent)",
+              "notes", body=NoteBody, errors=(409,), response=NOTE),
+    Operation("get", "/api/v1/dispositions", "The dispositions offered on a queue's calls",
+              "notes", query=DispositionQuery, response=("dispositions", DISPOSITION)),
     Operation("get", "/api/v1/openapi.json", "This document", "meta",
               response={"type": "object"}),
 )  # fmt: skip

@@ -59,6 +59,9 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/agents/{code}/pause"): LIVE,
     ("POST", "/api/v1/agents/{code}/unpause"): LIVE,
     ("GET", "/api/v1/audit"): frozenset({"admin"}),
+    ("GET", "/api/v1/calls/{linkedid}/notes"): LIVE,  # the agent: a call they are on
+    ("PUT", "/api/v1/calls/{linkedid}/notes"): LIVE,
+    ("GET", "/api/v1/dispositions"): ALL - {"wallboard"},
     ("GET", "/api/v1/ws"): ALL,
     ("POST", "/api/v1/ws/ticket"): ALL,
     ("GET", "/api/v1/openapi.json"): ALL,
@@ -74,6 +77,7 @@ BODIES = {
     "/api/v1/channels/{uniqueid}/spy": {"mode": "listen", "supervisor_device": "PJSIP/1009"},
     "/api/v1/channels/{uniqueid}/recording": {"action": "start"},
     "/api/v1/agents/{code}/pause": {"reason": "break"},
+    "/api/v1/calls/{linkedid}/notes": {"agent": "8001", "disposition": "resolved"},
 }  # fmt: skip
 
 

@@ -36,6 +36,7 @@ from controller.db.models.history import (
     Transfer,
 )
 from controller.db.models.live import AgentLogin, ApiToken
+from controller.db.models.notes import CallNote
 from controller.db.models.pbx import (
     ConfigRevision,
     Extension,
@@ -76,6 +77,7 @@ __all__ = [
     "Base",
     "Call",
     "CallChannel",
+    "CallNote",
     "CallCharge",
     "CallOutcome",
     "CallSource",

@@ -54,6 +54,16 @@ ChannelRef = Annotated[
 RequestId = Annotated[
     str, _text(r"^[!-~]{1,64}$", "an idempotency key: 1-64 printable ASCII characters")
 ]
+DispositionCode = Annotated[
+    str, _text(r"^[a-z][a-z0-9_-]{0,47}$", "the code of a configured disposition")
+]
+# Free text typed by a person (notes): lines of text, no control characters but tab and
+# line breaks.
+LongText = Annotated[
+    str,
+    _text(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$", "text, at most 4000 characters",
+          max_length=4000),
+]  # fmt: skip
 # What a search may compare with stored values: one line of text.
 SearchText = Annotated[
     str, _text(r"^[^\x00-\x1f\x7f]{1,64}$", "one line of text, compared exactly")

@@ -148,6 +148,11 @@ def _edge_rows(session: Session) -> None:
     audit.record(session, audit.Actor("user", "wang.li", "192.0.2.7"),
                  audit.Entry("call.listen", "channel", "edge-1.1", "edge-1",
                              detail={"supervisor_device": "PJSIP/1009", "备注": "质检"}), at=T)  # fmt: skip
+    session.add(
+        m.CallNote(server_id="pbx-edge", linkedid="edge-1", agent_code="8001",
+                   disposition_code="resolved", notes='客户满意\n"引号" \t tab', created_at=T,
+                   updated_at=T + dt.timedelta(minutes=6), updated_by="user wang.li")
+    )  # fmt: skip
 
 
 def populate(engine: Engine) -> None:
