@@ -4,7 +4,7 @@
 ============  =================================================================================
 agent         their own seat (log in, pause), their own calls (control, transfer, record,
               click-to-call, notes and disposition), their screen pops and history, their
-              follow-ups; the state of their queues
+              follow-ups, their own report figures; the state of their queues
 supervisor    everything live about their queues: calls, agents (log in, pause), supervision
               (listen, whisper, barge), recording, notes, history, recordings, reports,
               wallboard, follow-ups
@@ -43,6 +43,7 @@ BUILTIN: Mapping[str, tuple[str, ...]] = {
         Scope.HISTORY_READ.own,
         Scope.FOLLOWUPS_READ.own,
         Scope.FOLLOWUPS_WRITE.own,
+        Scope.REPORTS_READ.own,
         Scope.QUEUES_READ,
         Scope.CUSTOMERS_READ,
     ),

@@ -36,7 +36,7 @@ class Scope(StrEnum):
     RECORDINGS_READ = "recordings.read"  # listen to / download recordings
     RECORDINGS_DELETE = "recordings.delete"
     WALLBOARD_READ = "wallboard.read"  # the wallboard's figures
-    REPORTS_READ = "reports.read"
+    REPORTS_READ = "reports.read"  # reports of the queues given; me.: an agent's own figures
     FOLLOWUPS_READ = "followups.read"  # follow-ups (工单) of calls and customers
     FOLLOWUPS_WRITE = "followups.write"  # create, assign, change and close follow-ups
     WEBHOOKS_MANAGE = "webhooks.manage"  # CRM webhook endpoints, their deliveries, test sends
@@ -68,6 +68,7 @@ OWNABLE = frozenset(
         Scope.RECORDINGS_READ,
         Scope.FOLLOWUPS_READ,
         Scope.FOLLOWUPS_WRITE,
+        Scope.REPORTS_READ,
     }
 )
 
