@@ -32,7 +32,7 @@ from aiohttp import web
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from controller.access import sessions
+from controller.access import kiosk, sessions
 from controller.access.directory import AgentDirectory
 from controller.agents import store as agent_store
 from controller.agents.service import AgentService
@@ -56,6 +56,7 @@ from controller.history.writer import HistoryWriter
 from controller.notes.recent import RecentCalls
 from controller.pbxconfig.revision import current_revision
 from controller.recovery.recover import RecordFiles, Recovery, RecoveryReport
+from controller.secrets import ensure_secret
 from controller.web.app import create_app
 from controller.web.auth import Authenticator
 from controller.web.gate import Gate
@@ -125,7 +126,7 @@ class Controller:
         self.web_services = WebServices(
             tracker=self.tracker,
             factory=self.factory,
-            auth=Authenticator(self.factory, settings.api),
+            auth=Authenticator(self.factory, settings.api, kiosk_key=_kiosk_key(settings)),
             hub=self.hub,
             recordings_dir=settings.asterisk.recordings_dir,
             actions=self.actions,
@@ -314,6 +315,11 @@ class Controller:
         left = await self.writer.drain(self.shutdown_flush)
         logger.info("service=stopped history_unwritten=%d", left)
         self.engine.dispose()
+
+
+def _kiosk_key(settings: Settings) -> bytes:
+    """The key that signs wallboard screens' pairing codes and cookies (access/kiosk.py)."""
+    return ensure_secret(settings.data_dir, kiosk.KEY_NAME).value.encode()
 
 
 def tls_context(cert: Path | None, key: Path | None) -> ssl.SSLContext | None:

@@ -49,6 +49,7 @@ def build_cli() -> click.Group:
         db_cmd,
         demo_cmd,
         dialplan_cmd,
+        kiosk_cmd,
         recordings_cmd,
         sandbox_cmd,
         serve_cmd,
@@ -116,6 +117,7 @@ def build_cli() -> click.Group:
     cli.add_command(demo_cmd.loadtest)
     cli.add_command(backup_cmd.backup)
     cli.add_command(backup_cmd.restore)
+    cli.add_command(kiosk_cmd.kiosk_group, name="kiosk")
     cli.add_command(cost_cmd.cost)
     return cli
 

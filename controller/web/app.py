@@ -29,11 +29,11 @@ from controller.access.policy import Principal
 from controller.web import ws
 from controller.web.access import Access, declared, forbidden, may_any, signed_in
 from controller.web.api import actions, agents, audit_api, history, live, notes_api
-from controller.web.auth import CSRF_HEADER, SESSION_COOKIE, constant_time_equal
+from controller.web.auth import CSRF_HEADER, KIOSK_COOKIE, SESSION_COOKIE, constant_time_equal
 from controller.web.errors import ApiError
 from controller.web.keys import PRINCIPAL, SERVICES, SESSION, WebServices
 from controller.web.openapi import build_document
-from controller.web.pages import account, wallboard
+from controller.web.pages import account, kiosk, wallboard
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ ROUTE_TABLES = (
     ws.routes,
     account.routes,
     wallboard.routes,
+    kiosk.routes,
 )
 STATIC = Path(__file__).parent / "static"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -119,6 +120,15 @@ async def _credentials(request: web.Request) -> Principal:
                 raise ApiError(403, "cross_origin", "a websocket of another site's page")
             request[SESSION] = signed
             return signed.principal
+    screen = request.cookies.get(KIOSK_COOKIE)
+    if screen:
+        found = await auth.kiosks.screen(screen)
+        if found is not None:
+            if request.method not in SAFE_METHODS:
+                raise ApiError(403, "forbidden", "a wallboard screen only reads")
+            if request.path == ws.PATH and not _same_origin(request):
+                raise ApiError(403, "cross_origin", "a websocket of another site's page")
+            return found
     raise ApiError(
         401,
         "unauthenticated",
@@ -155,6 +165,8 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
         who = await _credentials(request)
     except ApiError as err:
         if err.status == 401 and _is_page(request):
+            if KIOSK_COOKIE in request.cookies:  # a screen whose token was revoked
+                raise web.HTTPSeeOther("/kiosk") from None
             raise web.HTTPSeeOther(f"/login?next={quote(request.path_qs, safe='/')}") from None
         raise
     request[PRINCIPAL] = who

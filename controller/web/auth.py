@@ -42,8 +42,10 @@ from controller.agents.store import agent_queues
 from controller.config import ApiSettings
 from controller.db.models import ApiToken, User
 from controller.web.errors import ApiError
+from controller.web.kiosks import Kiosks
 
 SESSION_COOKIE = "pbx_session"
+KIOSK_COOKIE = "pbx_kiosk"
 CSRF_HEADER = "X-CSRF-Token"
 TICKET_SECONDS = 30.0
 
@@ -89,8 +91,12 @@ class Authenticator:
         *,
         cache_seconds: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        kiosk_key: bytes | None = None,
     ) -> None:
         self.factory = factory
+        # Wallboard screens (controller/access/kiosk.py); without the data directory's key
+        # (tests) a key of this process: its pairing codes work only here.
+        self.kiosks = Kiosks(factory, kiosk_key or secrets.token_bytes(32), cache_seconds)
         self.settings = settings or ApiSettings()
         self.cache_seconds = cache_seconds
         self._clock = clock

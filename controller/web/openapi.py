@@ -178,6 +178,10 @@ OPERATIONS: tuple[Operation, ...] = (
               "notes", body=NoteBody, errors=(409,), response=NOTE),
     Operation("get", "/api/v1/dispositions", "The dispositions offered on a queue's calls",
               "notes", query=DispositionQuery, response=("dispositions", DISPOSITION)),
+    Operation("post", "/api/v1/kiosk/link", "A one-time pairing link for a wallboard screen "
+              "(the wallboard token itself; docs/web.md)", "access", status=201, errors=(409,),
+              response={"type": "object", "properties": {"link": {"type": "string"},
+                        "expires_in": {"type": "integer"}}, "required": ["link"]}),
     Operation("get", "/api/v1/openapi.json", "This document", "meta",
               response={"type": "object"}),
 )  # fmt: skip
@@ -227,8 +231,9 @@ WEBSOCKET_SUMMARY = (
     "Websocket: a snapshot, then live changes and screen pops. Connect signed in: a session "
     "cookie (from a page of this site), a one-use ticket (POST /api/v1/ws/ticket, then "
     '?ticket=...), or Authorization: Bearer. Send {"subscribe": ["calls", "queues", '
-    '"agents", "screen_pops"], "agents": ["8001"]} to narrow what arrives; messages '
-    "of at most 64 KiB."
+    '"agents", "screen_pops", "board", "figures"], "agents": ["8001"]} to choose what '
+    'arrives (default: the first four), {"ping": 1} for a pong; messages of at most 64 KiB.'
+    " Each message type needs its scope; see docs/live.md and docs/web.md."
 )
 
 

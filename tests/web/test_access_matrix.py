@@ -67,9 +67,11 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/openapi.json"): ALL,
     ("GET", "/"): ALL,
     ("GET", "/wallboard"): frozenset({"admin", "supervisor", "wallboard"}),
+    # Let in: the wallboard token gets its link; admin and supervisor tokens a 409 (no kiosk).
+    ("POST", "/api/v1/kiosk/link"): frozenset({"admin", "supervisor", "wallboard"}),
     ("POST", "/logout"): ALL,
 }
-PUBLIC = {("GET", "/login"), ("POST", "/login")}
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/kiosk")}
 BODIES = {
     "/api/v1/calls/originate": {"number": "13800138000"},
     "/api/v1/channels/{uniqueid}/transfer": {"kind": "blind",

@@ -26,9 +26,10 @@ LANGUAGE_COOKIE = "pbx_lang"
 
 
 def language(request: web.Request) -> str:
-    """The page's language: the signed-in user's, else ?lang=, the cookie, the browser."""
+    """The page's language: ?lang=, else the signed-in user's, else the cookie, the browser
+    (a wallboard screen: the cookie its language links set)."""
     asked = request.query.get("lang")
-    if asked not in i18n.LANGUAGES and PRINCIPAL in request:
+    if asked not in i18n.LANGUAGES and PRINCIPAL in request and request[PRINCIPAL].kind == "user":
         return request[PRINCIPAL].language
     return i18n.negotiate(
         asked, request.cookies.get(LANGUAGE_COOKIE), request.headers.get("Accept-Language", "")
