@@ -40,6 +40,22 @@ def _name(row: Any) -> str | None:
     return row.name if row is not None else None
 
 
+def _threshold(amber: int | None, red: int | None) -> s.Threshold | None:
+    if amber is None or red is None:
+        return None
+    return s.Threshold.model_construct(amber=amber, red=red)
+
+
+def _wallboard(q: m.Queue) -> s.WallboardThresholds:
+    return s.WallboardThresholds.model_construct(
+        waiting_callers=_threshold(q.wallboard_waiting_amber, q.wallboard_waiting_red),
+        longest_wait_seconds=_threshold(
+            q.wallboard_wait_amber_seconds, q.wallboard_wait_red_seconds
+        ),
+        service_level_percent=_threshold(q.wallboard_sl_amber_percent, q.wallboard_sl_red_percent),
+    )
+
+
 def _all(session: Session, model: type[Any], *options: Any, order: Any = None) -> list[Any]:
     if order is None:
         order = getattr(model, "position", model.id)
@@ -310,6 +326,7 @@ class _Exporter:
                     callback=callback,
                     dispositions=[x.disposition.code for x in q.disposition_links],
                     screen_pop_url=q.screen_pop_url,
+                    wallboard=_wallboard(q),
                 )
             )
         return result

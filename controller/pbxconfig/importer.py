@@ -405,6 +405,15 @@ class _Importer:
             for i, code in enumerate(item.dispositions)
         ]
         row.screen_pop_url = item.screen_pop_url
+        board = item.wallboard
+        for prefix, limit in (
+            ("wallboard_waiting", board.waiting_callers),
+            ("wallboard_wait", board.longest_wait_seconds),
+            ("wallboard_sl", board.service_level_percent),
+        ):
+            unit = {"wallboard_wait": "_seconds", "wallboard_sl": "_percent"}.get(prefix, "")
+            setattr(row, f"{prefix}_amber{unit}", limit.amber if limit else None)
+            setattr(row, f"{prefix}_red{unit}", limit.red if limit else None)
         cb = item.callback
         row.callback_enabled = cb is not None
         row.callback_key = cb.key if cb else None

@@ -282,6 +282,38 @@ class Callback(Model):
     calling_hours: Name | None = None  # a time condition; None: any time
 
 
+class Threshold(Model):
+    amber: Annotated[int, Field(ge=0, le=86400)]
+    red: Annotated[int, Field(ge=0, le=86400)]
+
+
+class WallboardThresholds(Model):
+    """When a queue's wallboard tiles turn amber and red; None: never coloured."""
+
+    waiting_callers: Threshold | None = None  # at or above
+    longest_wait_seconds: Threshold | None = Threshold(amber=60, red=120)  # at or above
+    service_level_percent: Threshold | None = Threshold(amber=80, red=60)  # below
+
+    @model_validator(mode="after")
+    def _amber_before_red(self) -> WallboardThresholds:
+        for name in ("waiting_callers", "longest_wait_seconds"):
+            limit = getattr(self, name)
+            if limit is not None and limit.amber > limit.red:
+                raise ValueError(
+                    f"{name}: amber ({limit.amber}) must not be above red ({limit.red})"
+                )
+        sl = self.service_level_percent
+        if sl is not None:
+            if max(sl.amber, sl.red) > 100:
+                raise ValueError("service_level_percent: amber and red are percentages, 0-100")
+            if sl.amber < sl.red:
+                raise ValueError(
+                    f"service_level_percent: amber ({sl.amber}) must not be below red ({sl.red}):"
+                    " a service level below amber turns amber, below red turns red"
+                )
+        return self
+
+
 class QueueMember(Model):
     agent: AgentCode
     penalty: Annotated[int, Field(ge=0, le=100)] = 0
@@ -320,6 +352,7 @@ class Queue(Model):
     dispositions: list[Name] = []
     # The CRM page the agent workspace opens with a call of this queue (docs/crm.md).
     screen_pop_url: UrlTemplate | None = None
+    wallboard: WallboardThresholds = WallboardThresholds()
 
 
 def _option_shorthand(value: Any) -> Any:

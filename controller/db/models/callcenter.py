@@ -156,6 +156,14 @@ class Queue(Base):
     callback_retry_seconds: Mapped[int | None] = mapped_column(Integer)
     callback_hours_id: Mapped[int | None] = mapped_column(ForeignKey("time_condition.id"))
     screen_pop_url: Mapped[str | None] = mapped_column(String(1000))  # a urltemplate
+    # When the wallboard's tiles turn amber / red (None: never): waiting callers and longest
+    # wait at or above, service level below.
+    wallboard_waiting_amber: Mapped[int | None] = mapped_column(Integer)
+    wallboard_waiting_red: Mapped[int | None] = mapped_column(Integer)
+    wallboard_wait_amber_seconds: Mapped[int | None] = mapped_column(Integer)
+    wallboard_wait_red_seconds: Mapped[int | None] = mapped_column(Integer)
+    wallboard_sl_amber_percent: Mapped[int | None] = mapped_column(Integer)
+    wallboard_sl_red_percent: Mapped[int | None] = mapped_column(Integer)
 
     moh_class: Mapped[MohClass | None] = relationship()
     recording_policy: Mapped[RecordingPolicy | None] = relationship()
