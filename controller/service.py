@@ -27,6 +27,7 @@ import ssl
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy import Engine, select
@@ -56,9 +57,12 @@ from controller.history.writer import HistoryWriter
 from controller.notes.recent import RecentCalls
 from controller.pbxconfig.revision import current_revision
 from controller.recovery.recover import RecordFiles, Recovery, RecoveryReport
+from controller.reports.today import queue_day_figures
 from controller.secrets import ensure_secret
+from controller.web import thresholds as wallboard_thresholds
 from controller.web.app import create_app
 from controller.web.auth import Authenticator
+from controller.web.figures import TodayFigures
 from controller.web.gate import Gate
 from controller.web.hub import Hub
 from controller.web.keys import WebServices
@@ -122,6 +126,8 @@ class Controller:
         )
         self._journaled: set[str] = set()  # linkedids of finished calls the journal held
         self.hub = Hub(self.tracker)
+        # Today's figures for the wallboard, every 12 s, by the queue report's own code.
+        self.figures = TodayFigures(self.factory, queue_day_figures, self._site_zone)
         self.recent = RecentCalls(self.tracker)  # who was on which call: notes, webhooks
         self.web_services = WebServices(
             tracker=self.tracker,
@@ -144,6 +150,9 @@ class Controller:
     def _write_history(self, items: list[object]) -> None:
         assert self._site is not None
         write_batch(self.factory, items, self._site)  # type: ignore[arg-type]
+
+    def _site_zone(self) -> ZoneInfo:
+        return self._site.tz if self._site is not None else ZoneInfo("UTC")
 
     def _stored_calls(self, linkedids: set[str]) -> set[str]:
         """Which of these calls the history already holds as followed whole (in the database
@@ -182,9 +191,11 @@ class Controller:
             wrapups = agent_store.queue_wrapups(session)
             devices = agent_store.usual_devices(session)
             directory = AgentDirectory.load(session)
+            thresholds = wallboard_thresholds.load(session)
         self.tracker.configure(queue_wrapup=wrapups, device_agents=devices)
         self.web_services.directory = directory
         self.hub.gate = Gate(directory)
+        self.hub.thresholds = thresholds
         self._site = SiteInfo.load(self.factory)
         self._config_revision = revision
         return True
@@ -274,6 +285,7 @@ class Controller:
             group.create_task(self.feed.run())
             group.create_task(self.writer.run())
             group.create_task(self.hub.run())
+            group.create_task(self.figures.run(self.hub))
             group.create_task(self._report())
             group.create_task(self._follow_configuration())
             group.create_task(self._housekeeping())

@@ -43,8 +43,9 @@ from controller.ami.tracker import (
     Tracker,
     to_json,
 )
-from controller.web.board import board, serving_by_queue
+from controller.web.board import TOTAL, board, serving_by_queue
 from controller.web.gate import Gate
+from controller.web.thresholds import strictest
 
 logger = logging.getLogger(__name__)
 
@@ -209,13 +210,13 @@ class Hub:
         views = [q for q in self.tracker.queues(now) if self.gate.queue(who, q) is not None]
         seats = {s.agent: s for s in self.tracker.seats(now)}
         tiles = board(views, seats, self._serving_by_queue(), now)
-        shown = {q.name for q in views}
+        shown = {q: t for q, t in self.thresholds.items() if q in {v.name for v in views}}
         return {
             "type": "board",
             "data": {
                 "server_time": self.clock(),
                 "tiles": to_json(tiles),
-                "thresholds": {q: t for q, t in self.thresholds.items() if q in shown},
+                "thresholds": {**shown, TOTAL: strictest(shown.values())},
             },
         }
 
