@@ -86,6 +86,10 @@ def render_manager_conf(account: AmiAccount) -> str:
         "permit = 127.0.0.1/255.255.255.255\n"
         f"read = {','.join(account.read)}\n"
         f"write = {','.join(account.write)}\n"
+        # As `pbxctl dialplan setup` writes it: with Asterisk's default of 100 ms, a reader
+        # that falls behind that long on a busy machine is disconnected without a word
+        # (manager.c sets write_error and ends the session), losing events mid-call.
+        "writetimeout = 5000\n"
     )
 
 

@@ -31,6 +31,7 @@ def test_manager_conf_binds_loopback_with_one_user() -> None:
         "permit = 127.0.0.1/255.255.255.255",
         "read = call",
         "write = originate",
+        "writetimeout = 5000",
     ]
 
 
