@@ -324,6 +324,7 @@ class _Exporter:
                         for x in q.members
                     ],
                     callback=callback,
+                    survey=s.Survey.model_construct(**q.survey) if q.survey else None,
                     dispositions=[x.disposition.code for x in q.disposition_links],
                     screen_pop_url=q.screen_pop_url,
                     wallboard=_wallboard(q),

@@ -422,6 +422,7 @@ class _Importer:
         row.callback_max_attempts = cb.max_attempts if cb else None
         row.callback_retry_seconds = cb.retry_seconds if cb else None
         row.callback_hours = self.row("time_conditions", cb.calling_hours) if cb else None
+        row.survey = item.survey.model_dump(mode="json") if item.survey else None
         self.destination(row, "overflow", item.overflow)
 
     def write_ivr_menus(self, row: m.IvrMenu, item: s.IvrMenu) -> None:

@@ -282,6 +282,17 @@ class Callback(Model):
     calling_hours: Name | None = None  # a time condition; None: any time
 
 
+class Survey(Model):
+    """A post-call satisfaction question, put to the caller after the agent hangs up."""
+
+    prompts: Annotated[dict[Language, Prompt], Field(min_length=1)]  # "press 1 to 5 ..."
+    thanks_prompts: dict[Language, Prompt] = {}  # played after an answer
+    scale: Annotated[int, Field(ge=2, le=9)] = 5  # keys 1..scale, the higher the better
+    timeout_seconds: Annotated[int, Field(ge=1, le=30)] = 5  # to press a key
+    retries: Annotated[int, Field(ge=0, le=3)] = 1  # asked again after no or a wrong key
+    question: Name = "csat"  # stored with each answer, to tell questions apart
+
+
 class Threshold(Model):
     amber: Annotated[int, Field(ge=0, le=86400)]
     red: Annotated[int, Field(ge=0, le=86400)]
@@ -348,6 +359,7 @@ class Queue(Model):
     login_required: bool = True
     members: list[QueueMember] = []
     callback: Callback | None = None  # None: no callback offer
+    survey: Survey | None = None  # None: no post-call survey
     # Codes of the dispositions an agent may choose for this queue's calls; []: all of them.
     dispositions: list[Name] = []
     # The CRM page the agent workspace opens with a call of this queue (docs/crm.md).

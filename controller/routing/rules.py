@@ -46,6 +46,12 @@ class CallbackRule:
 
 
 @dataclass(frozen=True, slots=True)
+class SurveyRule:
+    scale: int  # answers are keys 1..scale
+    question: str
+
+
+@dataclass(frozen=True, slots=True)
 class QueueRule:
     name: str
     members: tuple[tuple[str, int], ...]  # (agent code, penalty) in configured order
@@ -55,6 +61,7 @@ class QueueRule:
     max_wait_seconds: int
     periodic_announce: str | None
     callback: CallbackRule | None
+    survey: SurveyRule | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +186,7 @@ def _queue(q: s.Queue) -> QueueRule:
             cb.retry_seconds,
             cb.calling_hours,
         ),
+        survey=SurveyRule(q.survey.scale, q.survey.question) if q.survey else None,
     )
 
 

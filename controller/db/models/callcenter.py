@@ -3,7 +3,17 @@ and members."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from controller.db.base import Base
@@ -164,6 +174,8 @@ class Queue(Base):
     wallboard_wait_red_seconds: Mapped[int | None] = mapped_column(Integer)
     wallboard_sl_amber_percent: Mapped[int | None] = mapped_column(Integer)
     wallboard_sl_red_percent: Mapped[int | None] = mapped_column(Integer)
+    # The post-call survey (schema.Survey as JSON: prompts, scale ...); None: no survey.
+    survey: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     moh_class: Mapped[MohClass | None] = relationship()
     recording_policy: Mapped[RecordingPolicy | None] = relationship()

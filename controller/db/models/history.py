@@ -149,6 +149,7 @@ class Call(Base):
     caller_name: Mapped[str] = mapped_column(String(128), default="")
     called_number: Mapped[str] = mapped_column(String(64), default="")
     did: Mapped[str | None] = mapped_column(String(32))
+    route: Mapped[str | None] = mapped_column(String(64))  # the inbound route that took it
     region: Mapped[str | None] = mapped_column(String(128))  # 归属地, frozen at ingress
     ivr_path: Mapped[str] = mapped_column(String(255), default="")
     customer_code: Mapped[str | None] = mapped_column(String(64))
@@ -254,6 +255,7 @@ class QueueLeg(Base):
 
 class AgentAttempt(Base):
     __tablename__ = "agent_attempt"
+    __table_args__ = (Index("ix_agent_attempt_agent_rang", "agent_code", "rang_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     leg_id: Mapped[int] = mapped_column(ForeignKey("queue_leg.id", ondelete="CASCADE"), index=True)
@@ -302,6 +304,7 @@ class HoldInterval(Base):
 
 class Transfer(Base):
     __tablename__ = "transfer"
+    __table_args__ = (Index("ix_transfer_at", "at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), index=True)
@@ -363,23 +366,40 @@ class Recording(Base):
 
 
 class SurveyResponse(Base):
+    """One post-call survey put to a caller: offered when the agent hung up, answered with a
+    key 1..scale_max (``score``), or not (``score`` and ``answered_at`` None). The caller is
+    still on the line, so the call is not in the history yet: the row names it by
+    ``(server_id, linkedid)``; the history writer fills ``call_id``/``handling_id`` when it
+    stores the call."""
+
     __tablename__ = "survey_response"
+    __table_args__ = (
+        Index("ix_survey_response_linkedid", "server_id", "linkedid"),
+        Index("ix_survey_response_offered", "offered_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     call_id: Mapped[int | None] = mapped_column(
         ForeignKey("call.id", ondelete="SET NULL"), index=True
     )
     handling_id: Mapped[int | None] = mapped_column(ForeignKey("handling.id", ondelete="SET NULL"))
+    server_id: Mapped[str | None] = mapped_column(String(64))
+    linkedid: Mapped[str | None] = mapped_column(String(64))
+    queue_name: Mapped[str | None] = mapped_column(String(64))
     agent_code: Mapped[str | None] = mapped_column(String(16), index=True)
     question: Mapped[str] = mapped_column(String(64), default="csat")
-    score: Mapped[int] = mapped_column(SmallInteger)
+    score: Mapped[int | None] = mapped_column(SmallInteger)  # None: offered, not answered
     scale_max: Mapped[int] = mapped_column(SmallInteger)
-    answered_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    offered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class CallbackRequest(Base):
     __tablename__ = "callback_request"
-    __table_args__ = (Index("ix_callback_active", "queue_name", "number", "state"),)
+    __table_args__ = (
+        Index("ix_callback_active", "queue_name", "number", "state"),
+        Index("ix_callback_requested", "requested_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     server_id: Mapped[str] = mapped_column(String(64))
