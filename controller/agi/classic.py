@@ -30,7 +30,7 @@ from controller.agi.protocol import array_assignments
 from controller.agi.routes import caller_lookup, inbound, outbound
 from controller.agi.rules_cache import load_rules
 from controller.agi.services import AgiServices, FixedRules
-from controller.agi.stores import SurveyAnswer, SurveyStore
+from controller.agi.stores import SurveyStore
 from controller.db.models.history import CallbackState
 from controller.routing import callback as rules_cb
 
@@ -109,19 +109,16 @@ def _callback_result(call: ClassicCall) -> Pairs:
 
 
 def _survey(call: ClassicCall) -> Pairs:
-    from controller.agi.routes.survey import SCALE_MAX, parse_score
+    from controller.agi.routes.survey import answer_of, survey_of
 
-    score = parse_score(call.arg(1))
-    if score is None:
+    queue = call.arg(3) or None
+    survey = survey_of(load_rules(call.engine) if queue else None, queue)
+    if survey is None:
         return []
-    answer = SurveyAnswer(
-        linkedid=call.get_variable("CHANNEL(linkedid)") or call.env.get("agi_uniqueid", ""),
-        agent_code=call.arg(2) or None,
-        question=call.arg(3) or "csat",
-        score=score,
-        scale_max=SCALE_MAX,
-        answered_at=call.now,
-    )
+    linkedid = call.get_variable("CHANNEL(linkedid)") or call.env.get("agi_uniqueid", "")
+    answer = answer_of(call.arg(1), call.arg(2), queue, survey, linkedid, call.now)
+    if answer is None:
+        return []
     SurveyStore(call.engine, call.server_id).save_sync(answer)
     return [(v.AGI_OK, "1")]
 

@@ -21,15 +21,21 @@ log = logging.getLogger("controller.agi")
 
 @dataclass(frozen=True, slots=True)
 class SurveyAnswer:
+    """A survey put to a caller (``score`` None: offered) or answered (``score`` 1..scale)."""
+
     linkedid: str
     agent_code: str | None
     question: str
-    score: int
+    score: int | None
     scale_max: int
-    answered_at: dt.datetime
+    answered_at: dt.datetime  # when offered, for an offer
+    queue: str | None = None
 
 
 class SurveyStore:
+    """Survey rows, one per survey put to a caller: the offer inserts it, the answer fills in
+    its score (or, when the offer was not seen, inserts it answered)."""
+
     def __init__(self, engine: Engine, server_id: str) -> None:
         self._sessions = session_factory(engine)
         self.server_id = server_id
@@ -39,6 +45,25 @@ class SurveyStore:
 
     def save_sync(self, answer: SurveyAnswer) -> int:
         with self._sessions() as session, session.begin():
+            if answer.score is not None:
+                offered = session.scalars(
+                    select(SurveyResponse)
+                    .where(
+                        SurveyResponse.server_id == self.server_id,
+                        SurveyResponse.linkedid == answer.linkedid,
+                        SurveyResponse.queue_name.is_(None)
+                        if answer.queue is None
+                        else SurveyResponse.queue_name == answer.queue,
+                        SurveyResponse.score.is_(None),
+                    )
+                    .order_by(SurveyResponse.id.desc())
+                    .limit(1)
+                ).first()
+                if offered is not None:
+                    offered.score = answer.score
+                    offered.answered_at = answer.answered_at
+                    offered.agent_code = answer.agent_code or offered.agent_code
+                    return int(offered.id)
             call_id = session.scalar(
                 select(Call.id).where(
                     Call.server_id == self.server_id, Call.linkedid == answer.linkedid
@@ -46,11 +71,15 @@ class SurveyStore:
             )
             row = SurveyResponse(
                 call_id=call_id,
+                server_id=self.server_id,
+                linkedid=answer.linkedid,
+                queue_name=answer.queue,
                 agent_code=answer.agent_code,
                 question=answer.question,
                 score=answer.score,
                 scale_max=answer.scale_max,
-                answered_at=answer.answered_at,
+                offered_at=answer.answered_at,
+                answered_at=answer.answered_at if answer.score is not None else None,
             )
             session.add(row)
             session.flush()

@@ -117,6 +117,29 @@ def test_survey_answers_are_linked_to_their_call(engine: Engine) -> None:
             assert (row.call_id, row.score, row.scale_max, row.agent_code) == (
                 expected, 4, 5, "8001"
             )  # fmt: skip
+            assert (row.server_id, row.linkedid, row.offered_at) == ("default", linkedid, NOW)
+
+
+def test_a_survey_offered_then_answered_is_one_row(engine: Engine) -> None:
+    store = SurveyStore(engine, "default")
+    later = NOW + dt.timedelta(seconds=7)
+    offered = store.save_sync(SurveyAnswer("1700.2", "8002", "csat", None, 5, NOW, "sales"))
+    # Another queue's survey of the same call stays apart.
+    other = store.save_sync(SurveyAnswer("1700.2", "8003", "csat", None, 5, NOW, "support"))
+    answered = store.save_sync(SurveyAnswer("1700.2", "8002", "csat", 5, 5, later, "sales"))
+    unoffered = store.save_sync(SurveyAnswer("1700.3", "8002", "csat", 2, 5, later, "sales"))
+    assert answered == offered
+    with session_factory(engine)() as session:
+        rows = {r.id: r for r in session.scalars(select(m.SurveyResponse))}
+    got = {
+        i: (r.queue_name, r.agent_code, r.score, r.offered_at, r.answered_at)
+        for i, r in rows.items()
+    }
+    assert got == {
+        offered: ("sales", "8002", 5, NOW, later),
+        other: ("support", "8003", None, NOW, None),
+        unoffered: ("sales", "8002", 2, later, later),  # the offer was not seen
+    }
 
 
 # -- last agent -----------------------------------------------------------------------------

@@ -40,6 +40,9 @@ NASTY_NAME = '赵明, "老客户" (VIP) \\ [A]'
 def _rules() -> Rules:
     data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     data["customers"][0]["name"] = NASTY_NAME
+    # support asks "how did we do?" on a scale of 1 to 3.
+    data["queues"][1]["survey"] = {"prompts": {"zh": "custom/survey"}, "scale": 3,
+                                   "question": "solved"}  # fmt: skip
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     return build_rules(parse_config(text).config, revision=1)
 
@@ -161,16 +164,29 @@ async def test_survey(env: Env) -> None:
     def answer(command: str) -> list[str]:
         return ["200 result=1 (1700.5)"] if command.startswith("GET VARIABLE") else ["200 result=1"]
 
-    got = await env.call("survey", ["4", "8001"], answer=answer)
-    assert got == {"PBX_AGI_OK": "1"}
-    saved = env.surveys.saved[0]
-    assert (saved.linkedid, saved.agent_code, saved.score, saved.scale_max) == (
-        "1700.5",
-        "8001",
-        4,
-        5,
-    )
-    assert await env.call("survey", ["9"]) == {}  # not a 1-5 score: no PBX_AGI_OK
+    # Offered in support (after 8001 hung up), then answered 3 of 3; then a survey of one's
+    # own dialplan without a queue (1..5, "csat").
+    assert await env.call("survey", ["offer", "8001", "support"], answer=answer) == {
+        "PBX_AGI_OK": "1"
+    }
+    assert await env.call("survey", ["3", "8001", "support"], answer=answer) == {"PBX_AGI_OK": "1"}
+    assert await env.call("survey", ["4", "8001"], answer=answer) == {"PBX_AGI_OK": "1"}
+    got = [
+        (a.linkedid, a.queue, a.agent_code, a.question, a.score, a.scale_max)
+        for a in env.surveys.saved
+    ]
+    assert got == [
+        ("1700.5", "support", "8001", "solved", None, 3),
+        ("1700.5", "support", "8001", "solved", 3, 3),
+        ("1700.5", None, "8001", "csat", 4, 5),
+    ]
+    # Not a key of the survey's scale: nothing stored, no PBX_AGI_OK (the dialplan asks again).
+    assert await env.call("survey", ["4", "8001", "support"], answer=answer) == {}
+    assert await env.call("survey", ["9"]) == {}
+    assert await env.call("survey", ["*", "8001"]) == {}
+    # A queue without a survey asks nothing.
+    assert await env.call("survey", ["offer", "8001", "sales"], answer=answer) == {}
+    assert len(env.surveys.saved) == 3
 
 
 def _caller(confirm_key: str | None) -> object:
