@@ -25,6 +25,11 @@ def queue_context(name: str) -> str:
     return f"pbx-queue-{name}"
 
 
+def survey_context(queue: str) -> str:
+    """The post-call survey of a queue (not a destination: reached after the agent hung up)."""
+    return f"pbx-survey-{queue}"
+
+
 def ivr_context(name: str) -> str:
     return f"pbx-ivr-{name}"
 

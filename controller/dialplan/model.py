@@ -157,6 +157,18 @@ class IvrDialplan:
 
 
 @dataclass(frozen=True, slots=True)
+class SurveyView:
+    """The post-call survey of a queue (the caller answers with a key 1..scale)."""
+
+    context: Safe  # pbx-survey-<queue>
+    prompts: Localized
+    thanks: Localized | None
+    scale: int
+    timeout: int
+    retries: int
+
+
+@dataclass(frozen=True, slots=True)
 class QueueDialplanView:
     name: Safe
     context: Safe
@@ -166,6 +178,7 @@ class QueueDialplanView:
     recording: Safe | None
     overflow: Location
     callback_key: Safe | None
+    survey: SurveyView | None = None
 
 
 @dataclass(frozen=True, slots=True)
