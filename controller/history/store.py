@@ -33,6 +33,7 @@ from controller.db.models import AgentStateInterval, RawAmiEvent, Site
 from controller.history.acw import link_after_call_work
 from controller.history.call_rows import LocalTime, local_time, write_calls
 from controller.history.rows import Row, insert_rows, utc
+from controller.history.surveys import link_surveys
 from controller.rating.plan import RatingPlan
 from controller.rating.store import load_plan, write_charges
 from controller.routing.region import to_e164
@@ -81,6 +82,7 @@ def write_items(conn: Connection, items: Sequence[Item], site: SiteInfo) -> None
         written = write_calls(conn, calls, local, partial(to_e164, country=site.country))
         if site.rating is not None:
             write_charges(conn, written, site.rating, lambda at: local(at)[0])
+        link_surveys(conn, written)
     link_after_call_work(conn, intervals, calls, local)
     if raws:
         _write_raw(conn, raws)

@@ -1,0 +1,50 @@
+"""Survey answers meet their call: when the history stores a call, the post-call survey rows
+that name it (``server_id``, ``linkedid``; written while the caller was still on the line)
+get its ``call_id`` and the ``handling_id`` of the agent they are about (that agent's last
+handling of the call)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, and_, bindparam, func, select, update
+
+from controller.ami.tracker import FinishedCall
+from controller.db.models import Handling, SurveyResponse
+
+SURVEY = SurveyResponse.__table__
+HANDLING = Handling.__table__
+
+
+def link_surveys(conn: Connection, written: Sequence[tuple[FinishedCall, int]]) -> None:
+    # A survey follows an answered queue leg: other calls cannot have one.
+    rows = [
+        {"s": fc.server_id, "l": fc.linkedid, "call": call_id}
+        for fc, call_id in written
+        if any(leg.connected_at is not None for leg in fc.legs)
+    ]
+    if not rows:
+        return
+    conn.execute(
+        update(SURVEY)
+        .where(SURVEY.c.server_id == bindparam("s"), SURVEY.c.linkedid == bindparam("l"))
+        .values(call_id=bindparam("call")),
+        rows,
+    )
+    last_handling = (
+        select(func.max(HANDLING.c.id))
+        .where(
+            and_(
+                HANDLING.c.call_id == SURVEY.c.call_id,
+                HANDLING.c.agent_code == SURVEY.c.agent_code,
+            )
+        )
+        .scalar_subquery()
+    )
+    ids = [row["call"] for row in rows]
+    for start in range(0, len(ids), 500):
+        conn.execute(
+            update(SURVEY)
+            .where(SURVEY.c.call_id.in_(ids[start : start + 500]))
+            .values(handling_id=last_handling)
+        )
