@@ -7,7 +7,16 @@ exactly these, in this order.
 
 from __future__ import annotations
 
-from controller.reports import abandoned, agents, cost, detail, queues, staffing, timeline
+from controller.reports import (
+    abandoned,
+    agents,
+    cost,
+    detail,
+    queues,
+    satisfaction,
+    staffing,
+    timeline,
+)
 from controller.reports.errors import ReportError
 from controller.reports.spec import ReportSpec
 
@@ -19,6 +28,7 @@ REPORTS: tuple[ReportSpec, ...] = (
     abandoned.SPEC,
     staffing.SPEC,
     cost.SPEC,
+    satisfaction.SPEC,
 )
 
 
