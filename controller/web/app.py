@@ -33,7 +33,7 @@ from controller.web.auth import CSRF_HEADER, KIOSK_COOKIE, SESSION_COOKIE, const
 from controller.web.errors import ApiError
 from controller.web.keys import PRINCIPAL, SERVICES, SESSION, WebServices
 from controller.web.openapi import build_document
-from controller.web.pages import account, kiosk, wallboard
+from controller.web.pages import account, kiosk, supervisor, wallboard
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ ROUTE_TABLES = (
     account.routes,
     wallboard.routes,
     kiosk.routes,
+    supervisor.routes,
 )
 STATIC = Path(__file__).parent / "static"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -11,13 +11,18 @@ from __future__ import annotations
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page, async_playwright
+from sqlalchemy import select
+
+from controller.access.store import UserInput, create_user
+from controller.db.models import User
 
 # The pages are served by the same application the API tests build.
-from tests.web.conftest import api, api_engine  # noqa: F401 - pytest fixtures
+from tests.web.conftest import Api, api, api_engine  # noqa: F401 - pytest fixtures
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "artifacts" / "screenshots"
 # As the probe of these machines found: without the background-networking flags Chromium
@@ -68,3 +73,25 @@ async def draws_chinese(page: Page, text: str) -> bool:
     return bool(await page.evaluate(
         "t => document.fonts.check('16px \"Noto Sans CJK SC\"', t)", text
     ))  # fmt: skip
+
+
+PASSWORD = "a long passphrase 9"
+
+
+async def sign_in(server: Api, page: Page, login: str, password: str = PASSWORD) -> str:
+    """Sign in through the form; the site's base address."""
+    base = str(server.client.make_url("/")).rstrip("/")
+    await page.goto(f"{base}/login")
+    await page.locator("#login").fill(login)
+    await page.locator("#password").fill(password)
+    await page.locator("form.login button").click()
+    await page.wait_for_url(f"{base}/")
+    return base
+
+
+def make_user(server: Api, login: str, role: str, language: str = "zh", **extra: Any) -> None:
+    """A user with PASSWORD (once per database: the module shares it)."""
+    with server.factory() as session, session.begin():
+        if session.scalar(select(User.id).where(User.login == login)) is None:
+            create_user(session, UserInput(login, PASSWORD, role, login, language,
+                                           extra.get("agent"), extra.get("queues")))  # fmt: skip

@@ -11,14 +11,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import Browser, Page, expect
-from sqlalchemy import select
+from playwright.async_api import Browser, expect
 from sqlalchemy.orm import Session
 
-from controller.access.store import UserInput, create_user
-from controller.db.models import User
 from controller.web.figures import TodayFigures
-from tests.browser.conftest import draws_chinese, screenshot
+from tests.browser.conftest import draws_chinese, make_user, screenshot, sign_in
 from tests.web.conftest import Api
 
 pytestmark = pytest.mark.asyncio
@@ -48,27 +45,10 @@ def _figures(session: Session, *, since: dt.datetime, until: dt.datetime,
             "": day("", 52, 43, 0.79)}  # fmt: skip
 
 
-async def sign_in(api: Api, page: Page, login: str, password: str) -> str:
-    base = str(api.client.make_url("/")).rstrip("/")
-    await page.goto(f"{base}/login")
-    await page.locator("#login").fill(login)
-    await page.locator("#password").fill(password)
-    await page.locator("form.login button").click()
-    await page.wait_for_url(f"{base}/")
-    return base
-
-
-def _user(api: Api, login: str, role: str, language: str = "zh", **extra: Any) -> None:
-    with api.factory() as session, session.begin():
-        if session.scalar(select(User.id).where(User.login == login)) is None:
-            create_user(session, UserInput(login, "a long passphrase 9", role, login, language,
-                                           extra.get("agent"), extra.get("queues")))  # fmt: skip
-
-
 async def test_the_wallboard_shows_the_queues_live_and_says_when_it_is_not(
     api: Api, browser: Browser
 ) -> None:
-    _user(api, "hall", "wallboard")
+    make_user(api, "hall", "wallboard")
     tracker = api.services.tracker
     api.services.hub.clock = lambda: tracker.now + 75  # the recorded call waits 1:15 and more
     api.services.hub.thresholds = {
@@ -80,8 +60,7 @@ async def test_the_wallboard_shows_the_queues_live_and_says_when_it_is_not(
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
-    base = await sign_in(api, page, "hall", "a long passphrase 9")
-    errors.clear()  # the sign-in page has no icon: the browser's /favicon.ico is a 404
+    base = await sign_in(api, page, "hall")
     await page.goto(f"{base}/wallboard")
     await expect(page.locator(".connection")).to_have_text("实时")
     support = page.locator('article[data-queue="support"]')

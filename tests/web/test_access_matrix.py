@@ -67,6 +67,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/openapi.json"): ALL,
     ("GET", "/"): ALL,
     ("GET", "/wallboard"): frozenset({"admin", "supervisor", "wallboard"}),
+    ("GET", "/supervisor"): STAFF,  # an agent holds agents.state as me. only: refused
     # Let in: the wallboard token gets its link; admin and supervisor tokens a 409 (no kiosk).
     ("POST", "/api/v1/kiosk/link"): frozenset({"admin", "supervisor", "wallboard"}),
     ("POST", "/logout"): ALL,

@@ -12,10 +12,12 @@ See docs/web.md for the conventions pages follow.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
+from sqlalchemy.orm import Session, sessionmaker
 
 from controller.access.policy import Principal, allows
 from controller.access.scopes import Scope, grants
@@ -26,6 +28,13 @@ from controller.web.pages.account import language, remember_language
 from controller.web.render import page
 
 KIOSK = "kiosk"  # Principal.kind of a wallboard screen paired with a code (pages/kiosk.py)
+T = TypeVar("T")
+
+
+def in_session(factory: sessionmaker[Session], read: Callable[..., T], *args: Any) -> T:
+    """``read(session, *args)`` in a session of its own (run it in a thread)."""
+    with factory() as session:
+        return read(session, *args)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +92,7 @@ def signed_in_page(
         csrf=signed.csrf if signed else "",
         links=[] if who.kind == KIOSK else links(who, lang),
         current=current,
-        page_data={"language": lang, **(data or {})},
+        page_data={"language": lang, "csrf": signed.csrf if signed else "", **(data or {})},
         **context,
     )
     remember_language(request, response)

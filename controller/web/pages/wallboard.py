@@ -12,18 +12,15 @@ import asyncio
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
-from controller.access.policy import Principal
 from controller.access.scopes import Scope
-from controller.db.models import Queue
 from controller.web import i18n
 from controller.web.access import principal, requires
 from controller.web.figures import INTERVAL
 from controller.web.keys import SERVICES
+from controller.web.pages import lookups
 from controller.web.pages.account import language
-from controller.web.pages.frame import signed_in_page
+from controller.web.pages.frame import in_session, signed_in_page
 
 routes = web.RouteTableDef()
 
@@ -41,20 +38,11 @@ def formulas(lang: str) -> dict[str, str]:
     }
 
 
-def queue_names(factory: sessionmaker[Session], who: Principal) -> dict[str, str]:
-    """Queue name -> the name shown, for the queues ``who`` sees."""
-    with factory() as session:
-        rows = session.execute(select(Queue.name, Queue.display_name).order_by(Queue.position))
-        return {
-            name: shown or name for name, shown in rows if who.queues is None or name in who.queues
-        }
-
-
 @routes.get("/wallboard")
 @requires(Scope.WALLBOARD_READ)
 async def wallboard(request: web.Request) -> web.Response:
     services, who = request.app[SERVICES], principal(request)
-    names = await asyncio.to_thread(queue_names, services.factory, who)
+    names = await asyncio.to_thread(in_session, services.factory, lookups.queue_names, who)
     data: dict[str, Any] = {
         "queues": names,
         "formulas": formulas(language(request)),

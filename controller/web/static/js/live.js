@@ -179,3 +179,32 @@ export function level(value, threshold, lowerIsWorse = false) {
   }
   return "";
 }
+
+// Live calls, queues and seats as the websocket describes them: a snapshot, then each
+// change replaces one object (or ends a call). Plain objects keyed by id, so a page's
+// reactive state can hold them.
+export function emptyLive() {
+  return { calls: {}, queues: {}, seats: {} };
+}
+
+export function takeSnapshot(live, data) {
+  live.calls = Object.fromEntries((data.calls || []).map((c) => [c.linkedid, c]));
+  live.queues = Object.fromEntries((data.queues || []).map((q) => [q.name, q]));
+  live.seats = Object.fromEntries((data.agents || []).map((s) => [s.agent, s]));
+}
+
+export function applyChange(live, message) {
+  const data = message.data;
+  if (message.type === "call") live.calls[data.linkedid] = data;
+  else if (message.type === "call_ended") delete live.calls[data.linkedid];
+  else if (message.type === "queue") live.queues[data.name] = data;
+  else if (message.type === "agent") live.seats[data.agent] = data;
+  else return false;
+  return true;
+}
+
+// The agent's own phone on a call: the channel to act on (hold, transfer, record, spy).
+export function agentChannel(call, agent) {
+  const mine = (call.channels || []).filter((c) => c.agent && (!agent || c.agent === agent));
+  return mine.find((c) => c.bridge) || mine[0] || null;
+}

@@ -31,6 +31,7 @@ function wallboard() {
         topics: ["board", "figures"],
         clock,
         onSnapshot: (data) => {
+          this.now = clock.now(); // the server's clock, known from this message on
           if (data.board) this.takeBoard(data.board);
           this.figures = data.figures || this.figures;
         },
