@@ -120,6 +120,8 @@ def on_agent_event(st: TrackerState, e: ev.AgentEvent) -> None:
             leg.attempts.append(Attempt(agent, e.interface, e.dest_uid, e.at))
         if member is not None:
             member.ringing.add(e.caller_uid)
+        # The workspace shows who calls while the phone rings, not once it is answered.
+        screen_pop(st, agent, e.linkedid, e.queue, e.at)
         return
     if member is not None:
         member.ringing.discard(e.caller_uid)
