@@ -67,7 +67,8 @@ MESSAGE_SCOPES: dict[str, tuple[Scope, ...]] = {
     "pong": (),
     "error": (),
 }
-CustomerLookup = Callable[[ScreenPop], Awaitable[dict[str, Any] | None]]
+# What a pop carries besides the call: {"customer": record | None, "last_calls": [...]}.
+CustomerLookup = Callable[[ScreenPop], Awaitable[dict[str, Any]]]
 # The queues a socket sees (None: all): sockets with the same key share a board and figures.
 ViewKey = frozenset[str] | None
 
@@ -247,13 +248,13 @@ class Hub:
         ]  # fmt: skip
         if not targets:
             return
-        customer = None
+        found: dict[str, Any] = {}
         if self.lookup is not None:
             try:
-                customer = await self.lookup(pop)
+                found = await self.lookup(pop)
             except Exception:
                 logger.exception("hub=customer_lookup_failed linkedid=%s", pop.linkedid)
-        data = {**to_json(pop), "customer": customer}
+        data = {**to_json(pop), "customer": None, "last_calls": [], **found}
         for sub in targets:
             await self._send(sub, {"type": "screen_pop", "data": data})
 
