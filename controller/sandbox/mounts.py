@@ -9,8 +9,10 @@ make are never touched.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import subprocess
+import time
 from pathlib import Path
 
 from controller.errors import SandboxError
@@ -24,6 +26,13 @@ _MOUNTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("/dev/pts", ("--bind", "/dev/pts")),
 )
 
+
+logger = logging.getLogger(__name__)
+
+# A mount is busy for a moment after the last process inside the chroot exits (its files are
+# closed as it is reaped) or while a remote console launched just before is still leaving.
+_BUSY_RETRY_SECONDS = 5.0
+_BUSY_RETRY_STEP = 0.2
 
 _OCTAL = re.compile(r"\\([0-7]{3})")
 
@@ -80,16 +89,36 @@ class ChrootMounts:
         present = mount_points()
         failed: list[str] = []
         for target in sorted(self.mounted, key=len, reverse=True):
-            if target in present:
-                try:
-                    _run(["umount", target])
-                except SandboxError:
-                    failed.append(target)
-                    continue
+            if target in present and not _unmount(target):
+                failed.append(target)
+                continue
             self.mounted.remove(target)
         self._save()
         if failed:
             raise SandboxError(f"could not unmount {', '.join(failed)}; unmount by hand")
+
+
+def _unmount(target: str) -> bool:
+    """Unmount ``target``, waiting out a short busy spell; detach it lazily if a process in
+    the chroot still holds it (the kernel finishes when that process goes). False if even
+    that failed."""
+    deadline = time.monotonic() + _BUSY_RETRY_SECONDS
+    while True:
+        try:
+            _run(["umount", target])
+            return True
+        except SandboxError as exc:
+            if time.monotonic() >= deadline:
+                logger.warning(
+                    "sandbox=umount_busy target=%s error=%r: detaching", target, str(exc)
+                )
+                break
+        time.sleep(_BUSY_RETRY_STEP)
+    try:
+        _run(["umount", "--lazy", target])
+    except SandboxError:
+        return False
+    return True
 
 
 def _run(argv: list[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from controller.errors import SandboxError
+from controller.sandbox import mounts as mounts_module
 from controller.sandbox import process
 from controller.sandbox.lock import FileLock
 from controller.sandbox.mounts import ChrootMounts, mount_points
@@ -70,3 +72,26 @@ def test_recorded_mounts_that_are_gone_are_forgotten(tmp_path: Path) -> None:
     mounts.unmount()  # not mounted any more: nothing to run, the record is dropped
     assert mounts.mounted == []
     assert not state.exists()
+
+
+def test_a_mount_held_open_is_detached_rather_than_left_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A process still inside the chroot keeps /dev busy for a moment after Asterisk stops;
+    # the teardown used to fail with "could not unmount ... dev; unmount by hand".
+    monkeypatch.setattr(mounts_module, "_BUSY_RETRY_SECONDS", 0.3)
+    target = tmp_path / "box" / "dev"
+    target.mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(target)], check=True)
+    state = tmp_path / "box.mounts.json"
+    state.write_text(json.dumps([str(target)]))
+    holder = (target / "held").open("w")
+    try:
+        mounts = ChrootMounts(tmp_path / "box", state)
+        mounts.unmount()
+        assert str(target) not in mount_points()
+        assert mounts.mounted == []
+    finally:
+        holder.close()
+        if str(target) in mount_points():
+            subprocess.run(["umount", "--lazy", str(target)], check=False)
