@@ -51,6 +51,7 @@ def build_cli() -> click.Group:
         dialplan_cmd,
         kiosk_cmd,
         recordings_cmd,
+        report_cmd,
         sandbox_cmd,
         serve_cmd,
     )
@@ -112,6 +113,7 @@ def build_cli() -> click.Group:
     cli.add_command(access_cmd.token)
     cli.add_command(access_cmd.audit_cmd)
     cli.add_command(recordings_cmd.recordings)
+    cli.add_command(report_cmd.report)
     cli.add_command(agi_cmd.agi)
     cli.add_command(demo_cmd.demo)
     cli.add_command(demo_cmd.loadtest)

@@ -1,8 +1,9 @@
 """Call detail: the calls behind a figure (drill-down), a page at a time.
 
-Options: ``report`` (the report the figure is in), ``figure`` (its column key), ``queue``
-or ``agent`` (its row; ``queue=""`` is the center) and ``at`` (the interval's label as the
-report writes it, with the same ``--interval``; none: the whole window). One row per item the
+Options: ``report`` (the report the figure is in), ``figure`` (its column key), ``row``
+(the row's queue, or agent for the agents report; none or ``""``: the center, every agent)
+and ``at`` (the interval's label as the report writes it, with the same ``--interval``; none:
+the whole window). One row per item the
 figure counts, so the number of rows (``params.total``) *is* the figure: a queue leg for a
 queue's counts, a call for the center's, a handling for "handled", a callback request for
 the callbacks, a ring for "missed". Each row carries the call's id (the history API's
@@ -174,6 +175,9 @@ AGENT_ITEMS: Mapping[str, Items] = {figure: _agent_items(figure) for figure in a
 DRILLS: Mapping[str, Mapping[str, Items]] = {"queues": QUEUE_ITEMS, "agents": AGENT_ITEMS}
 
 
+FIGURES = tuple(sorted({figure for drills in DRILLS.values() for figure in drills}))
+
+
 def columns() -> tuple[Column, ...]:
     return (
         Column("call_id", "通话ID", "Call id", Kind.COUNT),
@@ -225,7 +229,7 @@ def items_query(session: Session, req: ReportRequest) -> tuple[Select[Any], Wher
         raise ReportError(f"report 'detail': option at: {err}") from err
     shift = quarter_shift(req.window.tz, req.window.since)
     where = Where(key, req.interval, dialect_of(session), shift)
-    row = options.get("agent", "") if report == "agents" else options.get("queue", qf.CENTER)
+    row = options.get("row", "")
     return items(session, req, where, row), where
 
 
@@ -318,15 +322,14 @@ SPEC = ReportSpec(
     name=NAME,
     zh="通话明细",
     en="Call detail",
-    summary="drill-down: the calls behind one figure (report, figure, queue/agent, at)",
+    summary="drill-down: the calls behind one figure (options report, figure, row, at)",
     run=run,
     agent_may_see=True,
     intervals=True,
     options=(
         Option("report", "the report of the figure", ("queues", "agents"), "queues"),
-        Option("figure", "the figure's column key, e.g. answered", required=True),
-        Option("queue", "the row's queue ('' = the center)"),
-        Option("agent", "the row's agent (agents report)"),
+        Option("figure", "the figure's column key, e.g. answered", FIGURES, required=True),
+        Option("row", "the row: its queue, or its agent (agents); none: the center, all agents"),
         Option("at", "the interval's label as the report shows it (default: the window)"),
         Option("limit", f"rows per page, 1..{MAX_PAGE}", default=str(PAGE)),
         Option("offset", "rows to skip", default="0"),

@@ -28,12 +28,12 @@ from aiohttp import web
 from controller.access.policy import Principal
 from controller.web import ws
 from controller.web.access import Access, declared, forbidden, may_any, signed_in
-from controller.web.api import actions, agents, audit_api, history, live, notes_api
+from controller.web.api import actions, agents, audit_api, history, live, notes_api, reports_api
 from controller.web.auth import CSRF_HEADER, KIOSK_COOKIE, SESSION_COOKIE, constant_time_equal
 from controller.web.errors import ApiError
 from controller.web.keys import PRINCIPAL, SERVICES, SESSION, WebServices
 from controller.web.openapi import build_document
-from controller.web.pages import account, kiosk, supervisor, wallboard
+from controller.web.pages import account, kiosk, reports_print, supervisor, wallboard
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,8 @@ ROUTE_TABLES = (
     wallboard.routes,
     kiosk.routes,
     supervisor.routes,
+    reports_api.routes(),
+    reports_print.routes(),
 )
 STATIC = Path(__file__).parent / "static"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

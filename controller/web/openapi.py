@@ -33,6 +33,7 @@ from controller.web.api.audit_api import AuditQuery
 from controller.web.api.fields import PATH_TYPES
 from controller.web.api.history import CallQuery, RecordingQuery
 from controller.web.api.notes_api import DispositionQuery, NoteBody
+from controller.web.api.reports_api import MEDIA, QUERIES
 
 REF = "#/components/schemas/{model}"
 JsonSchema = dict[str, Any]
@@ -114,6 +115,33 @@ class Operation:
     status: int = 200  # of success
     errors: tuple[int, ...] = ()  # statuses of the operation itself (404, 409, 502 ...)
     media_type: str = "application/json"  # of the 2xx answer
+    other_media: tuple[str, ...] = ()  # further 2xx media types (files), as binary strings
+
+
+REPORT: JsonSchema = {
+    "type": "object",
+    "properties": {
+        "report": {"type": "string"},
+        "title": {"type": "object"},
+        "params": {"type": "object"},
+        "columns": {"type": "array", "items": {"type": "object"}},
+        "rows": {"type": "array", "items": {"type": "object"}},
+        "notes": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["report", "columns", "rows"],
+}
+
+
+def report_operations() -> tuple[Operation, ...]:
+    """The report list, and one operation per report of the registry (docs/reports.md)."""
+    listing = Operation("get", "/api/v1/reports", "The reports this principal may run",
+                        "reports", response=("reports", {"type": "object"}))  # fmt: skip
+    return (listing, *[
+        Operation("get", f"/api/v1/reports/{name}", f"Report {name!r} (JSON, CSV or Excel)",
+                  "reports", query=query, response=REPORT, other_media=tuple(MEDIA.values()),
+                  errors=(404,))
+        for name, query in QUERIES.items()
+    ])  # fmt: skip
 
 
 OPERATIONS: tuple[Operation, ...] = (
@@ -182,6 +210,7 @@ OPERATIONS: tuple[Operation, ...] = (
               "(the wallboard token itself; docs/web.md)", "access", status=201, errors=(409,),
               response={"type": "object", "properties": {"link": {"type": "string"},
                         "expires_in": {"type": "integer"}}, "required": ["link"]}),
+    *report_operations(),
     Operation("get", "/api/v1/openapi.json", "This document", "meta",
               response={"type": "object"}),
 )  # fmt: skip
@@ -346,6 +375,8 @@ def _operation(op: Operation, access: Access, schemas: Schemas) -> JsonSchema:
     schema = _response_schema(op.response, schemas)
     if schema is not None:
         success["content"] = {op.media_type: {"schema": schema}}
+        for media in op.other_media:
+            success["content"][media] = {"schema": {"type": "string", "format": "binary"}}
     responses: JsonSchema = {str(op.status): success}
     for status in _statuses(op, access):
         responses[str(status)] = {

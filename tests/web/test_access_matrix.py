@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from controller.access.store import UserInput, create_user
 from controller.db.models import Call, Handling, Recording, User
+from controller.reports.registry import REPORTS
 from controller.web.access import declared
 from controller.web.app import create_app
 from tests.web.conftest import Api
@@ -72,6 +73,14 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/kiosk/link"): frozenset({"admin", "supervisor", "wallboard"}),
     ("POST", "/logout"): ALL,
 }
+# Reports: reports.read in full (admin, supervisor, reports); agents (me.reports.read) only
+# the reports of their own figures.
+READERS = frozenset({"admin", "supervisor", "reports"})
+MATRIX[("GET", "/api/v1/reports")] = READERS | {"agent"}
+for _spec in REPORTS:
+    _who = READERS | {"agent"} if _spec.agent_may_see else READERS
+    MATRIX[("GET", f"/api/v1/reports/{_spec.name}")] = _who
+    MATRIX[("GET", f"/reports/{_spec.name}/print")] = _who
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/kiosk")}
 BODIES = {
     "/api/v1/calls/originate": {"number": "13800138000"},

@@ -143,6 +143,7 @@ class History:
             customer_code=None, vip=False, started_at=t, answered_at=answered_at, ended_at=end,
             outcome=outcome, channels=tuple(channels), legs=tuple(out_legs),
             handlings=tuple(handlings), transfers=tuple(transfers), recordings=(), source="live",
+            route=route,
         )  # fmt: skip
         self.calls.append(fc)
         return fc

@@ -1,0 +1,40 @@
+"""How a report's values read as text, the same in every output."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from controller.reports.result import Column, Kind
+
+ALL = {"zh": "全部", "en": "All"}
+ROW_KEYS = ("queue", "agent")  # "" in these columns is the row of everything together
+
+
+def everything(language: str) -> str:
+    return ALL["zh" if language.startswith("zh") else "en"]
+
+
+def text(column: Column, value: Any, language: str = "zh") -> str:
+    """A value for a person: rates as percentages, seconds with one decimal, ``-`` for None."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if column.kind is Kind.RATE:
+        return f"{value * 100:.1f}%"
+    if column.kind is Kind.SECONDS and isinstance(value, float):
+        return f"{value:.1f}"
+    if column.key in ROW_KEYS and value == "":
+        return everything(language)
+    return str(value)
+
+
+def plain(column: Column, value: Any, language: str = "zh") -> Any:
+    """A value for a machine (CSV): numbers as numbers, rates 0..1, None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if column.key in ROW_KEYS and value == "":
+        return everything(language)
+    return value
