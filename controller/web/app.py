@@ -33,7 +33,7 @@ from controller.web.auth import CSRF_HEADER, KIOSK_COOKIE, SESSION_COOKIE, const
 from controller.web.errors import ApiError
 from controller.web.keys import PRINCIPAL, SERVICES, SESSION, WebServices
 from controller.web.openapi import build_document
-from controller.web.pages import account, kiosk, reports_print, supervisor, wallboard
+from controller.web.pages import account, agent, kiosk, reports_print, supervisor, wallboard
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ ROUTE_TABLES = (
     wallboard.routes,
     kiosk.routes,
     supervisor.routes,
+    agent.routes,
     reports_api.routes(),
     reports_print.routes(),
 )

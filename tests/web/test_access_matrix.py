@@ -69,6 +69,9 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/"): ALL,
     ("GET", "/wallboard"): frozenset({"admin", "supervisor", "wallboard"}),
     ("GET", "/supervisor"): STAFF,  # an agent holds agents.state as me. only: refused
+    # The workspace is an agent's own: a principal without an agent code is refused.
+    ("GET", "/agent"): frozenset({"agent"}),
+    ("GET", "/agent/today"): frozenset({"agent"}),
     # Let in: the wallboard token gets its link; admin and supervisor tokens a 409 (no kiosk).
     ("POST", "/api/v1/kiosk/link"): frozenset({"admin", "supervisor", "wallboard"}),
     ("POST", "/logout"): ALL,
