@@ -108,6 +108,21 @@ def _edge_rows(session: Session) -> None:
         m.SurveyResponse(call_id=call.id, handling_id=handling.id, agent_code="8001", score=5,
                          scale_max=5, answered_at=T + dt.timedelta(minutes=6))
     )  # fmt: skip
+    # A survey offered and not answered, named by its call only; a charge with extreme values.
+    session.add(
+        m.SurveyResponse(server_id="pbx-edge", linkedid="edge-1", queue_name="sales",
+                         agent_code="8001", question="解决了吗", score=None, scale_max=9,
+                         offered_at=T + dt.timedelta(minutes=5, microseconds=3))
+    )  # fmt: skip
+    session.add(
+        m.CallCharge(call_id=call.id, channel_uid="edge-1.t", trunk="telecom", route=None,
+                     number_e164=None, agent_code=None, local_date=call.local_date,
+                     duration_ms=2_147_483_647, allowed_trunks=["telecom", "备用 \"线路\""],
+                     currency="CNY", tariff_prefix="", billed_seconds=2_147_483_647,
+                     cost_units=9_223_372_036_854_775_807, dearest_trunk=None,
+                     dearest_units=None, rated_at=T + dt.timedelta(microseconds=9),
+                     rated_revision=7)
+    )  # fmt: skip
     request = m.CallbackRequest(
         server_id="pbx-edge", queue_name="sales", number="13800138000", state="done",
         origin_call_id=call.id, origin_linkedid="edge-1", position=3, priority=0,
