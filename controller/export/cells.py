@@ -7,7 +7,8 @@ from typing import Any
 from controller.reports.result import Column, Kind
 
 ALL = {"zh": "全部", "en": "All"}
-ROW_KEYS = ("queue", "agent")  # "" in these columns is the row of everything together
+# "" in these columns is the row of everything together.
+ROW_KEYS = ("queue", "agent", "trunk", "route")
 
 
 def everything(language: str) -> str:

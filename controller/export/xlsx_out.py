@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from decimal import Decimal
 from typing import Any
 
 import xlsxwriter
@@ -35,6 +36,8 @@ def _formats(book: Any) -> dict[str, Any]:
         Kind.RATE.value: book.add_format({"num_format": "0.0%"}),
         Kind.TEXT.value: book.add_format({}),
         Kind.TIME.value: book.add_format({}),
+        Kind.NUMBER.value: book.add_format({"num_format": "0.00"}),
+        Kind.MONEY.value: book.add_format({"num_format": "0.0000"}),
         "title": book.add_format({"bold": True, "font_size": 14}),
     }
 
@@ -47,6 +50,8 @@ def _cell(sheet: Any, row: int, col: int, column: Column, value: Any, fmt: dict[
         sheet.write_string(row, col, str(text(column, value, language)), fmt[column.kind.value])
     elif isinstance(value, int | float):
         sheet.write_number(row, col, value, fmt[column.kind.value])
+    elif column.kind is Kind.MONEY:  # exact decimal text; Excel holds it as a number
+        sheet.write_number(row, col, float(Decimal(value)), fmt[column.kind.value])
     else:
         sheet.write(row, col, plain(column, value, language), fmt[column.kind.value])
 
