@@ -139,7 +139,7 @@ def _bounded(
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise StaffingInputError(f"{name} must be a number, not {value!r}")
+        raise StaffingInputError(f"{name!r} must be a number, not {value!r}")
     number = float(value)
     if (
         number != number  # NaN
@@ -150,7 +150,7 @@ def _bounded(
     ):
         lower = f"above {low:g}" if low_open else f"at least {low:g}"
         upper = f"below {high:g}" if high_open else f"at most {high:g}"
-        raise StaffingInputError(f"{name} must be {lower} and {upper}, not {value!r}")
+        raise StaffingInputError(f"{name!r} must be {lower} and {upper}, not {float(value):g}")
 
 
 def window_aht_s(demands: Sequence[Demand]) -> float | None:

@@ -104,9 +104,9 @@ def test_without_abandons_erlang_a_waits_for_a_patience(engine: Engine) -> None:
     [
         (Interval.DAY, {}, "needs --interval 15m or hour, not day"),
         (Interval.HOUR, {"target": "abc"}, "option 'target' must be a number, got 'abc'"),
-        (Interval.HOUR, {"target": "1"}, "option target must be above 0 and below 1"),
-        (Interval.HOUR, {"shrinkage": "1.5"}, "option shrinkage must be at least 0 and below 1"),
-        (Interval.HOUR, {"aht": "0"}, "option aht must be at least 1"),
+        (Interval.HOUR, {"target": "1"}, "option 'target' must be above 0 and below 1, not 1"),
+        (Interval.HOUR, {"shrinkage": "1.5"}, "option 'shrinkage' must be at least 0 and below 1"),
+        (Interval.HOUR, {"aht": "0"}, "option 'aht' must be at least 1"),
         (Interval.HOUR, {"growth": "inf"}, "option 'growth' must be a number"),
     ],
 )

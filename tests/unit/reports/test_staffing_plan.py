@@ -88,13 +88,13 @@ def test_the_peak_interval() -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: Targets(service_level=1), "target must be above 0 and below 1"),
-        (lambda: Targets(max_occupancy=0), "max_occupancy must be above 0"),
-        (lambda: Targets(shrinkage=Decimal(1)), "shrinkage must be at least 0 and below 1"),
-        (lambda: Targets(threshold_s=-1), "threshold must be at least 0"),
-        (lambda: WhatIf(aht_s=0), "aht must be at least 1"),
-        (lambda: WhatIf(calls=float("nan")), "calls must be"),
-        (lambda: WhatIf(patience_s=10**9), "patience must be at least 1 and at most 86400"),
+        (lambda: Targets(service_level=1), "'target' must be above 0 and below 1"),
+        (lambda: Targets(max_occupancy=0), "'max_occupancy' must be above 0"),
+        (lambda: Targets(shrinkage=Decimal(1)), "'shrinkage' must be at least 0 and below 1"),
+        (lambda: Targets(threshold_s=-1), "'threshold' must be at least 0"),
+        (lambda: WhatIf(aht_s=0), "'aht' must be at least 1"),
+        (lambda: WhatIf(calls=float("nan")), "'calls' must be"),
+        (lambda: WhatIf(patience_s=10**9), "'patience' must be at least 1 and at most 86400"),
     ],
 )
 def test_bad_inputs_are_named(make: object, message: str) -> None:
