@@ -21,6 +21,7 @@ const api = makeApi(page.csrf);
 const me = page.agent.code;
 const POPS_KEY = `pbx.agent.${me}.pops`; // this tab's pops survive a reload
 const POPS_KEPT = 5;
+const DEVICE_KEY = "pbx.agent.device"; // where this browser's agent sits (hot desk)
 
 // Pops the page showed, for the browser test's measurement (ring -> pop on screen).
 window.pbxPops = [];
@@ -54,6 +55,7 @@ function workspace() {
     followupSubject: "",
     followupDue: "",
     dialNumber: "",
+    device: window.localStorage.getItem(DEVICE_KEY) || page.agent.device || "",
 
     init() {
       try {
@@ -142,8 +144,13 @@ function workspace() {
     get reasons() {
       return page.pause_reasons || [];
     },
+    setDevice(event) {
+      this.device = event.target.value.trim();
+    },
     async login() {
-      await this.act(() => api.post(`/api/v1/agents/${me}/login`, {}), texts.done_login);
+      const body = this.device ? { device: this.device } : {};
+      if (this.device) window.localStorage.setItem(DEVICE_KEY, this.device);
+      await this.act(() => api.post(`/api/v1/agents/${me}/login`, body), texts.done_login);
     },
     async logout() {
       await this.act(() => api.post(`/api/v1/agents/${me}/logout`), texts.done_logout);

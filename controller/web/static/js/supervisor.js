@@ -79,12 +79,17 @@ function supervisorConsole() {
       if (tile.oldest_joined_at === null) return "0:00";
       return duration(Math.max(tile.longest_wait_s, this.now - tile.oldest_joined_at));
     },
+    day(tile) {
+      // Counted, and no call of this queue today: zeros (not "no figures").
+      if (!this.figures) return null;
+      return this.figures.queues[tile.queue] || { answered: 0, offered: 0, service_level: null };
+    },
     serviceLevel(tile) {
-      const day = this.figures && this.figures.queues[tile.queue];
+      const day = this.day(tile);
       return day ? percent(day.service_level, page.language) : "–";
     },
     answered(tile) {
-      const day = this.figures && this.figures.queues[tile.queue];
+      const day = this.day(tile);
       return day ? `${day.answered} / ${day.offered}` : "–";
     },
     get waitingCallers() {

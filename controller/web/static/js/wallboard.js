@@ -14,6 +14,10 @@ import {
 } from "./live.js";
 
 const page = readJson("page-data");
+const NOTHING_TODAY = {
+  offered: 0, answered: 0, abandoned: 0, short_abandoned: 0, service_level: null,
+  service_level_variant: "E", service_level_seconds: null, asa_seconds: null, aht_seconds: null,
+};
 const texts = readJson("texts");
 
 function wallboard() {
@@ -98,7 +102,9 @@ function wallboard() {
       return `metric ${level(this.longestSeconds(tile), this.limits(tile).longest_wait_seconds)}`;
     },
     day(tile) {
-      return this.figures ? this.figures.queues[tile.queue] || null : null;
+      // Counted, and no call of this queue today: zeros (not "no figures").
+      if (!this.figures) return null;
+      return this.figures.queues[tile.queue] || NOTHING_TODAY;
     },
     count(tile, name) {
       const day = this.day(tile);
@@ -121,6 +127,7 @@ function wallboard() {
     formula(tile) {
       const day = this.day(tile);
       if (!day) return "";
+      if (day.service_level_seconds === null) return "";
       const text = (page.formulas || {})[day.service_level_variant] || "";
       return `${texts.service_level} = ${text.replaceAll("{t}", day.service_level_seconds)}`;
     },
