@@ -49,6 +49,7 @@ def build_cli() -> click.Group:
         db_cmd,
         demo_cmd,
         dialplan_cmd,
+        followup_cmd,
         kiosk_cmd,
         recordings_cmd,
         report_cmd,
@@ -121,6 +122,7 @@ def build_cli() -> click.Group:
     cli.add_command(backup_cmd.restore)
     cli.add_command(kiosk_cmd.kiosk_group, name="kiosk")
     cli.add_command(cost_cmd.cost)
+    cli.add_command(followup_cmd.followup)
     return cli
 
 

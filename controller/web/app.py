@@ -28,7 +28,16 @@ from aiohttp import web
 from controller.access.policy import Principal
 from controller.web import ws
 from controller.web.access import Access, declared, forbidden, may_any, signed_in
-from controller.web.api import actions, agents, audit_api, history, live, notes_api, reports_api
+from controller.web.api import (
+    actions,
+    agents,
+    audit_api,
+    followups_api,
+    history,
+    live,
+    notes_api,
+    reports_api,
+)
 from controller.web.auth import CSRF_HEADER, KIOSK_COOKIE, SESSION_COOKIE, constant_time_equal
 from controller.web.errors import ApiError
 from controller.web.keys import PRINCIPAL, SERVICES, SESSION, WebServices
@@ -45,6 +54,7 @@ ROUTE_TABLES = (
     agents.routes,
     audit_api.routes,
     notes_api.routes,
+    followups_api.routes,
     ws.routes,
     account.routes,
     wallboard.routes,

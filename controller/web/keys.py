@@ -17,6 +17,7 @@ from controller.ami.tracker import Tracker
 from controller.notes.recent import RecentCalls
 from controller.web.auth import Authenticator, SignedIn
 from controller.web.hub import Hub
+from controller.webhooks.hooks import CrmHooks
 
 
 @dataclass
@@ -35,6 +36,7 @@ class WebServices:
     directory: AgentDirectory = field(default_factory=AgentDirectory)
     # Who was on which call lately (notes of a call that just ended); None: live calls only.
     recent: RecentCalls | None = None
+    crm: CrmHooks | None = None  # notes and follow-ups for the CRM webhooks
 
 
 SERVICES = web.AppKey("services", WebServices)

@@ -21,6 +21,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from controller import __version__
 from controller.ami.tracker import CallView, QueueView, SeatView
+from controller.followups.validate import FollowupCreate, FollowupQuery, FollowupUpdate
 from controller.web.access import Access
 from controller.web.api.actions import (
     OriginateRequest,
@@ -94,6 +95,34 @@ CALL_NOTES: JsonSchema = {
         "dispositions": {"type": "array", "items": DISPOSITION},
     },
     "required": ["linkedid", "agents", "notes", "dispositions"],
+}
+_TEXT_OR_NULL: JsonSchema = {"type": ["string", "null"]}
+FOLLOWUP: JsonSchema = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "linkedid": _TEXT_OR_NULL,
+        "customer_code": _TEXT_OR_NULL,
+        "customer_number": _TEXT_OR_NULL,
+        "queue": _TEXT_OR_NULL,
+        "subject": {"type": "string"},
+        "notes": {"type": "string"},
+        "assignee_agent": _TEXT_OR_NULL,
+        "assignee_user": _TEXT_OR_NULL,
+        "due_at": {"type": ["string", "null"], "format": "date-time"},
+        "status": {"enum": ["open", "in_progress", "done"]},
+        "version": {"type": "integer"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "created_by": {"type": "string"},
+        "updated_at": {"type": "string", "format": "date-time"},
+        "updated_by": {"type": "string"},
+        "history": {
+            "type": "array",
+            "description": "each creation and change: at, actor, action, {field: [old, new]}",
+            "items": {"type": "object"},
+        },
+    },
+    "required": ["id", "subject", "status", "version", "created_at", "updated_at"],
 }
 STARTED: JsonSchema = {
     "type": "object",
@@ -211,6 +240,17 @@ OPERATIONS: tuple[Operation, ...] = (
               response={"type": "object", "properties": {"link": {"type": "string"},
                         "expires_in": {"type": "integer"}}, "required": ["link"]}),
     *report_operations(),
+    Operation("post", "/api/v1/followups", "Create a follow-up (from a call or for a customer)",
+              "followups", body=FollowupCreate, status=201, errors=(404, 409),
+              response=FOLLOWUP),
+    Operation("get", "/api/v1/followups",
+              "Search follow-ups: status, assignee, customer, queue, call, due before, text",
+              "followups", query=FollowupQuery, response=("followups", FOLLOWUP)),
+    Operation("get", "/api/v1/followups/{followup_id}", "One follow-up with its history",
+              "followups", response=FOLLOWUP),
+    Operation("patch", "/api/v1/followups/{followup_id}",
+              "Change a follow-up: status, assignee, due time, subject, notes, customer",
+              "followups", body=FollowupUpdate, errors=(409,), response=FOLLOWUP),
     Operation("get", "/api/v1/openapi.json", "This document", "meta",
               response={"type": "object"}),
 )  # fmt: skip

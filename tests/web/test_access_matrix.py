@@ -63,6 +63,10 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/calls/{linkedid}/notes"): LIVE,  # the agent: a call they are on
     ("PUT", "/api/v1/calls/{linkedid}/notes"): LIVE,
     ("GET", "/api/v1/dispositions"): ALL - {"wallboard"},
+    ("POST", "/api/v1/followups"): LIVE,  # the agent: their own
+    ("GET", "/api/v1/followups"): ALL - {"wallboard"},
+    ("GET", "/api/v1/followups/{followup_id}"): ALL - {"wallboard"},
+    ("PATCH", "/api/v1/followups/{followup_id}"): LIVE,
     ("GET", "/api/v1/ws"): ALL,
     ("POST", "/api/v1/ws/ticket"): ALL,
     ("GET", "/api/v1/openapi.json"): ALL,
@@ -93,6 +97,8 @@ BODIES = {
     "/api/v1/channels/{uniqueid}/recording": {"action": "start"},
     "/api/v1/agents/{code}/pause": {"reason": "break"},
     "/api/v1/calls/{linkedid}/notes": {"agent": "8001", "disposition": "resolved"},
+    "/api/v1/followups": {"subject": "回电"},
+    "/api/v1/followups/{followup_id}": {"status": "in_progress"},
 }  # fmt: skip
 
 
@@ -180,6 +186,7 @@ def _concrete(api: Api, template: str) -> str:
         .replace("{code}", "8001")
         .replace("{call_id}", str(call_id))
         .replace("{recording_id}", str(recording_id))
+        .replace("{followup_id}", "1")  # let in: 200, or 404 when not one it may see
     )
 
 

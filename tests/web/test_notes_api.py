@@ -59,7 +59,7 @@ async def test_a_disposition_the_queue_does_not_offer_is_refused_naming_the_fiel
     api: Api, agent: dict[str, str]
 ) -> None:
     linkedid = _talking(api)
-    for code, status in (("complaint", 400), ("no-such", 400), ("Bad Code", 400)):
+    for code, status in (("complaint", 409), ("no-such", 409), ("Bad Code", 400)):
         response = await api.client.put(
             f"/api/v1/calls/{linkedid}/notes", json={"disposition": code}, headers=agent
         )

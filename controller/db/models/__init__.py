@@ -16,6 +16,7 @@ from controller.db.models.callcenter import (
     Skill,
 )
 from controller.db.models.customers import Customer, CustomerNumber
+from controller.db.models.followups import Followup, FollowupChange, FollowupStatus
 from controller.db.models.history import (
     AgentAttempt,
     AgentStateInterval,
@@ -77,8 +78,8 @@ __all__ = [
     "Base",
     "Call",
     "CallChannel",
-    "CallNote",
     "CallCharge",
+    "CallNote",
     "CallOutcome",
     "CallSource",
     "CallbackAttempt",
@@ -89,6 +90,9 @@ __all__ = [
     "Destination",
     "Disposition",
     "Extension",
+    "Followup",
+    "FollowupChange",
+    "FollowupStatus",
     "Handling",
     "HoldInterval",
     "Holiday",

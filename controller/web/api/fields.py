@@ -161,6 +161,7 @@ PATH_TYPES: dict[str, TypeAdapter[Any]] = {
     "code": TypeAdapter(AgentCode),
     "call_id": TypeAdapter(RowId),
     "recording_id": TypeAdapter(RowId),
+    "followup_id": TypeAdapter(RowId),
 }
 
 # The value of a transfer target, by its kind.

@@ -21,13 +21,14 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 
-from controller.access.policy import Principal, Target, allows
+from controller.access.policy import Principal, allows
 from controller.access.scopes import Scope, grants
 from controller.notes import store
-from controller.notes.recent import CallFacts, facts_of_view
+from controller.notes.recent import CallFacts
 from controller.web.access import forbidden, principal, requires
 from controller.web.api.fields import AgentCode, DispositionCode, LongText, QueueName, path_value
-from controller.web.errors import ApiError, not_found, parse_body, validate
+from controller.web.callfacts import call_target, find_call
+from controller.web.errors import ApiError, parse_body, validate
 from controller.web.keys import SERVICES, WebServices
 
 routes = web.RouteTableDef()
@@ -49,35 +50,8 @@ class DispositionQuery(BaseModel):
     queue: QueueName | None = Field(None, description="the queue's list; none given: all")
 
 
-async def _facts(services: WebServices, linkedid: str) -> CallFacts:
-    """What is known of the call, live, lately or in the history; a 404 if nothing."""
-    server_id = services.tracker.server_id
-
-    def stored() -> CallFacts | None:
-        with services.factory() as session:
-            return store.history_facts(session, server_id, linkedid)
-
-    recent = services.recent.get(linkedid) if services.recent is not None else None
-    if recent is None:
-        view = services.tracker.call(linkedid)
-        recent = None if view is None else facts_of_view(view)
-    history = await asyncio.to_thread(stored)
-    if recent is None and history is None:
-        raise not_found(f"no call {linkedid!r} live, lately ended or in the history")
-    if recent is None or history is None:
-        found = recent or history
-        assert found is not None
-        return found
-    return recent.merge(history)
-
-
-def _target(services: WebServices, facts: CallFacts) -> Target:
-    agents = frozenset(facts.agents)
-    return Target(frozenset(facts.queues), agents, services.directory.queues_of(agents))
-
-
 def _may(who: Principal, services: WebServices, facts: CallFacts, what: str) -> None:
-    if not allows(who, Scope.CALLS_NOTES, on=_target(services, facts)):
+    if not allows(who, Scope.CALLS_NOTES, on=call_target(services, facts)):
         raise forbidden(who, f"{what} call {facts.linkedid!r}")
 
 
@@ -93,7 +67,7 @@ async def _offered(services: WebServices, queues: set[str]) -> list[dict[str, st
 @requires(Scope.CALLS_NOTES)
 async def get_notes(request: web.Request) -> web.Response:
     services, linkedid = request.app[SERVICES], path_value(request, "linkedid")
-    facts = await _facts(services, linkedid)
+    facts = await find_call(services, linkedid)
     _may(principal(request), services, facts, "read the notes of")
 
     def run() -> list[dict[str, Any]]:
@@ -118,7 +92,7 @@ async def put_note(request: web.Request) -> web.Response:
     services, linkedid = request.app[SERVICES], path_value(request, "linkedid")
     body = await parse_body(request, NoteBody)
     who = principal(request)
-    facts = await _facts(services, linkedid)
+    facts = await find_call(services, linkedid)
     _may(who, services, facts, "write a note on")
     agent = body.agent or who.agent
     if agent is None:  # like originate without a device: valid input, not possible here
@@ -146,8 +120,10 @@ async def put_note(request: web.Request) -> web.Response:
         except IntegrityError:  # the same agent's note saved twice at once: replace it
             saved = await asyncio.to_thread(run)
     except store.NoteError as exc:
-        problem = {"field": exc.field, "message": str(exc)}
-        raise ApiError(400, "invalid_input", str(exc), [problem]) from None
+        problem = {"field": exc.field, "message": str(exc)}  # valid input, not offered now
+        raise ApiError(409, "conflict", str(exc), [problem]) from None
+    if services.crm is not None:
+        services.crm.note_saved(saved)
     return web.json_response(saved)
 
 

@@ -168,6 +168,21 @@ def _edge_rows(session: Session) -> None:
                    disposition_code="resolved", notes='客户满意\n"引号" \t tab', created_at=T,
                    updated_at=T + dt.timedelta(minutes=6), updated_by="user wang.li")
     )  # fmt: skip
+    followup = m.Followup(
+        server_id="pbx-edge", linkedid="edge-1", customer_code="C10001",
+        customer_number="+8613800138000", queue_name="sales", subject="回电报价 “引号”",
+        notes="多行\n备注", assignee_agent="8001", assignee_user=None,
+        due_at=T + dt.timedelta(days=1, microseconds=7), status="in_progress", version=2,
+        created_at=T, created_by="user wang.li", updated_at=T + dt.timedelta(hours=1),
+        updated_by="token crm",
+    )  # fmt: skip
+    followup.changes = [
+        m.FollowupChange(at=T, actor="user wang.li", action="created",
+                         changes={"subject": [None, "回电报价 “引号”"]}),
+        m.FollowupChange(at=T + dt.timedelta(hours=1), actor="token crm", action="changed",
+                         changes={"status": ["open", "in_progress"]}),
+    ]  # fmt: skip
+    session.add(followup)
 
 
 def populate(engine: Engine) -> None:

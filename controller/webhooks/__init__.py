@@ -1,0 +1,1 @@
+"""Signed webhooks to a CRM: endpoints, events, a persistent delivery queue (docs/crm.md)."""
