@@ -39,6 +39,8 @@ def upgrade() -> None:
         )
         batch_op.create_index('ix_survey_response_linkedid', ['server_id', 'linkedid'], unique=False)
         batch_op.create_index('ix_survey_response_offered', ['offered_at'], unique=False)
+    # Answers stored before surveys were offered by the dialplan: offered when answered.
+    op.execute("UPDATE survey_response SET offered_at = answered_at WHERE offered_at IS NULL")
 
 
 def downgrade() -> None:
