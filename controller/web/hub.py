@@ -3,7 +3,8 @@
 The tracker marks what changed; the hub coalesces changes and, every ``interval`` seconds,
 sends each subscribed socket the current view of what changed (a wallboard never gets more
 than a few messages a second, however busy the PBX). Screen pops go at once to the sockets
-that follow that agent, with the caller's customer record looked up in the database.
+that follow that agent, with the caller's customer record and last calls looked up in the
+database and the queue's CRM page (``screen_pop_url``, docs/crm.md).
 
 Messages: ``{"type": "call"|"call_ended"|"queue"|"agent"|"screen_pop"|"board"|"figures",
 "data": {...}}``. Each type needs a scope (:data:`MESSAGE_SCOPES`) and each message goes only
@@ -254,7 +255,7 @@ class Hub:
                 found = await self.lookup(pop)
             except Exception:
                 logger.exception("hub=customer_lookup_failed linkedid=%s", pop.linkedid)
-        data = {**to_json(pop), "customer": None, "last_calls": [], **found}
+        data = {**to_json(pop), "customer": None, "last_calls": [], "screen_pop_url": None, **found}
         for sub in targets:
             await self._send(sub, {"type": "screen_pop", "data": data})
 

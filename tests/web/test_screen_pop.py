@@ -47,4 +47,4 @@ async def test_an_unknown_caller_has_no_record_and_no_calls(api: Api) -> None:
     found = await lookup(
         ScreenPop("8001", "x", 0.0, "13012345678", "", "sales", None, None, "", False)
     )
-    assert found == {"customer": None, "last_calls": []}
+    assert (found["customer"], found["last_calls"]) == (None, [])
