@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from controller.reports import erlang
-from controller.reports.calendar import intervals, label
+from controller.reports.calendar import Interval, intervals, label
 from controller.reports.errors import ReportError
 from controller.reports.queue_facts import FactQuery
 from controller.reports.request import ReportRequest
@@ -193,7 +193,7 @@ def run(session: Session, req: ReportRequest) -> Report:
         until=req.window.until,
         tz=req.window.tz,
         queues=queues,
-        quarters=True,
+        quarters=req.interval is Interval.QUARTER,
         thresholds=thresholds,
     )
     names = sorted(queues) if queues is not None else []
