@@ -157,7 +157,11 @@ def write_charges(
     many legs were rated."""
     now = now or dt.datetime.now(dt.UTC)
     rows = []
+    ids = []  # calls with an outgoing trunk leg: the only ones that can have a charge
     for fc, call_id in written:
+        if not any(c.role != "caller" and plan.trunk_of(c.channel) for c in fc.channels):
+            continue
+        ids.append(call_id)
         try:
             charges = rate_call(facts_of(fc), plan)
         except Exception as exc:  # never hold up the history: `pbxctl cost rerate` retries
@@ -166,7 +170,6 @@ def write_charges(
         if charges:
             day = local_date(dt.datetime.fromtimestamp(fc.started_at, dt.UTC))
             rows += [_row(call_id, day, c, plan.revision, now) for c in charges]
-    ids = [call_id for _, call_id in written]
     for start in range(0, len(ids), 500):
         conn.execute(delete(CHARGE).where(CHARGE.c.call_id.in_(ids[start : start + 500])))
     if rows:
