@@ -18,11 +18,22 @@ HANDLING = Handling.__table__
 
 def link_surveys(conn: Connection, written: Sequence[tuple[FinishedCall, int]]) -> None:
     # A survey follows an answered queue leg: other calls cannot have one.
-    rows = [
-        {"s": fc.server_id, "l": fc.linkedid, "call": call_id}
+    candidates = {
+        (fc.server_id, fc.linkedid): call_id
         for fc, call_id in written
         if any(leg.connected_at is not None for leg in fc.legs)
-    ]
+    }
+    # Most calls have no survey: one indexed SELECT finds those that do.
+    found: set[tuple[str, str]] = set()
+    for server_id in {s for s, _ in candidates}:
+        names = sorted(lid for s, lid in candidates if s == server_id)
+        for start in range(0, len(names), 500):
+            query = select(SURVEY.c.linkedid).where(
+                SURVEY.c.server_id == server_id,
+                SURVEY.c.linkedid.in_(names[start : start + 500]),
+            )
+            found.update((server_id, lid) for lid in conn.scalars(query))
+    rows = [{"s": s, "l": lid, "call": candidates[(s, lid)]} for s, lid in sorted(found)]
     if not rows:
         return
     conn.execute(
