@@ -330,13 +330,16 @@ def staff_erlang_a(
     max_occupancy: float = 1.0,
     max_abandon: float = 1.0,
     shrinkage: float | Decimal | Fraction = 0,
+    guess: int | None = None,
 ) -> Staffing:
     """The smallest N with SL(T) ≥ ``target``, occupancy ≤ ``max_occupancy`` and
     P(abandon) ≤ ``max_abandon``.
 
     Each figure improves with N (more agents: shorter queues, fewer abandons, lower
     occupancy), so the first N that meets all three is found by doubling, then bisection.
-    The search starts at ⌈target · A⌉: fewer agents answer at most N/A of the calls.
+    No fewer than ⌈target · A⌉ can do (fewer agents answer at most N/A of the calls); the
+    search tries ``guess`` first (e.g. Erlang C's answer, usually just above), which only
+    saves time: the result is the same.
     """
     _finite("threshold_s", threshold_s, minimum=0.0)
     _finite("patience_s", patience_s, positive=True)
@@ -357,11 +360,15 @@ def staff_erlang_a(
         return found if ok else None
 
     low = max(1, math.ceil(float(target) * traffic.load))  # may meet the targets already
-    high, step = low, 1
+    high, step = max(low, guess or 0), 1
     found = meets(high)
+    if found is None:
+        low = high + 1
     while found is None:
-        low, high, step = high + 1, high + step, step * 2
+        high, step = high + step, step * 2
         found = meets(high)
+        if found is None:
+            low = high + 1
     best = found
     while low < high:  # low..high-1 untested (or failing), high meets the targets
         middle = (low + high) // 2

@@ -31,6 +31,9 @@ from controller.reports import erlang
 # What a what-if may ask, at most: beyond this nothing is a call center any more.
 MAX_CALLS = 1_000_000  # per interval
 MAX_SECONDS = 86_400
+# Erlangs: a center ten times larger than any the controller runs (Erlang A's search takes
+# seconds per interval beyond).
+MAX_LOAD = 5_000
 
 
 class StaffingInputError(ValueError):
@@ -170,6 +173,8 @@ def plan(
     fallback_aht = window_aht_s(demands)
     patience_s = what_if.patience_s if what_if.patience_s is not None else patience.mean_s
     rows = []
+    solved: dict[tuple[float, int, float], tuple[float, erlang.Staffing, erlang.Staffing | None]]
+    solved = {}
     for d in demands:
         if what_if.calls is not None:
             calls = float(what_if.calls)
@@ -184,18 +189,18 @@ def plan(
         if aht is None or aht <= 0:
             rows.append(StaffingRow(d.label, d.seconds, calls, None, 0.0, None, None))
             continue
-        traffic = erlang.Traffic(calls=calls, interval_s=d.seconds, aht_s=aht)
-        rows.append(
-            StaffingRow(
-                d.label,
-                d.seconds,
-                calls,
-                aht,
-                traffic.load,
-                _staff_c(traffic, targets),
-                _staff_a(traffic, targets, patience_s),
-            )
-        )
+        key = (calls, d.seconds, aht)
+        if key not in solved:  # quiet nights and what-ifs repeat the same interval
+            traffic = erlang.Traffic(calls=calls, interval_s=d.seconds, aht_s=aht)
+            if traffic.load > MAX_LOAD:
+                raise StaffingInputError(
+                    f"{d.label}: {calls:g} calls of {aht:g} s in {d.seconds} s are"
+                    f" {traffic.load:g} Erlangs, more than the {MAX_LOAD} this report plans for"
+                )
+            c = _staff_c(traffic, targets)
+            solved[key] = (traffic.load, c, _staff_a(traffic, targets, patience_s, c.agents))
+        load, c, a = solved[key]
+        rows.append(StaffingRow(d.label, d.seconds, calls, aht, load, c, a))
     return StaffingPlan(tuple(rows), targets, patience_s, patience, fallback_aht)
 
 
@@ -213,7 +218,7 @@ def _staff_c(traffic: erlang.Traffic, t: Targets) -> erlang.Staffing:
 
 
 def _staff_a(
-    traffic: erlang.Traffic, t: Targets, patience_s: float | None
+    traffic: erlang.Traffic, t: Targets, patience_s: float | None, guess: int
 ) -> erlang.Staffing | None:
     if patience_s is None:
         return None
@@ -226,6 +231,7 @@ def _staff_a(
             max_occupancy=t.max_occupancy,
             max_abandon=t.max_abandon if t.max_abandon is not None else 1.0,
             shrinkage=t.shrinkage,
+            guess=guess,
         )
     except erlang.ErlangInputError as error:
         raise StaffingInputError(str(error)) from None

@@ -208,9 +208,16 @@ def test_more_agents_never_do_worse(traffic: Traffic, threshold: int, patience: 
     target=st.sampled_from([0.5, 0.8, 0.9, 0.95]),
     occupancy=st.sampled_from([0.7, 0.85, 1.0]),
     abandon=st.sampled_from([0.02, 0.05, 1.0]),
+    guess=st.one_of(st.none(), st.integers(0, 300)),
 )
 def test_staffing_is_the_first_agent_count_meeting_every_target(
-    traffic: Traffic, threshold: int, patience: int, target: float, occupancy: float, abandon: float
+    traffic: Traffic,
+    threshold: int,
+    patience: int,
+    target: float,
+    occupancy: float,
+    abandon: float,
+    guess: int | None,
 ) -> None:
     got = e.staff_erlang_a(
         traffic,
@@ -219,6 +226,7 @@ def test_staffing_is_the_first_agent_count_meeting_every_target(
         patience_s=patience,
         max_occupancy=occupancy,
         max_abandon=abandon,
+        guess=guess,  # a first try, right or wrong, never changes the answer
     )
 
     def meets(n: int) -> bool:

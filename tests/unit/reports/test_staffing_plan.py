@@ -85,6 +85,18 @@ def test_the_peak_interval() -> None:
     assert got.peak.label == "09:30"
 
 
+def test_a_load_beyond_any_call_center_is_refused() -> None:
+    with pytest.raises(StaffingInputError, match="09:00: 100000 calls of 180 s in 1800 s are"):
+        plan([half_hour("09:00", 100_000, 1, 180)], PATIENT, REFERENCE)
+
+
+def test_repeated_intervals_are_solved_once_and_alike() -> None:
+    same = [half_hour(f"0{h}:00", 100, 100, 18000) for h in range(4)]
+    rows = plan(same, PATIENT, REFERENCE).rows
+    assert len({(r.erlang_c, r.erlang_a) for r in rows}) == 1
+    assert rows[0].erlang_c is rows[3].erlang_c
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
