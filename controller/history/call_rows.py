@@ -172,6 +172,7 @@ def _call_row(fc: FinishedCall, local: LocalTime, e164: E164) -> Row:
         "caller_e164": e164(fc.caller_number) if fc.caller_number else None,
         "called_number": fc.called_number[:64],
         "did": fc.did,
+        "route": fc.route[:64] if fc.route else None,
         "region": fc.region,
         "ivr_path": fc.ivr_path[:255],
         "customer_code": fc.customer_code,

@@ -177,4 +177,5 @@ def build_record(server_id: str, call: LiveCall, at: float) -> rec.FinishedCall:
         transfers=tuple(transfers),
         recordings=tuple(recordings),
         source=call.source,
+        route=attrs.get("PBX_ROUTE"),
     )

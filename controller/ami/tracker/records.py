@@ -123,6 +123,7 @@ class FinishedCall:
     # live: seen whole over AMI; recovered: partly replayed from Asterisk's own records
     # (CEL, queue_log); partial: the tracker missed part of it (history.CallSource).
     source: str = "live"
+    route: str | None = None  # the inbound route that took the call (PBX_ROUTE)
 
     @property
     def agents(self) -> list[str]:

@@ -49,6 +49,13 @@ from controller.db.models.pbx import (
     TrunkTariff,
 )
 from controller.db.models.rating import CallCharge
+from controller.db.models.reports import (
+    ReportAgentHour,
+    ReportAgentStateHour,
+    ReportDirtyHour,
+    ReportQueueHour,
+    ReportRollupRange,
+)
 from controller.db.models.routing import (
     Destination,
     Holiday,
@@ -117,6 +124,11 @@ __all__ = [
     "RawQueueLogLine",
     "Recording",
     "RecordingPolicy",
+    "ReportAgentHour",
+    "ReportAgentStateHour",
+    "ReportDirtyHour",
+    "ReportQueueHour",
+    "ReportRollupRange",
     "Role",
     "Site",
     "Skill",
