@@ -35,7 +35,8 @@ def link_after_call_work(
     intervals: Sequence[AgentInterval],
     calls: Sequence[FinishedCall],
     local: LocalTime,
-) -> None:
+) -> set[int]:
+    """Link them; the ids of the handlings that got after-call work."""
     done = [(iv.agent_code, utc(iv.started_at), utc(iv.ended_at)) for iv in intervals
             if iv.state == "acw" and iv.ended_at is not None]  # fmt: skip
     ended = [(h.agent_code, utc(h.talk_end)) for fc in calls for h in fc.handlings
@@ -52,6 +53,7 @@ def link_after_call_work(
             .values(acw_start=bindparam("s"), acw_end=bindparam("e")),
             [{"hid": hid, "s": s, "e": e} for hid, (s, e) in links.items()],
         )
+    return set(links)
 
 
 def _handlings_for(

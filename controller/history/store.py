@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from controller.ami.tracker import AgentInterval, FinishedCall, RawEvent
 from controller.db.models import AgentStateInterval, RawAmiEvent, Site
+from controller.history import dirty
 from controller.history.acw import link_after_call_work
 from controller.history.call_rows import LocalTime, local_time, write_calls
 from controller.history.rows import Row, insert_rows, utc
@@ -83,9 +84,33 @@ def write_items(conn: Connection, items: Sequence[Item], site: SiteInfo) -> None
         if site.rating is not None:
             write_charges(conn, written, site.rating, lambda at: local(at)[0])
         link_surveys(conn, written)
-    link_after_call_work(conn, intervals, calls, local)
+    linked = link_after_call_work(conn, intervals, calls, local)
+    _mark_report_hours(conn, calls, intervals, linked, local)
     if raws:
         _write_raw(conn, raws)
+
+
+def _mark_report_hours(
+    conn: Connection,
+    calls: Sequence[FinishedCall],
+    intervals: Sequence[AgentInterval],
+    linked: set[int],
+    local: LocalTime,
+) -> None:
+    """The local hours these records touched: their report rollups are computed again."""
+    hours = dirty.handling_hours(conn, linked, local)
+    for fc in calls:
+        hours |= dirty.hours_between(_at(fc.started_at), _at(fc.ended_at), local)
+    for iv in intervals:
+        end = _at(iv.ended_at) if iv.ended_at is not None else None
+        hours |= dirty.hours_between(_at(iv.started_at), end, local)
+    dirty.mark(conn, hours)
+
+
+def _at(epoch: float) -> dt.datetime:
+    at = utc(epoch)
+    assert at is not None
+    return at
 
 
 def _write_intervals(
