@@ -157,7 +157,7 @@ class _Importer:
             self.flush(f"removing {section}")
         self.write_queue_versions(diff)
         if not diff.empty:
-            bump_revision(self.session, self.now)
+            bump_revision(self.session, self.now, diff)
         self.flush("recording queue thresholds")
         return self.report
 

@@ -39,6 +39,7 @@ from controller.db.models.history import (
 from controller.db.models.live import AgentLogin, ApiToken
 from controller.db.models.notes import CallNote
 from controller.db.models.pbx import (
+    ConfigChange,
     ConfigRevision,
     Extension,
     MohClass,
@@ -91,6 +92,7 @@ __all__ = [
     "CallSource",
     "CallbackAttempt",
     "CallbackRequest",
+    "ConfigChange",
     "ConfigRevision",
     "Customer",
     "CustomerNumber",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -162,3 +163,18 @@ class ConfigRevision(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     revision: Mapped[int] = mapped_column(Integer)
     changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class ConfigChange(Base):
+    """What each configuration revision changed: the objects (by section and key) that were
+    added, changed or removed. The dialplan apply renders only what they affect
+    (controller/dialplan/incremental.py). ``token`` is random per revision, so a cache
+    made for revision N of another database (a restored backup) is not taken for this one.
+    ``changes`` is None when the change is too large to list: readers start over."""
+
+    __tablename__ = "config_change"
+
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
