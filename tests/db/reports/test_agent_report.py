@@ -119,7 +119,7 @@ def test_agent_figures_drill_down_to_what_they_count(engine: Engine, interval: I
                 continue
             with session_factory(engine)() as session:
                 req = ReportRequest(Window(DAY, DAY, SHANGHAI), interval, options={
-                    "report": "agents", "figure": figure, "agent": row["agent"],
+                    "report": "agents", "figure": figure, "row": row["agent"],
                     "at": row["interval"]})  # fmt: skip
                 report = run_report(session, "detail", req)
             assert report.params["total"] == len(report.rows) == row[figure], (row, figure)

@@ -115,7 +115,7 @@ def test_a_reader_narrowed_to_a_queue_sees_it_alone(engine: Engine) -> None:
 def _drill(engine: Engine, interval: Interval, at: str, queue: str, figure: str) -> int:
     with session_factory(engine)() as session:
         req = ReportRequest(Window(DAY, DAY, SHANGHAI), interval,
-                            options={"figure": figure, "queue": queue, "at": at, "limit": "1000"})  # fmt: skip
+                            options={"figure": figure, "row": queue, "at": at, "limit": "1000"})  # fmt: skip
         report = run_report(session, "detail", req)
     assert report.params["total"] == len(report.rows)
     return len(report.rows)
@@ -143,7 +143,7 @@ def test_the_drill_down_rows_describe_the_calls(engine: Engine) -> None:
     queue_day().write(engine)
     with session_factory(engine)() as session:
         req = ReportRequest(Window(DAY, DAY, SHANGHAI), Interval.DAY,
-                            options={"figure": "transferred", "queue": "sales", "at": "2026-05-04"})  # fmt: skip
+                            options={"figure": "transferred", "row": "sales", "at": "2026-05-04"})  # fmt: skip
         (row,) = run_report(session, "detail", req).rows
     assert row["queue"] == "sales"
     assert row["wait"] == 20.0
