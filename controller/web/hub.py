@@ -33,7 +33,7 @@ from typing import Any
 from aiohttp import web
 
 from controller.access.directory import AgentDirectory
-from controller.access.policy import Principal, allows_any
+from controller.access.policy import Principal, allows_any, queue_visible
 from controller.access.scopes import Scope
 from controller.ami.tracker import (
     CallView,
@@ -99,7 +99,10 @@ class Hub:
         self._calls: set[str] = set()
         self._queues: set[str] = set()
         self._agents: set[str] = set()
-        self._pops: list[ScreenPop] = []
+        self._popping: set[asyncio.Task[None]] = set()
+        # When the oldest change not yet broadcast reached the hub (the board tells it, so a
+        # page or a bench can tell how long a change took to reach it).
+        self._changed_since: float | None = None
         self._wake = asyncio.Event()
         self.sent = 0
         # Today's figures by ViewKey, as last published; thresholds by queue (configuration).
@@ -110,11 +113,17 @@ class Hub:
         self.clock = time.time
 
     def on_outbox(self, outbox: Outbox) -> None:
-        """LiveState sink: remember what changed; the broadcaster sends it."""
+        """LiveState sink: remember what changed; the broadcaster sends it. Screen pops go
+        at once (the phone is ringing), not at the next broadcast."""
+        if self._changed_since is None and (outbox.calls or outbox.queues or outbox.agents):
+            self._changed_since = self.clock()
         self._calls |= outbox.calls
         self._queues |= outbox.queues
         self._agents |= outbox.agents
-        self._pops.extend(outbox.screen_pops)
+        for pop in outbox.screen_pops:
+            task = asyncio.get_running_loop().create_task(self._pop(pop))
+            self._popping.add(task)
+            task.add_done_callback(self._popping.discard)
         self._wake.set()
 
     async def run(self) -> None:
@@ -131,48 +140,30 @@ class Hub:
         calls, self._calls = self._calls, set()
         queues, self._queues = self._queues, set()
         agents, self._agents = self._agents, set()
-        pops, self._pops = self._pops, []
+        since, self._changed_since = self._changed_since, None
         if not self.subscribers:
             return
-        call_views = [(lid, self.tracker.call(lid)) for lid in sorted(calls)]
-        queue_views = [q for q in (self.tracker.queue(n) for n in sorted(queues)) if q]
-        seat_views = [s for s in (self.tracker.seat(c) for c in sorted(agents)) if s]
-        for pop in pops:
-            await self._pop(pop)
+        now = self.tracker.now
+        cycle = _Cycle(
+            self.gate,
+            [(lid, self.tracker.call(lid, now)) for lid in sorted(calls)],
+            [q for q in (self.tracker.queue(n, now) for n in sorted(queues)) if q],
+            [s for s in (self.tracker.seat(c, now) for c in sorted(agents)) if s],
+        )
         boards: dict[ViewKey, str] = {}
+        live: tuple[list[QueueView], dict[str, SeatView]] | None = None
         for sub in list(self.subscribers):
-            for message in self._messages_for(sub, call_views, queue_views, seat_views):
-                await self._send(sub, message)
+            for text in cycle.messages_for(sub):
+                await self._send_text(sub, text)
             if (queues or agents) and "board" in sub.topics and self.may_see_queues(sub):
                 key = sub.principal.queues
                 if key not in boards:
-                    boards[key] = json.dumps(self.board_message(sub.principal))
+                    if live is None:  # every queue and seat once per cycle, for every board
+                        live = self._live_views(now)
+                    message = self.board_message(sub.principal, live)
+                    message["data"]["changes_since"] = since
+                    boards[key] = json.dumps(message)
                 await self._send_text(sub, boards[key])
-
-    def _messages_for(
-        self,
-        sub: Subscriber,
-        calls: list[tuple[str, CallView | None]],
-        queues: list[QueueView],
-        seats: list[SeatView],
-    ) -> list[dict[str, Any]]:
-        who, gate, out = sub.principal, self.gate, []
-        if "calls" in sub.topics:
-            for linkedid, view in calls:
-                if view is not None and gate.call(who, view):
-                    sub.calls.add(linkedid)
-                    out.append({"type": "call", "data": to_json(view)})
-                elif linkedid in sub.calls:  # ended, or out of the socket's sight now
-                    sub.calls.discard(linkedid)
-                    out.append({"type": "call_ended", "data": {"linkedid": linkedid}})
-        if "queues" in sub.topics:
-            for queue in queues:
-                shown = gate.queue(who, queue)
-                if shown is not None:
-                    out.append({"type": "queue", "data": to_json(shown)})
-        if "agents" in sub.topics:
-            out += [{"type": "agent", "data": to_json(s)} for s in seats if gate.seat(who, s)]
-        return out
 
     def snapshot(self, sub: Subscriber) -> dict[str, Any]:
         """What a socket gets on connect: everything live it may see."""
@@ -206,11 +197,16 @@ class Hub:
             self._serving = (directory, serving_by_queue(directory.queues_by_agent))
         return self._serving[1]
 
-    def board_message(self, who: Principal) -> dict[str, Any]:
+    def _live_views(self, now: float) -> tuple[list[QueueView], dict[str, SeatView]]:
+        return self.tracker.queues(now), {s.agent: s for s in self.tracker.seats(now)}
+
+    def board_message(
+        self, who: Principal, live: tuple[list[QueueView], dict[str, SeatView]] | None = None
+    ) -> dict[str, Any]:
         """The tiles of the queues ``who`` sees, and their thresholds."""
         now = self.tracker.now
-        views = [q for q in self.tracker.queues(now) if self.gate.queue(who, q) is not None]
-        seats = {s.agent: s for s in self.tracker.seats(now)}
+        queues, seats = live if live is not None else self._live_views(now)
+        views = [q for q in queues if queue_visible(who, q.name)]
         tiles = board(views, seats, self._serving_by_queue(), now)
         shown = {q: t for q, t in self.thresholds.items() if q in {v.name for v in views}}
         return {
@@ -273,7 +269,65 @@ class Hub:
             self.subscribers.discard(sub)
 
     async def close(self) -> None:
+        for task in list(self._popping):
+            task.cancel()
         for sub in list(self.subscribers):
             with contextlib.suppress(Exception):
                 await sub.socket.close(code=1001, message=b"server shutting down")
         self.subscribers.clear()
+
+
+class _Cycle:
+    """One broadcast's changes: each message serialized once, each principal's right to see
+    each thing decided once, whatever the number of sockets (a call center's wallboards share
+    one principal, an agent's tabs another)."""
+
+    def __init__(
+        self,
+        gate: Gate,
+        calls: list[tuple[str, CallView | None]],
+        queues: list[QueueView],
+        seats: list[SeatView],
+    ) -> None:
+        self.gate, self.calls, self.queues, self.seats = gate, calls, queues, seats
+        self._texts: dict[tuple[str, str], str] = {}
+        self._decided: dict[tuple[Principal, str, str], object] = {}
+
+    def _text(self, kind: str, key: str, view: Any) -> str:
+        found = self._texts.get((kind, key))
+        if found is None:
+            found = self._texts[(kind, key)] = json.dumps({"type": kind, "data": to_json(view)})
+        return found
+
+    def _decide(self, who: Principal, kind: str, key: str, decide: Callable[[], object]) -> Any:
+        found = self._decided.get((who, kind, key), _UNDECIDED)
+        if found is _UNDECIDED:
+            found = self._decided[(who, kind, key)] = decide()
+        return found
+
+    def messages_for(self, sub: Subscriber) -> list[str]:
+        who, gate, out = sub.principal, self.gate, []
+        if "calls" in sub.topics:
+            for linkedid, view in self.calls:
+                if view is not None and self._decide(
+                    who, "call", linkedid, lambda v=view: gate.call(who, v)
+                ):
+                    sub.calls.add(linkedid)
+                    out.append(self._text("call", linkedid, view))
+                elif linkedid in sub.calls:  # ended, or out of the socket's sight now
+                    sub.calls.discard(linkedid)
+                    out.append(json.dumps({"type": "call_ended", "data": {"linkedid": linkedid}}))
+        if "queues" in sub.topics:
+            for queue in self.queues:
+                shown = self._decide(who, "queue", queue.name, lambda q=queue: gate.queue(who, q))
+                if shown is not None:
+                    variant = "full" if shown is queue else "redacted"
+                    out.append(self._text("queue", f"{queue.name}|{variant}", shown))
+        if "agents" in sub.topics:
+            for seat in self.seats:
+                if self._decide(who, "agent", seat.agent, lambda s=seat: gate.seat(who, s)):
+                    out.append(self._text("agent", seat.agent, seat))
+        return out
+
+
+_UNDECIDED = object()

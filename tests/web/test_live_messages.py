@@ -15,7 +15,7 @@ import pytest
 from aiohttp import ClientWebSocketResponse
 from sqlalchemy.orm import Session
 
-from controller.ami.tracker import Outbox
+from controller.ami.tracker import Outbox, ScreenPop
 from controller.web.figures import TodayFigures
 from tests.web.conftest import Api
 
@@ -151,3 +151,44 @@ async def test_a_failed_computation_publishes_nothing(api: Api) -> None:
             await socket.receive_json(timeout=0.3)
     finally:
         await socket.close()
+
+
+async def test_a_screen_pop_goes_at_once_without_waiting_for_a_broadcast(api: Api) -> None:
+    hub = api.services.hub
+    socket = await _socket(api, api.auth)
+    try:
+        await socket.receive_json(timeout=5)
+        box = Outbox()
+        box.screen_pops.append(
+            ScreenPop("8001", "ringing-now", 0.0, "13900002222", "", "sales", None, None, "", False)
+        )
+        hub.on_outbox(box)  # no hub.broadcast(): the pop is its own task
+        pop = await _next(socket, "screen_pop")
+        assert (pop["linkedid"], pop["agent"]) == ("ringing-now", "8001")
+    finally:
+        await socket.close()
+
+
+async def test_one_broadcast_gives_each_principal_its_own_view_of_a_queue(api: Api) -> None:
+    """The broadcast serializes a queue once per variant: the admin's copy names the caller,
+    the wallboard's (sent in the same cycle) does not, whatever the order of the sockets."""
+    hub = api.services.hub
+    hub.clock = lambda: 1_795_468_100.0
+    sockets = [await _socket(api, h) for h in (api.token_for("wallboard"), api.auth,
+                                                api.token_for("wallboard"))]  # fmt: skip
+    try:
+        for socket in sockets:
+            await socket.receive_json(timeout=5)
+            await socket.send_json({"subscribe": ["queues", "board"]})
+            await _next(socket, "subscribed")
+        hub.on_outbox(Outbox(queues={"support"}))
+        await hub.broadcast()
+        seen = [await _next(socket, "queue") for socket in sockets]
+        assert [[c["caller_num"] for c in q["callers"]] for q in seen] == [
+            [""], ["13900002222"], [""]
+        ]  # fmt: skip
+        board = await _next(sockets[0], "board")
+        assert board["changes_since"] == 1_795_468_100.0  # when the change reached the hub
+    finally:
+        for socket in sockets:
+            await socket.close()
