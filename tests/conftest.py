@@ -23,6 +23,9 @@ from controller.db.engine import make_engine, normalize_url
 from controller.db.migrate import upgrade
 from controller.db.models import Base
 
+# The sandbox Asterisk fixtures, one definition for the integration and the browser tests.
+pytest_plugins = ("tests.sandbox_fixtures",)
+
 BACKENDS = ("sqlite", "postgresql", "mariadb")
 SERVER_URLS = {
     "postgresql": os.environ.get(

@@ -46,7 +46,6 @@ from tests.integration.ami_lab import (
     originate_caller,
     prepare_company,
 )
-from tests.integration.conftest import asterisk_sandbox, restart_asterisk  # noqa: F401
 from tests.integration.test_dialplan_apply import TOP_LEVEL
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="function")]
@@ -105,7 +104,7 @@ class Site:
 
 
 @pytest.fixture
-def started(restart_asterisk: Callable[..., AsteriskSandbox]) -> Iterator[AsteriskSandbox]:  # noqa: F811
+def started(restart_asterisk: Callable[..., AsteriskSandbox]) -> Iterator[AsteriskSandbox]:
     return restart_asterisk(FILES)
 
 

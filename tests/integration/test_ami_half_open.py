@@ -20,7 +20,7 @@ from controller.ami.live import LiveState
 from controller.ami.session import AmiCredentials
 from controller.ami.tracker import Tracker
 from controller.sandbox import AsteriskSandbox
-from tests.integration.conftest import BASE_CONFIG
+from tests.sandbox_fixtures import BASE_CONFIG
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="function")]
 

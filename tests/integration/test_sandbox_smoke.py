@@ -14,7 +14,7 @@ import pytest
 from controller.errors import SandboxError
 from controller.sandbox import MODULES, AsteriskSandbox, process
 from controller.sandbox.mounts import mounts_under
-from tests.integration.conftest import (
+from tests.sandbox_fixtures import (
     AmiConnect,
     AmiEvents,
     AmiLoginError,

@@ -16,7 +16,7 @@ import pytest
 from aiohttp import ClientError, ClientSession
 
 from controller.sandbox import AsteriskSandbox
-from tests.integration.conftest import BASE_CONFIG
+from tests.sandbox_fixtures import BASE_CONFIG
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="function")]
 
