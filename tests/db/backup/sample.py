@@ -123,6 +123,17 @@ def _edge_rows(session: Session) -> None:
                      dearest_units=None, rated_at=T + dt.timedelta(microseconds=9),
                      rated_revision=7)
     )  # fmt: skip
+    # Report rollups are carried like any table (a restore need not rebuild them): one row
+    # each, with a Chinese name and sums beyond 32 bits.
+    hour = {"local_date": call.local_date, "local_hour": 13}
+    session.add(m.ReportQueueHour(**hour, queue_name="售后", offered=2_147_483_647, answered=1,
+                                  talk_ms=2**40 + 3, max_wait_answered_ms=2**33, sl_seconds=20))  # fmt: skip
+    session.add(m.ReportAgentHour(**hour, agent_code="8001", handled=1, talk_ms=2**40 + 5,
+                                  hold_ms=12_345, acw_ms=0, missed=2))  # fmt: skip
+    session.add(m.ReportAgentStateHour(**hour, agent_code="8001", state="paused", reason="午饭",
+                                       ms=3_600_000))  # fmt: skip
+    session.add(m.ReportRollupRange(id=1, since=T.replace(minute=0, second=0, microsecond=0),
+                                    until=T.replace(hour=6, minute=0, second=0, microsecond=0)))  # fmt: skip
     request = m.CallbackRequest(
         server_id="pbx-edge", queue_name="sales", number="13800138000", state="done",
         origin_call_id=call.id, origin_linkedid="edge-1", position=3, priority=0,
