@@ -15,7 +15,7 @@ import click
 from controller.ami.filters import add_filters
 from controller.ami.session import AmiSession
 from controller.cli.context import CliContext, pass_cli
-from controller.demo.site import DEMO_DID, DemoSite
+from controller.demo.site import DEMO_AGENT, DEMO_DID, DemoSite
 from controller.dialplan.service import ami_credentials
 from controller.loadtest.calls import CallBook, Summary
 from controller.loadtest.cpu import CpuMeter
@@ -43,6 +43,10 @@ async def _demo(site: DemoSite, interval: float) -> None:
         f"\nThe call center is running.\n"
         f"  API:        {site.api_url}  (OpenAPI: {site.api_url}/api/v1/openapi.json)\n"
         f"  web:        {site.api_url}/  (sign in as {site.login[0]}, password {site.login[1]})\n"
+        f"  wallboard:  {site.api_url}/wallboard   (signed in as above)\n"
+        f"  agent:      {site.api_url}/agent   (sign in as {site.agent_login[0]}, password "
+        f"{site.agent_login[1]}: agent {DEMO_AGENT}'s calls ring there)\n"
+        f"  supervisor: {site.api_url}/supervisor\n"
         f"  token:      {site.token}\n"
         f"  try:        curl -H 'Authorization: Bearer {site.token}' {site.api_url}/api/v1/queues\n"
         f"  live view:  pbxctl status   (with PBXCTL_AMI_PORT={site.settings.ami.port})\n"

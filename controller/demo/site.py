@@ -40,6 +40,7 @@ from controller.sandbox import AsteriskSandbox, ensure_built, host_mirror
 # The example company's 24-hour service line: not closed at night, so a demo at any hour
 # reaches the IVR and the queues.
 DEMO_DID = "+8675586009999"
+DEMO_AGENT = "8001"  # the agent the demo's agent user is (张伟, sales)
 
 # What the admin's own extensions.conf holds on a demo box: our include, plus simulated
 # callers and agents (Local channels) for the demo and the load test.
@@ -121,6 +122,7 @@ class DemoSite:
         self.settings: Settings = base
         self.token = ""
         self.login: tuple[str, str] = ("", "")
+        self.agent_login: tuple[str, str] = ("", "")
         self.music_dirs: list[str] = []
 
     @property
@@ -142,9 +144,13 @@ class DemoSite:
         with session_factory(engine)() as session, session.begin():
             import_config(session, validated)
             self.token = create_token(session, f"demo-{stamp}", "admin")
-            # A person to sign in as; a demo's own password, made now and shown once.
+            # People to sign in as; a demo's own passwords, made now and shown once: an admin,
+            # and agent 8001 (张伟) for the workspace, whose calls the demo's callers reach.
             self.login = (f"demo-{stamp}", secrets.token_urlsafe(12))
             create_user(session, UserInput(self.login[0], self.login[1], "admin", "Demo", "zh"))
+            self.agent_login = (f"agent-{DEMO_AGENT}-{stamp}", secrets.token_urlsafe(12))
+            create_user(session, UserInput(self.agent_login[0], self.agent_login[1], "agent",
+                                           f"Agent {DEMO_AGENT}", "zh", DEMO_AGENT))  # fmt: skip
         engine.dispose()
 
     def _start_asterisk(self) -> None:
