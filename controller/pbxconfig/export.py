@@ -11,6 +11,7 @@ always exported, since the file is where they came from.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -56,11 +57,26 @@ def _wallboard(q: m.Queue) -> s.WallboardThresholds:
     )
 
 
-def _all(session: Session, model: type[Any], *options: Any, order: Any = None) -> list[Any]:
-    if order is None:
-        order = getattr(model, "position", model.id)
-    statement = select(model).options(*options).order_by(order, model.id)
-    return list(session.scalars(statement))
+# The section each model holds, and its key column (the objects export_objects may pick).
+SECTION_MODELS: dict[str, tuple[type[Any], str]] = {
+    "moh_classes": (m.MohClass, "name"),
+    "recording_policies": (m.RecordingPolicy, "name"),
+    "extensions": (m.Extension, "number"),
+    "trunks": (m.Trunk, "name"),
+    "skills": (m.Skill, "name"),
+    "agents": (m.Agent, "code"),
+    "agent_groups": (m.AgentGroup, "name"),
+    "pause_reasons": (m.PauseReason, "code"),
+    "dispositions": (m.Disposition, "code"),
+    "holiday_calendars": (m.HolidayCalendar, "name"),
+    "time_conditions": (m.TimeCondition, "name"),
+    "queues": (m.Queue, "name"),
+    "ivr_menus": (m.IvrMenu, "name"),
+    "inbound_routes": (m.InboundRoute, "name"),
+    "outbound_routes": (m.OutboundRoute, "name"),
+    "customers": (m.Customer, "code"),
+}
+_KEY_OF: dict[type[Any], str] = {model: key for model, key in SECTION_MODELS.values()}
 
 
 def _destination_load(relationship: Any) -> Any:
@@ -74,9 +90,31 @@ def _destination_load(relationship: Any) -> Any:
 
 
 class _Exporter:
-    def __init__(self, session: Session, include_secrets: bool) -> None:
+    def __init__(
+        self,
+        session: Session,
+        include_secrets: bool,
+        only: Mapping[type[Any], Collection[str]] | None = None,
+    ) -> None:
         self.session = session
         self.include_secrets = include_secrets
+        # None: every object; else the keys to read, by model (models not named: none).
+        self.only = only
+
+    def _picked(self, statement: Any, model: type[Any]) -> Any:
+        """``statement`` limited to the objects export_objects asked for; None: none asked."""
+        if self.only is None:
+            return statement
+        keys = self.only.get(model)
+        if not keys:
+            return None
+        return statement.where(getattr(model, _KEY_OF[model]).in_(list(keys)))
+
+    def _all(self, model: type[Any], *options: Any, order: Any = None) -> list[Any]:
+        if order is None:
+            order = getattr(model, "position", model.id)
+        statement = self._picked(select(model).options(*options).order_by(order, model.id), model)
+        return [] if statement is None else list(self.session.scalars(statement))
 
     def site(self) -> s.Site:
         site = self.session.get(m.Site, 1)
@@ -111,6 +149,9 @@ class _Exporter:
             .outerjoin(moh, moh.id == ext.moh_class_id)
             .order_by(ext.position, ext.id)
         )  # fmt: skip
+        statement = self._picked(statement, ext)
+        if statement is None:
+            return []
         secrets_too = self.include_secrets
         result = []
         for row in self.session.execute(statement):
@@ -174,12 +215,11 @@ class _Exporter:
                     for r in t.tariffs
                 ],
             )
-            for t in _all(self.session, m.Trunk, selectinload(m.Trunk.tariffs))
+            for t in self._all(m.Trunk, selectinload(m.Trunk.tariffs))
         ]
 
     def agents(self) -> list[s.Agent]:
-        rows = _all(
-            self.session,
+        rows = self._all(
             m.Agent,
             selectinload(m.Agent.extension),
             selectinload(m.Agent.skills).selectinload(m.AgentSkill.skill),
@@ -197,8 +237,7 @@ class _Exporter:
         ]
 
     def agent_groups(self) -> list[s.AgentGroup]:
-        rows = _all(
-            self.session,
+        rows = self._all(
             m.AgentGroup,
             selectinload(m.AgentGroup.members).selectinload(m.AgentGroupMember.agent),
         )
@@ -214,7 +253,7 @@ class _Exporter:
 
     def holiday_calendars(self) -> list[s.HolidayCalendar]:
         result = []
-        for cal in _all(self.session, m.HolidayCalendar, selectinload(m.HolidayCalendar.days)):
+        for cal in self._all(m.HolidayCalendar, selectinload(m.HolidayCalendar.days)):
             holidays = [
                 s.Holiday.model_construct(
                     date=d.first_day,
@@ -240,8 +279,7 @@ class _Exporter:
         return result
 
     def time_conditions(self) -> list[s.TimeCondition]:
-        rows = _all(
-            self.session,
+        rows = self._all(
             m.TimeCondition,
             selectinload(m.TimeCondition.rules),
             selectinload(m.TimeCondition.calendar_links).selectinload(
@@ -269,8 +307,7 @@ class _Exporter:
         ]
 
     def queues(self) -> list[s.Queue]:
-        rows = _all(
-            self.session,
+        rows = self._all(
             m.Queue,
             selectinload(m.Queue.members).selectinload(m.QueueMember.agent),
             selectinload(m.Queue.required_skills).selectinload(m.QueueSkill.skill),
@@ -333,8 +370,7 @@ class _Exporter:
         return result
 
     def ivr_menus(self) -> list[s.IvrMenu]:
-        rows = _all(
-            self.session,
+        rows = self._all(
             m.IvrMenu,
             selectinload(m.IvrMenu.zero_out_extension),
             selectinload(m.IvrMenu.options).options(_destination_load(m.IvrOption.destinations)),
@@ -366,8 +402,7 @@ class _Exporter:
         return result
 
     def inbound_routes(self) -> list[s.InboundRoute]:
-        rows = _all(
-            self.session,
+        rows = self._all(
             m.InboundRoute,
             selectinload(m.InboundRoute.moh_class),
             selectinload(m.InboundRoute.recording_policy),
@@ -398,8 +433,7 @@ class _Exporter:
         ]
 
     def outbound_routes(self) -> list[s.OutboundRoute]:
-        rows = _all(
-            self.session,
+        rows = self._all(
             m.OutboundRoute,
             selectinload(m.OutboundRoute.patterns),
             selectinload(m.OutboundRoute.trunk_links).selectinload(m.OutboundRouteTrunk.trunk),
@@ -425,8 +459,7 @@ class _Exporter:
         ]
 
     def customers(self) -> list[s.Customer]:
-        rows = _all(
-            self.session,
+        rows = self._all(
             m.Customer,
             selectinload(m.Customer.numbers),
             selectinload(m.Customer.owner_agent),
@@ -448,7 +481,6 @@ class _Exporter:
         ]
 
     def export(self) -> s.PbxConfig:
-        session = self.session
         return s.PbxConfig.model_construct(
             format=s.FORMAT_VERSION,
             site=self.site(),
@@ -456,7 +488,7 @@ class _Exporter:
                 s.MohClass.model_construct(
                     name=x.name, directory=x.directory, sort=x.sort, description=x.description
                 )
-                for x in _all(session, m.MohClass)
+                for x in self._all(m.MohClass)
             ],
             recording_policies=[
                 s.RecordingPolicy.model_construct(
@@ -467,23 +499,23 @@ class _Exporter:
                     format=x.format,
                     description=x.description,
                 )
-                for x in _all(session, m.RecordingPolicy)
+                for x in self._all(m.RecordingPolicy)
             ],
             extensions=self.extensions(),
             trunks=self.trunks(),
             skills=[
                 s.Skill.model_construct(name=x.name, description=x.description)
-                for x in _all(session, m.Skill)
+                for x in self._all(m.Skill)
             ],
             agents=self.agents(),
             agent_groups=self.agent_groups(),
             pause_reasons=[
                 s.PauseReason.model_construct(code=x.code, label=x.label, productive=x.productive)
-                for x in _all(session, m.PauseReason, order=m.PauseReason.position)
+                for x in self._all(m.PauseReason, order=m.PauseReason.position)
             ],
             dispositions=[
                 s.Disposition.model_construct(code=x.code, label=x.label, description=x.description)
-                for x in _all(session, m.Disposition, order=m.Disposition.position)
+                for x in self._all(m.Disposition, order=m.Disposition.position)
             ],
             holiday_calendars=self.holiday_calendars(),
             time_conditions=self.time_conditions(),
@@ -498,3 +530,13 @@ class _Exporter:
 def export_config(session: Session, *, include_secrets: bool = False) -> s.PbxConfig:
     """The stored configuration as a document (raises DatabaseError if none was imported)."""
     return _Exporter(session, include_secrets).export()
+
+
+def export_objects(
+    session: Session, only: Mapping[str, Collection[str]], *, include_secrets: bool = True
+) -> s.PbxConfig:
+    """The site and the objects named in ``only`` (keys by section), each section in its
+    configuration order; every other section is empty. For readers that need a few objects
+    of a large configuration (controller.dialplan.incremental)."""
+    picked = {SECTION_MODELS[section][0]: keys for section, keys in only.items()}
+    return _Exporter(session, include_secrets, picked).export()
