@@ -61,6 +61,7 @@ from controller.reports.today import queue_day_figures
 from controller.secrets import ensure_secret
 from controller.web import thresholds as wallboard_thresholds
 from controller.web.app import create_app
+from controller.web.config_apply import ApplyRunner, AsteriskDialplan
 from controller.web.auth import Authenticator
 from controller.web.figures import TodayFigures
 from controller.web.gate import Gate
@@ -138,6 +139,7 @@ class Controller:
             actions=self.actions,
             agents=self.agents,
             recent=self.recent,
+            config_apply=ApplyRunner(AsteriskDialplan(settings, self.engine), self.factory),
         )
         self._site: SiteInfo | None = None
         self._config_revision: int | None = None

@@ -129,7 +129,16 @@ def parse_config(text: str, filename: str | None = None) -> ValidatedConfig:
     loaded, issues = load_yaml(text)
     if loaded is None or issues:
         raise ConfigFileError(issues, filename)
-    data, source = loaded.data, loaded.source
+    return validate_document(loaded.data, loaded.source, filename)
+
+
+def validate_document(
+    data: Any, source: SourceMap | None = None, filename: str | None = None
+) -> ValidatedConfig:
+    """Validate a configuration document already read (a file's YAML, or a page's edit of
+    the stored configuration): the same checks and messages, whatever the document came
+    from; raise ConfigFileError listing every problem."""
+    source = source or SourceMap()
     if not isinstance(data, Mapping):
         raise ConfigFileError([ConfigIssue("the file must be a mapping of sections", 1)], filename)
     missing = _missing_sections(data, source)

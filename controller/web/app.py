@@ -42,7 +42,15 @@ from controller.web.auth import CSRF_HEADER, KIOSK_COOKIE, SESSION_COOKIE, const
 from controller.web.errors import ApiError
 from controller.web.keys import PRINCIPAL, SERVICES, SESSION, WebServices
 from controller.web.openapi import build_document
-from controller.web.pages import account, agent, kiosk, reports_print, supervisor, wallboard
+from controller.web.pages import (
+    account,
+    admin,
+    agent,
+    kiosk,
+    reports_print,
+    supervisor,
+    wallboard,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +71,7 @@ ROUTE_TABLES = (
     agent.routes,
     reports_api.routes(),
     reports_print.routes(),
+    admin.routes,
 )
 STATIC = Path(__file__).parent / "static"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -53,7 +53,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_TOPICS = frozenset({"calls", "queues", "agents", "screen_pops"})
 # board and figures are asked for ({"subscribe": [..., "board", "figures"]}); the snapshot
 # carries both for every socket that may see queues.
-TOPICS = DEFAULT_TOPICS | {"board", "figures"}
+TOPICS = DEFAULT_TOPICS | {"board", "figures", "apply"}
 # What a socket's principal needs to receive each message type (one of them).
 MESSAGE_SCOPES: dict[str, tuple[Scope, ...]] = {
     "snapshot": (),  # made of the others, each filtered as below
@@ -64,6 +64,7 @@ MESSAGE_SCOPES: dict[str, tuple[Scope, ...]] = {
     "screen_pop": (Scope.SCREEN_POPS,),
     "board": (Scope.QUEUES_READ, Scope.WALLBOARD_READ),  # of the queues the socket sees
     "figures": (Scope.QUEUES_READ, Scope.WALLBOARD_READ),  # of the queues the socket sees
+    "apply": (Scope.CONFIG_READ,),  # progress of a configuration apply (admin pages)
     "subscribed": (),
     "pong": (),
     "error": (),
@@ -236,6 +237,13 @@ class Hub:
             key = sub.principal.queues
             if "figures" in sub.topics and key in texts and self.may_see_queues(sub):
                 await self._send_text(sub, texts[key])
+
+    async def publish(self, kind: str, data: dict[str, Any]) -> None:
+        """A message to every socket subscribed to its topic (``kind``) that may have it."""
+        text = json.dumps({"type": kind, "data": data})
+        for sub in list(self.subscribers):
+            if kind in sub.topics and allows_any(sub.principal, MESSAGE_SCOPES[kind]):
+                await self._send_text(sub, text)
 
     async def _pop(self, pop: ScreenPop) -> None:
         targets = [

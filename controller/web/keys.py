@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +18,9 @@ from controller.notes.recent import RecentCalls
 from controller.web.auth import Authenticator, SignedIn
 from controller.web.hub import Hub
 from controller.webhooks.hooks import CrmHooks
+
+if TYPE_CHECKING:
+    from controller.web.config_apply import ApplyRunner
 
 
 @dataclass
@@ -37,6 +40,7 @@ class WebServices:
     # Who was on which call lately (notes of a call that just ended); None: live calls only.
     recent: RecentCalls | None = None
     crm: CrmHooks | None = None  # notes and follow-ups for the CRM webhooks
+    config_apply: ApplyRunner | None = None  # the admin pages' Apply; None: not offered
 
 
 SERVICES = web.AppKey("services", WebServices)

@@ -80,6 +80,14 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/kiosk/link"): frozenset({"admin", "supervisor", "wallboard"}),
     ("POST", "/logout"): ALL,
 }
+# The admin pages: config.read to look, config.apply to save and apply (admin only).
+ADMIN_ONLY = frozenset({"admin"})
+for _route in (("GET", "/admin"), ("GET", "/admin/objects/{section}"),
+               ("GET", "/admin/objects/{section}/{key}"), ("POST", "/admin/objects/{section}/{key}"),
+               ("POST", "/admin/objects/{section}/{key}/remove"), ("GET", "/admin/new/{section}"),
+               ("POST", "/admin/new/{section}"), ("GET", "/admin/changes"),
+               ("POST", "/admin/apply"), ("GET", "/admin/apply/state")):  # fmt: skip
+    MATRIX[_route] = ADMIN_ONLY
 # Reports: reports.read in full (admin, supervisor, reports); agents (me.reports.read) only
 # the reports of their own figures.
 READERS = frozenset({"admin", "supervisor", "reports"})
@@ -187,6 +195,8 @@ def _concrete(api: Api, template: str) -> str:
         .replace("{call_id}", str(call_id))
         .replace("{recording_id}", str(recording_id))
         .replace("{followup_id}", "1")  # let in: 200, or 404 when not one it may see
+        .replace("{section}", "queues")
+        .replace("{key}", "no-such-queue")  # let in: 404, or 409 (a save of what is not there)
     )
 
 

@@ -68,6 +68,8 @@ def links(who: Principal, language: str) -> list[Link]:
         found.append(Link("supervisor", "/supervisor", gettext("Supervisor")))
     if may_open_wallboard(who):
         found.append(Link("wallboard", "/wallboard", gettext("Wallboard")))
+    if allows(who, Scope.CONFIG_READ):
+        found.append(Link("admin", "/admin", gettext("Administration")))
     return found
 
 

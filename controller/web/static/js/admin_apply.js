@@ -1,0 +1,89 @@
+// The admin's Apply: POST /admin/apply starts it and answers at once; its progress and its
+// one result (applied, nothing, refused, rolled_back) come over the websocket (`apply`).
+// After a reconnect the page asks /admin/apply/state, so a result is never missed.
+
+import { makeApi } from "./api.js";
+import { LiveConnection, ServerClock, fill, readJson } from "./live.js";
+
+const page = readJson("page-data");
+const texts = readJson("texts");
+const api = makeApi(page.csrf);
+const CONNECTION = { connecting: "…", live: "", reconnecting: "⟳" };
+
+function applyPanel() {
+  return {
+    state: "connecting",
+    apply: page.apply || { state: "idle" },
+    error: "",
+
+    init() {
+      const connection = new LiveConnection({
+        topics: ["apply"],
+        clock: new ServerClock(),
+        onSnapshot: () => this.refresh(),
+        onMessage: (message) => {
+          if (message.type === "apply") this.take(message.data);
+        },
+        onState: (state) => {
+          this.state = state;
+        },
+      });
+      connection.start();
+    },
+
+    take(data) {
+      if (!this.apply || data.id >= (this.apply.id || 0)) this.apply = data;
+    },
+
+    async refresh() {
+      try {
+        this.take(await api.get("/admin/apply/state"));
+      } catch (error) {
+        this.error = fill(texts.failed, { message: error.message });
+      }
+    },
+
+    async start() {
+      this.error = "";
+      try {
+        this.take(await api.post("/admin/apply"));
+      } catch (error) {
+        this.error = error.status === 409 ? `${texts.busy} ${error.message}` : fill(texts.failed, { message: error.message });
+      }
+    },
+
+    get running() {
+      return this.apply.state === "running";
+    },
+    get stateText() {
+      return CONNECTION[this.state] || "";
+    },
+    get resultText() {
+      if (this.error) return this.error;
+      return texts[this.apply.state] || "";
+    },
+    get resultClass() {
+      const state = this.error ? "refused" : this.apply.state;
+      return `result-${state}`;
+    },
+    get changed() {
+      return this.apply.changed || [];
+    },
+    get reloaded() {
+      return this.apply.reloaded || [];
+    },
+    get problems() {
+      return this.apply.problems || [];
+    },
+    get changedText() {
+      return this.changed.join(", ");
+    },
+    get reloadedText() {
+      return this.reloaded.join(", ");
+    },
+  };
+}
+
+document.addEventListener("alpine:init", () => {
+  window.Alpine.data("applyPanel", applyPanel);
+});
