@@ -72,6 +72,7 @@ from controller.db.models.routing import (
     TimeConditionCalendar,
     TimeRule,
 )
+from controller.db.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Agent",
@@ -96,6 +97,7 @@ __all__ = [
     "ConfigRevision",
     "Customer",
     "CustomerNumber",
+    "DeliveryStatus",
     "Destination",
     "Disposition",
     "Extension",
@@ -143,4 +145,6 @@ __all__ = [
     "TrunkTariff",
     "User",
     "WebSession",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

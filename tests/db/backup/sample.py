@@ -171,6 +171,9 @@ def _edge_rows(session: Session) -> None:
     session.flush()
     lifetime = sessions.Lifetime(dt.timedelta(minutes=30), dt.timedelta(hours=12))
     sessions.open_session(session, supervisor, lifetime, "192.0.2.7", "浏览器", now=T)
+    session.add(m.SavedReportFilter(user_id=supervisor.id, report="queues", name="销售 “上周”",
+                                    query={"period": "last_week", "queue": ["sales"]},
+                                    created_at=T, updated_at=T + dt.timedelta(microseconds=3)))  # fmt: skip
     audit.record(session, audit.Actor("user", "wang.li", "192.0.2.7"),
                  audit.Entry("call.listen", "channel", "edge-1.1", "edge-1",
                              detail={"supervisor_device": "PJSIP/1009", "备注": "质检"}), at=T)  # fmt: skip
@@ -194,6 +197,24 @@ def _edge_rows(session: Session) -> None:
                          changes={"status": ["open", "in_progress"]}),
     ]  # fmt: skip
     session.add(followup)
+    # A webhook endpoint (its secret is carried: it signs every request) and a delivery whose
+    # body is the exact signed bytes, Chinese text and escapes included.
+    endpoint = m.WebhookEndpoint(
+        name="crm", url="https://crm.example/hooks?客户=1", secret="whsec_edge-secret-0123456789",
+        events=["call.ended", "followup.changed"], queues=["sales", "售后"], enabled=True,
+        description="客户系统", created_at=T, updated_at=T + dt.timedelta(microseconds=1),
+    )  # fmt: skip
+    session.add(endpoint)
+    session.flush()
+    session.add(
+        m.WebhookDelivery(
+            id=2**40 + 11, endpoint_id=endpoint.id, event_id="5f0c6c1e-0d5a-4d0e-9a43-3b0e1f2a9c7d",
+            event="call.ended", payload='{"data":{"caller_name":"王小明","notes":"a\\n\\"b\\""}}',
+            status=m.DeliveryStatus.FAILED, attempts=10, next_attempt_at=T, created_at=T,
+            last_attempt_at=T + dt.timedelta(hours=2), last_status=503,
+            last_error="HTTP 503: 维护中", delivered_at=None, test=False,
+        )
+    )  # fmt: skip
 
 
 def populate(engine: Engine) -> None:
