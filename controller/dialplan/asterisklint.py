@@ -27,6 +27,9 @@ _IGNORED = frozenset(
 _IGNORED_IN_SAMPLE = frozenset(
     {"E_DP_GOTO_NOCONTEXT", "W_DP_INCLUDE_MISSING", "E_DP_INCLUDE_MISSING"}
 )
+# ... and about other contexts, when single units are linted (controller.dialplan.incremental):
+# references between contexts are our own lint's job, on the whole configuration.
+_IGNORED_FOR_UNITS = _IGNORED_IN_SAMPLE | {"W_DP_GOTO_CONTEXT_NOEXTEN", "E_DP_GOTO_CONTEXT_NOLABEL"}
 _LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+) (?P<cls>[A-Z_]+): (?P<msg>.*)$")
 _FAMILY = re.compile(r"^\[(pbx-(?:in|ivr|queue|qcb|tc|holiday|workday|ext|out|rec|meta)-)[^\]]*\]")
 SAMPLE_ABOVE_LINES = 3000
@@ -92,7 +95,7 @@ class Running:
         except OSError as exc:
             self._process, self.error = None, f"asterisklint could not run: {exc}"
 
-    def issues(self, timeout: float = 300) -> list[Finding]:
+    def issues(self, timeout: float = 300, *, ignore_references: bool = False) -> list[Finding]:
         try:
             if self._process is None:
                 return [Finding(None, self.error or "asterisklint did not run")]
@@ -111,6 +114,8 @@ class Running:
                 if cls in _IGNORED or cls[0] not in "EW":
                     continue
                 if self.sampled and cls in _IGNORED_IN_SAMPLE:
+                    continue
+                if ignore_references and cls in _IGNORED_FOR_UNITS:
                     continue
                 index = int(match["line"]) - 1
                 flat_line = self.numbers[index] if 0 <= index < len(self.numbers) else None

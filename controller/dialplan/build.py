@@ -9,6 +9,7 @@ unwritable value is refused before it is stored.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -52,6 +53,21 @@ def recording_context(policy: str) -> str:
     return f"pbx-rec-{policy}"
 
 
+def shard_count(extensions: int, size: int) -> int:
+    """How many dialplan contexts the extensions are spread over: a power of two keeping
+    each near ``size`` or below, so it changes rarely as extensions come and go."""
+    count = 1
+    while extensions > size * count:
+        count *= 2
+    return count
+
+
+def shard_of(number: str, count: int) -> int:
+    """The shard of an extension: from its number alone (stable across processes), so adding
+    or removing one extension changes one context, not every context after it."""
+    return zlib.crc32(number.encode("utf-8")) % count
+
+
 def _minute_before(clock: str) -> str:
     """Asterisk time ranges include their last minute: open until 18:00 is 09:00-17:59."""
     hours, minutes = (int(part) for part in clock.split(":"))
@@ -61,10 +77,23 @@ def _minute_before(clock: str) -> str:
 
 class _Builder:
     def __init__(
-        self, config: s.PbxConfig, options: model.Options, *, require_secrets: bool = True
+        self,
+        config: s.PbxConfig,
+        options: model.Options,
+        *,
+        require_secrets: bool = True,
+        lookup: s.PbxConfig | None = None,
+        extension_count: int | None = None,
     ) -> None:
         self.config = config
         self.options = options
+        # What other objects are looked up in (memberships, agents' phones, trunks): the
+        # configuration itself, or for a partial build (controller.dialplan.incremental) the
+        # objects built plus everything they depend on.
+        self.lookup = lookup or config
+        self.extension_count = (
+            len(config.extensions) if extension_count is None else extension_count
+        )
         # A file being validated may leave secrets out (import generates them); a snapshot
         # from the database being rendered may not: a phone without password is open to all.
         self.require_secrets = require_secrets
@@ -143,7 +172,7 @@ class _Builder:
                 )
             )
         memberships: dict[str, list[tuple[Safe, int]]] = {}
-        for queue in cfg.queues:
+        for queue in self.lookup.queues:
             for member in queue.members:
                 memberships.setdefault(member.agent, []).append((Safe(queue.name), member.penalty))
         agents = tuple(
@@ -308,16 +337,18 @@ class _Builder:
             )
             for i, ext in enumerate(self.config.extensions)
         ]
-        size = self.options.shard_size
-        shards = tuple(
-            (Safe(f"pbx-ext-{n}"), tuple(views[start : start + size]))
-            for n, start in enumerate(range(0, len(views), size))
-        )
+        count = shard_count(self.extension_count, self.options.shard_size)
+        members: dict[int, list[model.ExtensionView]] = {}
+        for view in views:
+            members.setdefault(shard_of(view.number, count), []).append(view)
+        # A partial build has only the shards of the extensions it builds.
+        numbers = range(count) if len(views) == self.extension_count else sorted(members)
+        shards = tuple((Safe(f"pbx-ext-{n}"), tuple(members.get(n, ()))) for n in numbers)
         boxes = tuple(v.number for v in views if v.voicemail)
         return model.PhonesDialplan(shards, boxes)
 
     def outbound(self) -> model.OutboundDialplan:
-        trunks = {t.name: t for t in self.config.trunks}
+        trunks = {t.name: t for t in self.lookup.trunks}
         routes = []
         for i, route in enumerate(self.config.outbound_routes):
             path: Path_ = ("outbound_routes", i)
@@ -415,7 +446,7 @@ class _Builder:
         )
 
     def queues(self) -> model.QueuesConf:
-        agents = {a.code: a for a in self.config.agents}
+        agents = {a.code: a for a in self.lookup.agents}
         views = []
         for i, q in enumerate(self.config.queues):
             path: Path_ = ("queues", i)

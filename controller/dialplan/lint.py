@@ -13,10 +13,12 @@ Two layers:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from controller.dialplan import asterisklint, confparse
+from controller.dialplan import asterisklint
+from controller.dialplan.facts import DIALPLAN, MOH, OTHER, PJSIP, QUEUES, Fact, extract
 from controller.dialplan.render import GENERATED_DIR, MODULE_OF, Module
 
 # Contexts entered from outside the dialplan (endpoints, Local channels, the controller).
@@ -27,7 +29,6 @@ _ENTRY_PREFIXES = (
     # Where the controller sends calls (FastAGI answers, AMI redirects).
     "pbx-hold", "pbx-reject", "pbx-sticky",
 )  # fmt: skip
-_GOTO_APPS = {"goto", "gotoif", "gotoiftime", "gosub", "gosubif"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,39 +78,71 @@ def _locate(flat_line: int, pieces: list[tuple[int, str, int]]) -> tuple[str, in
     return name, file_line + flat_line - first
 
 
-class _References:
-    """What the generated files define and what they point at."""
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """The facts of a file or of one segment of it, and the file line it starts at."""
 
-    def __init__(self, files: Mapping[str, str]) -> None:
-        self.files = files
-        self.contexts: dict[str, set[str]] = {}  # context -> extensions
+    file: str
+    line: int
+    facts: Sequence[Fact]
+
+
+def file_kind(name: str) -> str:
+    return _KINDS.get(MODULE_OF.get(name), OTHER)
+
+
+_KINDS = {
+    Module.DIALPLAN: DIALPLAN,
+    Module.PJSIP: PJSIP,
+    Module.QUEUES: QUEUES,
+    Module.MUSICONHOLD: MOH,
+}
+
+
+def file_pieces(files: Mapping[str, str]) -> list[Piece]:
+    return [Piece(name, 1, extract(file_kind(name), text)[0]) for name, text in files.items()]
+
+
+class World(Protocol):
+    """What exists in the generated configuration, as the checks ask it."""
+
+    def has_context(self, context: str) -> bool: ...
+    def has_exten(self, context: str, exten: str) -> bool: ...
+    def pjsip_has(self, kind: str, name: str) -> bool: ...
+    def music_has(self, name: str) -> bool: ...
+
+
+class Everything:
+    """The world of a complete set of pieces, in memory."""
+
+    def __init__(self, pieces: Iterable[Piece]) -> None:
+        self.contexts: dict[str, set[str]] = {}
         self.includes: dict[str, list[str]] = {}
-        self.context_file: dict[str, tuple[str, int]] = {}
-        self.edges: dict[str, set[str]] = {}
-        self.issues: list[LintIssue] = []
-        self.parsed = {name: confparse.parse(text) for name, text in files.items()}
-        self.priorities: dict[int, list[confparse.Priority]] = {}
-        for name in _dialplan_files(files):
-            for section in self.parsed[name].sections:
-                priorities = confparse.dialplan_priorities(section)
-                self.priorities[id(section)] = priorities
-                extens = {p.exten for p in priorities}
-                self.contexts.setdefault(section.name, set()).update(extens)
-                self.includes.setdefault(section.name, []).extend(
-                    e.value for e in section.entries if e.key == "include"
-                )
-                self.context_file.setdefault(section.name, (name, section.line))
+        self.context_at: dict[str, tuple[str, int]] = {}
+        self.classes: set[str] = set()
+        sections: list[tuple[str, str, str]] = []
+        for piece in pieces:
+            for fact in piece.facts:
+                kind = fact[0]
+                if kind == "ctx":
+                    name = str(fact[1])
+                    self.contexts.setdefault(name, set())
+                    self.context_at.setdefault(name, (piece.file, piece.line + int(fact[2]) - 1))
+                elif kind == "ext":
+                    self.contexts.setdefault(str(fact[1]), set()).add(str(fact[2]))
+                elif kind == "inc":
+                    self.includes.setdefault(str(fact[1]), []).append(str(fact[2]))
+                elif kind == "sec":
+                    sections.append((str(fact[1]), str(fact[2]), str(fact[3])))
+                elif kind == "moh":
+                    self.classes.add(str(fact[1]))
+        self.names_by_type = pjsip_types(sections)
 
-    def _target(self, file: str, line: int, source: str, context: str, exten: str | None) -> None:
-        if "$" in context or (exten is not None and "$" in exten):
-            return  # chosen at run time
-        self.edges.setdefault(source, set()).add(context)
-        if context not in self.contexts:
-            self.issues.append(LintIssue(file, line, f"context {context!r} does not exist"))
-        elif exten is not None and not self._has_exten(context, exten, set()):
-            self.issues.append(
-                LintIssue(file, line, f"extension {exten!r} does not exist in context {context!r}")
-            )
+    def has_context(self, context: str) -> bool:
+        return context in self.contexts
+
+    def has_exten(self, context: str, exten: str) -> bool:
+        return self._has_exten(context, exten, set())
 
     def _has_exten(self, context: str, exten: str, seen: set[str]) -> bool:
         if exten in self.contexts.get(context, ()):
@@ -121,114 +154,102 @@ class _References:
             if inc not in seen
         )
 
-    def _jumps(
-        self, file: str, section: str, prio: confparse.Priority
-    ) -> Iterable[tuple[str, str]]:
-        app = prio.app.lower()
-        if app not in _GOTO_APPS:
-            return []
-        data = prio.data
-        if app in {"gotoif", "gotoiftime", "gosubif"}:
-            _, _, data = data.partition("?")
-            labels = confparse.split_top_level(data, ":")
-        else:
-            labels = [data]
-        targets = []
-        for label in labels:
-            args = confparse.split_top_level(
-                label.split("(", 1)[0] if app.startswith("gosub") else label
-            )
-            if len(args) == 3:
-                targets.append((args[0].strip(), args[1].strip()))
-        return targets
+    def pjsip_has(self, kind: str, name: str) -> bool:
+        return name in self.names_by_type.get(kind, ())
 
-    def check(self) -> list[LintIssue]:
-        for name in _dialplan_files(self.files):
-            for section in self.parsed[name].sections:
-                for entry in section.entries:
-                    if entry.key == "include":
-                        self._target(name, entry.line, section.name, entry.value, None)
-                for prio in self.priorities[id(section)]:
-                    for context, exten in self._jumps(name, section.name, prio):
-                        self._target(name, prio.line, section.name, context, exten)
-        self._pjsip()
-        self._queues()
-        self._reachability()
-        return self.issues
+    def music_has(self, name: str) -> bool:
+        return name in self.classes
 
-    def _pjsip(self) -> None:
-        conf = self.parsed.get("pjsip.conf")
-        if conf is None:
-            return
-        # A section's type may come from the templates it names: [1001](pbx-phone-endpoint).
-        templates = {s.name: s for s in conf.sections if s.options.startswith("!")}
 
-        def kind_of(section: confparse.Section) -> str:
-            for entry in section.entries:
-                if entry.key == "type":
-                    return entry.value
-            for parent in section.options.split(","):
-                if parent.strip() in templates and parent.strip() != section.name:
-                    return kind_of(templates[parent.strip()])
-            return ""
+def pjsip_types(sections: Iterable[tuple[str, str, str]]) -> dict[str, set[str]]:
+    """Section names by type; a section's type may come from the templates it names:
+    ``[1001](pbx-phone-endpoint)``."""
+    sections = list(sections)
+    templates = {name: (options, own) for name, options, own in sections if options.startswith("!")}
 
-        names_by_type: dict[str, set[str]] = {}
-        for section in conf.sections:
-            names_by_type.setdefault(kind_of(section), set()).add(section.name)
-        for section in conf.sections:
-            for entry in section.entries:
-                if entry.key == "context" and entry.value not in self.contexts:
-                    self.issues.append(
+    def kind_of(name: str, options: str, own: str, depth: int = 0) -> str:
+        if own or depth > 10:
+            return own
+        for parent in options.split(","):
+            parent = parent.strip()
+            if parent in templates and parent != name:
+                return kind_of(parent, *templates[parent], depth + 1)
+        return ""
+
+    names: dict[str, set[str]] = {}
+    for name, options, own in sections:
+        names.setdefault(kind_of(name, options, own), set()).add(name)
+    return names
+
+
+def check_references(pieces: Iterable[Piece], world: World) -> list[LintIssue]:
+    """Every reference in ``pieces`` that ``world`` cannot resolve."""
+    issues = []
+    for piece in pieces:
+        for fact in piece.facts:
+            kind = fact[0]
+            line = piece.line + int(fact[-1]) - 1
+            if kind in ("jump", "inc"):
+                context = str(fact[2])
+                exten = str(fact[3]) if kind == "jump" else ""
+                if "$" in context or "$" in exten:
+                    continue  # chosen at run time
+                if not world.has_context(context):
+                    message = f"context {context!r} does not exist"
+                    issues.append(LintIssue(piece.file, line, message))
+                elif exten and not world.has_exten(context, exten):
+                    issues.append(
                         LintIssue(
-                            "pjsip.conf", entry.line, f"context {entry.value!r} does not exist"
+                            piece.file,
+                            line,
+                            f"extension {exten!r} does not exist in context {context!r}",
                         )
                     )
-                wanted = {
-                    "aors": "aor",
-                    "auth": "auth",
-                    "outbound_auth": "auth",
-                    "transport": "transport",
-                }
-                kind = wanted.get(entry.key)
-                if kind and entry.value not in names_by_type.get(kind, set()):
-                    self.issues.append(
-                        LintIssue(
-                            "pjsip.conf", entry.line, f"{kind} {entry.value!r} does not exist"
-                        )
+            elif kind == "ctxref":
+                if not world.has_context(str(fact[1])):
+                    issues.append(
+                        LintIssue(piece.file, line, f"context {fact[1]!r} does not exist")
                     )
+            elif kind == "pjref":
+                if not world.pjsip_has(str(fact[1]), str(fact[2])):
+                    issues.append(
+                        LintIssue(piece.file, line, f"{fact[1]} {fact[2]!r} does not exist")
+                    )
+            elif kind == "mohref" and fact[1] != "default" and not world.music_has(str(fact[1])):
+                issues.append(
+                    LintIssue(piece.file, line, f"music class {fact[1]!r} does not exist")
+                )
+    return issues
 
-    def _queues(self) -> None:
-        conf = self.parsed.get("queues.conf")
-        moh = self.parsed.get("musiconhold.conf")
-        classes = {s.name for s in moh.sections} if moh else set()
-        for section in conf.sections if conf else []:
-            for entry in section.entries:
-                if entry.key == "context" and entry.value not in self.contexts:
-                    self.issues.append(
-                        LintIssue(
-                            "queues.conf", entry.line, f"context {entry.value!r} does not exist"
-                        )
-                    )
-                if entry.key == "musicclass" and entry.value not in classes | {"default"}:
-                    self.issues.append(
-                        LintIssue(
-                            "queues.conf", entry.line, f"music class {entry.value!r} does not exist"
-                        )
-                    )
 
-    def _reachability(self) -> None:
-        seen = {c for c in self.contexts if c.startswith(_ENTRY_PREFIXES)}
-        todo = list(seen)
-        while todo:
-            for target in self.edges.get(todo.pop(), ()):
-                if target not in seen:
-                    seen.add(target)
-                    todo.append(target)
-        for context in sorted(set(self.contexts) - seen - {"general", "globals"}):
-            file, line = self.context_file[context]
-            self.issues.append(
-                LintIssue(file, line, f"context {context!r} is never reached", error=False)
-            )
+def unreachable(pieces: Iterable[Piece], world: Everything) -> list[LintIssue]:
+    """Warnings for dialplan contexts no entry point leads to (a menu nobody routes to)."""
+    edges: dict[str, set[str]] = {}
+    for piece in pieces:
+        for fact in piece.facts:
+            if fact[0] in ("jump", "inc"):
+                target = str(fact[2])
+                exten = str(fact[3]) if fact[0] == "jump" else ""
+                if "$" not in target and "$" not in exten:
+                    edges.setdefault(str(fact[1]), set()).add(target)
+    seen = {c for c in world.contexts if c.startswith(_ENTRY_PREFIXES)}
+    todo = list(seen)
+    while todo:
+        for target in edges.get(todo.pop(), ()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    issues = []
+    for context in sorted(set(world.contexts) - seen - {"general", "globals"}):
+        file, line = world.context_at.get(context, ("extensions.conf", 0))
+        issues.append(LintIssue(file, line or None, f"context {context!r} is never reached", False))
+    return issues
+
+
+def check_pieces(pieces: Sequence[Piece]) -> list[LintIssue]:
+    """Our own checks on a complete configuration given as pieces."""
+    world = Everything(pieces)
+    return check_references(pieces, world) + unreachable(pieces, world)
 
 
 def lint(files: Mapping[str, str], *, use_asterisklint: bool = True) -> list[LintIssue]:
@@ -236,7 +257,7 @@ def lint(files: Mapping[str, str], *, use_asterisklint: bool = True) -> list[Lin
     flat, pieces = flatten_dialplan(files)
     # asterisklint runs in its own process while we do our checks: two cores, half the wait.
     running = asterisklint.start(flat) if use_asterisklint else None
-    issues = _References(files).check()
+    issues = check_pieces(file_pieces(files))
     if running is not None:
         for found in running.issues():
             name, file_line = (

@@ -23,6 +23,7 @@ import jinja2
 
 from controller.dialplan.build import Built
 from controller.dialplan.escape import FILTERS, Safe
+from controller.dialplan.tracked import Recorded, Recorder, body_text
 from controller.errors import ControllerError
 from controller.paths import resource_dir
 
@@ -126,21 +127,32 @@ class Renderer:
             parts.append(f"{filename}\0{source}")
         return digest("\0".join(parts))
 
-    def render_file(self, spec: FileSpec, built: Built) -> str:
+    def render_recorded(self, spec: FileSpec, data: Any) -> Recorded:
+        """The body of ``spec`` rendered from its data, cut at the tracked loops
+        (:mod:`controller.dialplan.tracked`)."""
         template_name = f"{spec.name}.j2"
-        data = getattr(built, spec.data)
         context = {f.name: getattr(data, f.name) for f in fields(data)}
+        recorder = Recorder()
         try:
             template = self.environment.get_template(template_name)
-            body = template.render(**context)
+            recorder.consume(template.generate(**context))
         except TemplateError as exc:
             raise TemplateError(f"{template_name}: {exc}") from None
         except jinja2.TemplateError as exc:
             line = f" line {exc.lineno}" if getattr(exc, "lineno", None) else ""
             raise TemplateError(f"{template_name}{line}: {exc.message or exc}") from None
-        text = HEADER.format(template=template_name) + body
-        return text + _marker(spec, digest(text))
+        return recorder.result()
+
+    def render_file(self, spec: FileSpec, built: Built) -> str:
+        recorded = self.render_recorded(spec, getattr(built, spec.data))
+        return compose(spec, body_text(recorded.segments))
 
     def render(self, built: Built) -> dict[str, str]:
         """Every generated file's content, by file name."""
         return {spec.name: self.render_file(spec, built) for spec in FILES}
+
+
+def compose(spec: FileSpec, body: str) -> str:
+    """A file from its rendered body: the generated header, the body, the marker."""
+    text = HEADER.format(template=f"{spec.name}.j2") + body
+    return text + _marker(spec, digest(text))
