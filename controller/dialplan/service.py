@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,12 +14,16 @@ from controller.ami.session import AmiCredentials
 from controller.config import Settings
 from controller.db.engine import session_factory
 from controller.db.migrate import require_current_schema
+from controller.dialplan import incremental
 from controller.dialplan.apply import ApplyReport, Outcome, apply_files
 from controller.dialplan.build import BuildError, build
-from controller.dialplan.lint import LintIssue, lint
+from controller.dialplan.cache import Cache
+from controller.dialplan.incremental import Update
+from controller.dialplan.lint import LintIssue
 from controller.dialplan.model import Options
-from controller.dialplan.render import GENERATED_DIR, Renderer, digest
+from controller.dialplan.render import FILES, GENERATED_DIR, Renderer, compose, digest
 from controller.dialplan.state import (
+    AppliedState,
     forget_state,
     gc_paused,
     read_state,
@@ -57,8 +62,20 @@ def ami_credentials(settings: Settings) -> AmiCredentials:
 
 
 def inputs_digest(settings: Settings, renderer: Renderer) -> str:
-    """Everything besides the configuration that the generated files depend on."""
-    return digest(f"{__version__}\0{options(settings)!r}\0{renderer.template_sources_digest()}")
+    """Everything besides the configuration that the generated files depend on: the
+    controller's version and dialplan code, the settings, the templates."""
+    return digest(
+        f"{__version__}\0{_code_digest()}\0{options(settings)!r}\0"
+        f"{renderer.template_sources_digest()}"
+    )
+
+
+@functools.cache
+def _code_digest() -> str:
+    """The source of the code that builds and renders (a cached render made by other code
+    is not this code's render, even under the same version number)."""
+    package = Path(__file__).parent
+    return digest("\0".join(p.read_text(encoding="utf-8") for p in sorted(package.glob("*.py"))))
 
 
 def _render(settings: Settings, engine: Engine, renderer: Renderer) -> tuple[int, dict[str, str]]:
@@ -86,6 +103,52 @@ class Applied:
     report: ApplyReport
     lint: list[LintIssue]
     seconds: dict[str, float] = field(default_factory=dict)  # by phase, for -v and benchmarks
+    full: bool = False  # everything was rendered (else only what the change affects)
+    reason: str = ""  # why everything was rendered
+
+
+def update_render_cache(
+    settings: Settings, engine: Engine, renderer: Renderer, *, use_asterisklint: bool = True
+) -> Update:
+    """Bring the render cache (in the data directory) to the stored configuration."""
+    require_current_schema(engine)
+    cache = Cache.open(settings.data_dir)
+    try:
+        with session_factory(engine)() as session, session.begin():
+            return incremental.update(
+                cache,
+                session,
+                renderer,
+                options(settings),
+                inputs_digest(settings, renderer),
+                use_asterisklint=use_asterisklint,
+            )
+    except BuildError as exc:
+        lines = "\n".join(f"  {'.'.join(map(str, p.path))}: {p.message}" for p in exc.problems)
+        raise RenderError(f"the stored configuration cannot be written:\n{lines}") from None
+    finally:
+        cache.close()
+
+
+def _to_apply(
+    settings: Settings, update: Update, state: AppliedState | None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The files Asterisk may not have yet (name -> text), and every file's digest."""
+    directory = generated_dir(settings)
+    cache = Cache.open(settings.data_dir)
+    try:
+        meta = cache.meta()
+        digests = {spec.name: meta.get(f"digest:{spec.name}", "") for spec in FILES}
+        files = dict(update.texts)
+        for spec in FILES:
+            if spec.name in files:
+                continue
+            if state is not None and state.unchanged(directory, spec.name, digests[spec.name]):
+                continue
+            files[spec.name] = compose(spec, cache.body(spec.name))
+        return files, digests
+    finally:
+        cache.close()
 
 
 async def apply_from_database(
@@ -102,27 +165,20 @@ async def apply_from_database(
             return Applied(ApplyReport(Outcome.APPLIED), [])
 
     clock = time.perf_counter()
-    seconds: dict[str, float] = {}
-
-    def lap(phase: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        seconds[phase] = now - clock
-        clock = now
-
     with gc_paused():
-        revision, files = _render(settings, engine, renderer)
-        lap("render")
-        issues = lint(files, use_asterisklint=use_asterisklint)
-        lap("lint")
-    errors = [i for i in issues if i.error]
-    if errors:
-        report = ApplyReport(Outcome.REFUSED, [], [], [str(i) for i in errors])
-        return Applied(report, issues, seconds)
-    report = await apply_files(files, directory, ami_credentials(settings))
-    lap("write, reload and confirm")
+        update = update_render_cache(settings, engine, renderer, use_asterisklint=use_asterisklint)
+        seconds = dict(update.seconds)
+        errors = update.errors
+        if errors:
+            report = ApplyReport(Outcome.REFUSED, [], [], [str(i) for i in errors])
+            return Applied(report, update.issues, seconds, update.full, update.reason)
+        files, digests = _to_apply(settings, update, state)
+    now = time.perf_counter()
+    seconds["controller"] = now - clock
+    report = await apply_files(files, directory, ami_credentials(settings), update.units)
+    seconds["write, reload and confirm"] = time.perf_counter() - now
     if report.outcome is Outcome.APPLIED:
-        write_state(directory, revision, inputs, files)
+        write_state(directory, update.revision, inputs, digests)
     else:
         forget_state(directory)
-    return Applied(report, issues, seconds)
+    return Applied(report, update.issues, seconds, update.full, update.reason)

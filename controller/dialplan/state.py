@@ -2,8 +2,10 @@
 
 After an apply Asterisk confirmed, ``.state.json`` in the generated directory records the
 configuration revision, a digest of everything else the files depend on (templates,
-settings, controller version) and each file's size and modification time. When all of them
-still match, nothing can have changed and the apply stops before reading the configuration.
+settings, controller version) and each file's size, modification time and content digest.
+When the revision and inputs still match and no file was touched, nothing can have changed
+and the apply stops before reading the configuration. Otherwise the digests tell which of
+the freshly rendered files differ from what Asterisk has, without reading them all.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,37 +24,50 @@ STATE_FILE = ".state.json"
 class AppliedState:
     revision: int
     inputs: str
-    files: dict[str, tuple[int, int]]  # name -> (size, mtime_ns)
+    files: dict[str, tuple[int, int, str]]  # name -> (size, mtime_ns, digest)
 
-
-def _stat(directory: Path, names: Iterable[str]) -> dict[str, tuple[int, int]] | None:
-    result = {}
-    for name in names:
+    def unchanged(self, directory: Path, name: str, digest: str) -> bool:
+        """Whether ``name`` on disk is still the file of ``digest`` this state recorded."""
+        recorded = self.files.get(name)
+        if recorded is None or recorded[2] != digest:
+            return False
         try:
             info = (directory / name).stat()
         except FileNotFoundError:
-            return None
-        result[name] = (info.st_size, info.st_mtime_ns)
-    return result
+            return False
+        return (info.st_size, info.st_mtime_ns) == recorded[:2]
 
 
 def read_state(directory: Path) -> AppliedState | None:
     try:
         data = json.loads((directory / STATE_FILE).read_text(encoding="utf-8"))
-        files = {name: (int(size), int(mtime)) for name, (size, mtime) in data["files"].items()}
+        files = {
+            name: (int(size), int(mtime), str(digest))
+            for name, (size, mtime, digest) in data["files"].items()
+        }
         return AppliedState(int(data["revision"]), str(data["inputs"]), files)
     except (OSError, ValueError, KeyError, TypeError):
-        return None  # missing or unreadable: do the full apply
+        return None  # missing, unreadable or an older format: do the full apply
 
 
 def still_current(directory: Path, state: AppliedState, revision: int, inputs: str) -> bool:
     if state.revision != revision or state.inputs != inputs:
         return False
-    return _stat(directory, state.files) == state.files
+    for name, (size, mtime, _digest) in state.files.items():
+        try:
+            info = (directory / name).stat()
+        except FileNotFoundError:
+            return False
+        if (info.st_size, info.st_mtime_ns) != (size, mtime):
+            return False
+    return True
 
 
-def write_state(directory: Path, revision: int, inputs: str, names: Iterable[str]) -> None:
-    files = _stat(directory, names) or {}
+def write_state(directory: Path, revision: int, inputs: str, digests: Mapping[str, str]) -> None:
+    files = {}
+    for name, digest in digests.items():
+        info = (directory / name).stat()
+        files[name] = (info.st_size, info.st_mtime_ns, digest)
     data = {"revision": revision, "inputs": inputs, "files": files}
     tmp = directory / f".{STATE_FILE}.tmp"
     tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
