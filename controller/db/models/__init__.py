@@ -50,6 +50,7 @@ from controller.db.models.pbx import (
     TrunkTariff,
 )
 from controller.db.models.rating import CallCharge
+from controller.db.models.report_filters import SavedReportFilter
 from controller.db.models.reports import (
     ReportAgentHour,
     ReportAgentStateHour,
@@ -134,6 +135,7 @@ __all__ = [
     "ReportQueueHour",
     "ReportRollupRange",
     "Role",
+    "SavedReportFilter",
     "Site",
     "Skill",
     "SurveyResponse",
