@@ -47,6 +47,7 @@ from controller.web.pages import (
     admin,
     agent,
     kiosk,
+    reports,
     reports_print,
     supervisor,
     wallboard,
@@ -72,6 +73,7 @@ ROUTE_TABLES = (
     reports_api.routes(),
     reports_print.routes(),
     admin.routes,
+    reports.routes(),
 )
 STATIC = Path(__file__).parent / "static"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -96,6 +96,13 @@ for _spec in REPORTS:
     _who = READERS | {"agent"} if _spec.agent_may_see else READERS
     MATRIX[("GET", f"/api/v1/reports/{_spec.name}")] = _who
     MATRIX[("GET", f"/reports/{_spec.name}/print")] = _who
+    MATRIX[("GET", f"/reports/{_spec.name}")] = _who  # the report pages (pages/reports.py)
+MATRIX[("GET", "/reports")] = READERS | {"agent"}
+# {name} is "sales" here: no such report, a 404 for those let in (no Chromium is started).
+MATRIX[("GET", "/reports/{name}/pdf")] = READERS | {"agent"}
+MATRIX[("POST", "/reports/filters")] = READERS | {"agent"}  # 400: the form names no report
+MATRIX[("POST", "/reports/filters/{filter_id}/delete")] = READERS | {"agent"}  # 400: no id
+MATRIX[("GET", "/reports/calls/{call_id}")] = ALL - {"wallboard"}  # history.read (own)
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/kiosk")}
 BODIES = {
     "/api/v1/calls/originate": {"number": "13800138000"},
@@ -195,6 +202,7 @@ def _concrete(api: Api, template: str) -> str:
         .replace("{call_id}", str(call_id))
         .replace("{recording_id}", str(recording_id))
         .replace("{followup_id}", "1")  # let in: 200, or 404 when not one it may see
+        .replace("{filter_id}", "0")  # not a row id: 400 when let in
         .replace("{section}", "queues")
         .replace("{key}", "no-such-queue")  # let in: 404, or 409 (a save of what is not there)
     )

@@ -58,6 +58,11 @@ def may_open_supervisor(who: Principal) -> bool:
     return grants(who.patterns, Scope.AGENTS_STATE.value)
 
 
+def may_open_reports(who: Principal) -> bool:
+    """The report pages: reports.read, in full or (an agent) for their own figures."""
+    return allows(who, Scope.REPORTS_READ)
+
+
 def links(who: Principal, language: str) -> list[Link]:
     """The pages ``who`` may open, in the bar of every page."""
     gettext = i18n.translations(language).gettext
@@ -70,6 +75,8 @@ def links(who: Principal, language: str) -> list[Link]:
         found.append(Link("wallboard", "/wallboard", gettext("Wallboard")))
     if allows(who, Scope.CONFIG_READ):
         found.append(Link("admin", "/admin", gettext("Administration")))
+    if may_open_reports(who):
+        found.append(Link("reports", "/reports", gettext("Reports")))
     return found
 
 

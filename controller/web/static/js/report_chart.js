@@ -1,5 +1,7 @@
 // Draws the report's chart from the page's data (no figure is computed here): ECharts with
 // the SVG renderer (sharp when printed), no animation, so a printed page shows it whole.
+// On the report pages `chart.links[series][point]` is the drill-down of a point: a click
+// opens the calls behind it (the printed page has no links).
 (function () {
   "use strict";
   var holder = document.getElementById("report-chart");
@@ -21,8 +23,17 @@
       return { name: s.name, type: kind, data: s.data, showSymbol: chart.x.length <= 48 };
     }),
   };
-  var instance = echarts.init(holder, null, { renderer: "svg" });
+  var locale = data.language === "zh" ? "ZH" : "EN";
+  var instance = echarts.init(holder, null, { renderer: "svg", locale: locale });
   instance.setOption(option);
+  if (chart.links) {
+    instance.on("click", function (event) {
+      var links = chart.links[event.seriesIndex] || [];
+      var target = links[event.dataIndex];
+      if (target) window.location.assign(target);
+    });
+  }
+  window.pbxReportChart = instance; // for the browser tests: what the chart was given
   window.addEventListener("resize", function () { instance.resize(); });
   document.body.dataset.chartReady = "1";
 })();
