@@ -114,6 +114,27 @@ class AsteriskSettings(_Section):
     sip_bind: str = "0.0.0.0:5060"
 
 
+class WebhookSettings(_Section):
+    """How ``pbxctl serve`` delivers CRM webhooks (endpoints: ``pbxctl webhook``; docs/crm.md)."""
+
+    # Where the CRM reaches this controller: recording links in call.ended start with it
+    # (https://pbx.example.com); None: links relative to the API (/api/v1/recordings/...).
+    public_url: Annotated[str, Field(pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")] | None = None
+    timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0  # per attempt
+    max_attempts: Annotated[int, Field(ge=1, le=50)] = 10
+    backoff_base_seconds: Annotated[float, Field(gt=0, le=3600)] = 5.0  # then 10, 20 ... s
+    backoff_max_seconds: Annotated[float, Field(gt=0, le=86400)] = 3600.0
+    concurrency: Annotated[int, Field(ge=1, le=100)] = 8  # requests in flight at once
+    # Of them, to one endpoint: a slow or dead endpoint cannot hold up the others.
+    endpoint_concurrency: Annotated[int, Field(ge=1, le=100)] = 4
+    # Events waiting in memory to be stored (only while the database is away); beyond it the
+    # oldest are dropped and counted. Stored deliveries are kept until delivered or given up.
+    buffer_limit: Annotated[int, Field(ge=100, le=1_000_000)] = 10_000
+    # How long call.ended waits for the agents' dispositions (after-call work).
+    disposition_wait_seconds: Annotated[float, Field(ge=0, le=3600)] = 60.0
+    keep_days: Annotated[int, Field(ge=1, le=3650)] = 30  # the delivery log
+
+
 class SandboxSettings(_Section):
     """The throw-away Asterisk used by the tests and ``pbxctl demo``."""
 
@@ -139,6 +160,7 @@ class Settings(_Section):
     api: ApiSettings = ApiSettings()
     asterisk: AsteriskSettings = AsteriskSettings()
     sandbox: SandboxSettings = SandboxSettings()
+    webhooks: WebhookSettings = WebhookSettings()
 
     @property
     def effective_database_url(self) -> str:

@@ -35,12 +35,14 @@ class RequestRow:
     priority: int
     expires_at: dt.datetime
     attempts: int
+    linkedid: str | None = None  # the call that asked for it
 
 
 def _row(r: CallbackRequest) -> RequestRow:
     return RequestRow(
-        r.id, r.queue_name, r.number, r.state, r.position or 1, r.priority, r.expires_at, r.attempts
-    )
+        r.id, r.queue_name, r.number, r.state, r.position or 1, r.priority, r.expires_at,
+        r.attempts, r.origin_linkedid,
+    )  # fmt: skip
 
 
 class CallbackStore:

@@ -48,6 +48,8 @@ class CallbackService:
         self._retries: dict[int, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._registering: set[tuple[str, str]] = set()  # (queue, number) being stored now
+        # Told of each request the caller confirmed (the CRM webhooks: callback.requested).
+        self.on_confirmed: list[Callable[[RequestRow], None]] = []
 
     # -- the caller asks ---------------------------------------------------------------------
 
@@ -87,6 +89,11 @@ class CallbackService:
 
     def confirm(self, row: RequestRow) -> None:
         self._settle(row.id, True)
+        for listener in self.on_confirmed:
+            try:
+                listener(row)
+            except Exception:  # a listener's fault never reaches the caller's call
+                log.exception("event=callback_listener_failed id=%d", row.id)
 
     async def withdraw(self, row: RequestRow) -> int | None:
         """The caller did not confirm: remove the placeholder; return its position (the

@@ -1,0 +1,91 @@
+"""Call events from recorded AMI transcripts, fed event by event as serve does: ringing per
+agent, answered once, ended held until the dispositions or the wait, then call.disposition."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from controller.ami.decode import decode
+from controller.ami.replay import messages
+from controller.ami.tracker import Tracker
+from controller.webhooks.calls import CallEvents
+from controller.webhooks.events import Event
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ami"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_795_467_800.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _feed(name: str, wait: float = 60.0) -> tuple[CallEvents, list[Event], Clock]:
+    tracker, sent, clock = Tracker("pbx1", queue_wrapup={"sales": 15}), [], Clock()
+    calls = CallEvents(tracker, sent.append, wait=wait, margin=2.0, clock=clock)
+    at = 1_795_467_800.0
+    for message in messages((FIXTURES / f"{name}.ami").read_bytes()):
+        at += 0.001
+        event = decode(message, at)
+        if event is not None and "ActionID" not in message.fields:
+            tracker.apply(event)
+            calls.on_outbox(tracker.drain())
+    return calls, sent, clock
+
+
+def test_ringing_then_answered_then_ended_after_the_disposition() -> None:
+    calls, sent, clock = _feed("answered")
+    assert [e.kind for e in sent] == ["call.ringing", "call.answered"]
+    ringing, answered = sent
+    assert (ringing.data["linkedid"], ringing.data["agent"], ringing.queues) == (
+        "cust-1", "8001", ("sales",)
+    )  # fmt: skip
+    assert (answered.data["agents"], answered.data["queue"]) == (["8001"], "sales")
+    assert calls.held == 1  # ended: waiting for 8001's disposition
+    calls.note_saved({"linkedid": "cust-1", "agent": "8001", "disposition": "resolved"})
+    assert calls.held == 1  # and for the margin (the history stores the call meanwhile)
+    clock.now += 2.0
+    calls.release()
+    (ended,) = sent[2:]
+    assert ended.kind == "call.ended"
+    assert (ended.data["linkedid"], ended.data["outcome"], ended.data["agents"]) == (
+        "cust-1", "answered", ["8001"]
+    )  # fmt: skip
+    # A note saved after call.ended went out: call.disposition.
+    calls.note_saved({"linkedid": "cust-1", "agent": "8001", "disposition": "quote-sent"})
+    assert [e.kind for e in sent[3:]] == ["call.disposition"]
+    assert sent[3].data["disposition"] == "quote-sent"
+    assert sent[3].queues == ("sales",)
+
+
+def test_ended_goes_out_after_the_wait_without_dispositions() -> None:
+    calls, sent, clock = _feed("transfer", wait=30.0)
+    assert [(e.kind, e.data.get("agent")) for e in sent] == [
+        ("call.ringing", "8001"), ("call.answered", None), ("call.ringing", "8002"),
+    ]  # fmt: skip
+    calls.note_saved({"linkedid": "1795468460.0", "agent": "8001", "disposition": "follow-up"})
+    clock.now += 29.0
+    calls.release()
+    assert calls.held == 1  # 8002 has not disposed yet
+    clock.now += 1.0
+    calls.release()
+    assert sent[-1].kind == "call.ended"
+    assert sent[-1].data["agents"] == ["8001", "8002"]
+    assert sent[-1].data["outcome"] == "transferred"
+
+
+def test_an_abandoned_call_ends_without_waiting_for_anyone() -> None:
+    calls, sent, clock = _feed("abandon")
+    assert [e.kind for e in sent] == []  # nobody rang, nobody answered
+    clock.now += 2.0
+    calls.release()
+    assert [(e.kind, e.data["outcome"]) for e in sent] == [("call.ended", "abandoned")]
+
+
+def test_a_stop_sends_what_is_held() -> None:
+    calls, sent, _clock = _feed("answered")
+    calls.release(force=True)
+    assert sent[-1].kind == "call.ended"
+    assert calls.held == 0
