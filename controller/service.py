@@ -68,6 +68,7 @@ from controller.web.gate import Gate
 from controller.web.hub import Hub
 from controller.web.keys import WebServices
 from controller.web.screenpop import customer_lookup
+from controller.webhooks.service import WebhookService
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,8 @@ def fastagi(controller: Controller) -> AgiRunner:
         controller.settings, controller.engine, live=live, actions=controller.client
     )
     service.services.agents = controller.agents
+    if service.services.callbacks is not None:  # callback.requested for the CRM webhooks
+        service.services.callbacks.on_confirmed.append(controller.webhooks.callback_requested)
 
     async def placeholders(_client: AmiClient) -> None:
         await service.ami_connected()  # re-create callback placeholders Asterisk lost
@@ -130,6 +133,9 @@ class Controller:
         # Today's figures for the wallboard, every 12 s, by the queue report's own code.
         self.figures = TodayFigures(self.factory, queue_day_figures, self._site_zone)
         self.recent = RecentCalls(self.tracker)  # who was on which call: notes, webhooks
+        self.webhooks = WebhookService(
+            self.factory, settings.webhooks, settings.server_id, self.tracker
+        )
         self.web_services = WebServices(
             tracker=self.tracker,
             factory=self.factory,
@@ -139,6 +145,8 @@ class Controller:
             actions=self.actions,
             agents=self.agents,
             recent=self.recent,
+            crm=self.webhooks,
+            webhook_settings=settings.webhooks,
             config_apply=ApplyRunner(AsteriskDialplan(settings, self.engine), self.factory),
         )
         self._site: SiteInfo | None = None
@@ -252,6 +260,7 @@ class Controller:
                 "covered_until": self.live.covered_until,
                 "recovery": _report(self.recovery.last),
             },
+            webhooks=self.webhooks.status(),
         )
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -262,7 +271,10 @@ class Controller:
         await asyncio.to_thread(self._load_configuration)
         site = self._site or SiteInfo.load(self.factory)
         self.hub.lookup = customer_lookup(self.factory, site.country)
-        self.live.sinks += [self.writer.submit_outbox, self.recent.on_outbox, self.hub.on_outbox]
+        self.live.sinks += [
+            self.writer.submit_outbox, self.recent.on_outbox, self.webhooks.on_outbox,
+            self.hub.on_outbox,
+        ]  # fmt: skip
         self.live.raw_sink = self.writer.submit
         self.live.recovery = self.recovery
         self.live.after_resync.append(self._reapply_logins)
@@ -287,6 +299,7 @@ class Controller:
             group.create_task(self.feed.run())
             group.create_task(self.writer.run())
             group.create_task(self.hub.run())
+            group.create_task(self.webhooks.run())
             group.create_task(self.figures.run(self.hub))
             group.create_task(self._report())
             group.create_task(self._follow_configuration())
@@ -326,6 +339,7 @@ class Controller:
             with contextlib.suppress(BaseException):
                 await self._tasks
         self.live.flush()
+        await self.webhooks.stop()  # what is still in memory becomes pending deliveries
         left = await self.writer.drain(self.shutdown_flush)
         logger.info("service=stopped history_unwritten=%d", left)
         self.engine.dispose()

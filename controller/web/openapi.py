@@ -35,6 +35,8 @@ from controller.web.api.fields import PATH_TYPES
 from controller.web.api.history import CallQuery, RecordingQuery
 from controller.web.api.notes_api import DispositionQuery, NoteBody
 from controller.web.api.reports_api import MEDIA, QUERIES
+from controller.web.api.webhooks_api import DeliveryQuery
+from controller.webhooks.validate import EndpointCreate, EndpointUpdate
 
 REF = "#/components/schemas/{model}"
 JsonSchema = dict[str, Any]
@@ -123,6 +125,50 @@ FOLLOWUP: JsonSchema = {
         },
     },
     "required": ["id", "subject", "status", "version", "created_at", "updated_at"],
+}
+ENDPOINT: JsonSchema = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "url": {"type": "string"},
+        "events": {"type": "array", "items": {"type": "string"}},
+        "queues": {"type": ["array", "null"], "items": {"type": "string"}},
+        "enabled": {"type": "boolean"},
+        "description": {"type": "string"},
+        "secret": {"type": "string", "description": "only when created or rotated"},
+        "deliveries": {"type": "object", "description": "how many, by status"},
+    },
+    "required": ["id", "name", "url", "events", "queues", "enabled"],
+}
+DELIVERY: JsonSchema = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "event_id": {"type": "string"},
+        "event": {"type": "string"},
+        "status": {"enum": ["pending", "delivered", "failed", "dropped"]},
+        "attempts": {"type": "integer"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "last_attempt_at": {"type": ["string", "null"], "format": "date-time"},
+        "next_attempt_at": {"type": ["string", "null"], "description": "when pending"},
+        "last_status": {"type": ["integer", "null"], "description": "the endpoint's HTTP status"},
+        "last_error": {"type": "string"},
+        "delivered_at": {"type": ["string", "null"], "format": "date-time"},
+        "test": {"type": "boolean", "description": "a test send (ping)"},
+        "payload": {"type": "string", "description": "the body, exactly as signed and sent"},
+    },
+    "required": ["id", "event", "status", "attempts", "created_at", "payload"],
+}
+TEST_SEND: JsonSchema = {
+    "type": "object",
+    "properties": {
+        "delivery_id": {"type": "integer"},
+        "delivered": {"type": "boolean"},
+        "status": {"type": ["integer", "null"]},
+        "error": {"type": ["string", "null"]},
+    },
+    "required": ["delivery_id", "delivered"],
 }
 STARTED: JsonSchema = {
     "type": "object",
@@ -251,6 +297,27 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("patch", "/api/v1/followups/{followup_id}",
               "Change a follow-up: status, assignee, due time, subject, notes, customer",
               "followups", body=FollowupUpdate, errors=(409,), response=FOLLOWUP),
+    Operation("get", "/api/v1/webhooks", "CRM webhook endpoints (never their secrets)",
+              "webhooks", response=("endpoints", ENDPOINT)),
+    Operation("post", "/api/v1/webhooks", "Add a webhook endpoint: its secret is shown once",
+              "webhooks", body=EndpointCreate, status=201, errors=(409,), response=ENDPOINT),
+    Operation("get", "/api/v1/webhooks/{endpoint_id}", "One webhook endpoint", "webhooks",
+              response=ENDPOINT),
+    Operation("patch", "/api/v1/webhooks/{endpoint_id}",
+              "Change a webhook endpoint; rotate_secret makes a new secret (shown once)",
+              "webhooks", body=EndpointUpdate, response=ENDPOINT),
+    Operation("delete", "/api/v1/webhooks/{endpoint_id}",
+              "Remove a webhook endpoint and its delivery log", "webhooks",
+              response={"type": "object"}),
+    Operation("get", "/api/v1/webhooks/{endpoint_id}/deliveries",
+              "An endpoint's delivery log, newest first", "webhooks", query=DeliveryQuery,
+              response=("deliveries", DELIVERY)),
+    Operation("post", "/api/v1/webhooks/{endpoint_id}/test",
+              "Send a signed ping to the endpoint now; the outcome", "webhooks",
+              response=TEST_SEND),
+    Operation("post", "/api/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry",
+              "Queue a failed or dropped delivery again", "webhooks", errors=(409,),
+              response=DELIVERY),
     Operation("get", "/api/v1/openapi.json", "This document", "meta",
               response={"type": "object"}),
 )  # fmt: skip

@@ -67,6 +67,14 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/followups"): ALL - {"wallboard"},
     ("GET", "/api/v1/followups/{followup_id}"): ALL - {"wallboard"},
     ("PATCH", "/api/v1/followups/{followup_id}"): LIVE,
+    ("GET", "/api/v1/webhooks"): frozenset({"admin"}),
+    ("POST", "/api/v1/webhooks"): frozenset({"admin"}),
+    ("GET", "/api/v1/webhooks/{endpoint_id}"): frozenset({"admin"}),
+    ("PATCH", "/api/v1/webhooks/{endpoint_id}"): frozenset({"admin"}),
+    ("DELETE", "/api/v1/webhooks/{endpoint_id}"): frozenset({"admin"}),
+    ("GET", "/api/v1/webhooks/{endpoint_id}/deliveries"): frozenset({"admin"}),
+    ("POST", "/api/v1/webhooks/{endpoint_id}/test"): frozenset({"admin"}),
+    ("POST", "/api/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry"): frozenset({"admin"}),
     ("GET", "/api/v1/ws"): ALL,
     ("POST", "/api/v1/ws/ticket"): ALL,
     ("GET", "/api/v1/openapi.json"): ALL,
@@ -114,6 +122,8 @@ BODIES = {
     "/api/v1/calls/{linkedid}/notes": {"agent": "8001", "disposition": "resolved"},
     "/api/v1/followups": {"subject": "回电"},
     "/api/v1/followups/{followup_id}": {"status": "in_progress"},
+    "/api/v1/webhooks": {"name": "matrix", "url": "http://127.0.0.1:9/"},
+    "/api/v1/webhooks/{endpoint_id}": {"description": "x"},
 }  # fmt: skip
 
 
@@ -202,6 +212,8 @@ def _concrete(api: Api, template: str) -> str:
         .replace("{call_id}", str(call_id))
         .replace("{recording_id}", str(recording_id))
         .replace("{followup_id}", "1")  # let in: 200, or 404 when not one it may see
+        .replace("{endpoint_id}", "999999")
+        .replace("{delivery_id}", "1")  # 404 when let in
         .replace("{filter_id}", "0")  # not a row id: 400 when let in
         .replace("{section}", "queues")
         .replace("{key}", "no-such-queue")  # let in: 404, or 409 (a save of what is not there)

@@ -131,7 +131,7 @@ async def test_a_queue_is_saved_through_the_importer(api: Api) -> None:
     saved = await api.client.post("/admin/objects/queues/support", data=good,
                                   allow_redirects=False)  # fmt: skip
     assert saved.status == 303, await saved.text()
-    assert saved.headers["Location"] == "/admin/objects/queues/support?saved=1"
+    assert saved.headers["Location"] == "/admin/objects/queues/support?saved=1"  # no ?lang
     assert _revision(api) == revision + 1
     exported = _exported_queue(api, "support")
     assert exported["ring_seconds"] == 27

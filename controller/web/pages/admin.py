@@ -133,6 +133,7 @@ def _counts(session: Session) -> dict[str, int]:
 
 def _frame(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     titles = _section_titles(language(request))
+    context.setdefault("admin_page", "")
     response = signed_in_page(request, template, "admin", sections=titles, **context)
     response.set_status(status)
     return response
@@ -143,7 +144,7 @@ def _frame(request: web.Request, template: str, status: int = 200, **context: An
 async def overview(request: web.Request) -> web.Response:
     factory = request.app[SERVICES].factory
     counts = await asyncio.to_thread(in_session, factory, _counts)
-    return _frame(request, "admin/overview.html", counts=counts, section="")
+    return _frame(request, "admin/overview.html", counts=counts, section="", admin_page="overview")
 
 
 @routes.get("/admin/objects/{section}")
@@ -163,6 +164,7 @@ async def object_list(request: web.Request) -> web.Response:
         section=section,
         search=search,
         listing=listing,
+        removed=request.query.get("removed", "")[:100],
         quote=quote,
     )
 
@@ -280,7 +282,15 @@ async def _submit(request: web.Request, section: str, key: str | None) -> web.Re
     except DatabaseError as exc:
         context = _form_context(section, key, submitted.shown, base, errors=[str(exc)])
         return _frame(request, "admin/form.html", 409, **context)
-    raise web.HTTPSeeOther(f"/admin/objects/{section}/{quote(written, safe='')}?saved=1")
+    raise web.HTTPSeeOther(
+        f"/admin/objects/{section}/{quote(written, safe='')}?saved=1{_lang_query(request)}"
+    )
+
+
+def _lang_query(request: web.Request) -> str:
+    """Keep a language asked for with ?lang= (a user's own would win otherwise)."""
+    asked = request.query.get("lang")
+    return f"&lang={asked}" if asked in i18n.LANGUAGES else ""
 
 
 def _labels(section: str, key: str | None, item: dict[str, Any]) -> set[str]:
@@ -326,7 +336,9 @@ async def remove(request: web.Request) -> web.Response:
         context = _form_context(section, key, values, item,
                                 errors=[i.render() for i in issues])  # fmt: skip
         return _frame(request, "admin/form.html", 409, **context)
-    raise web.HTTPSeeOther(f"/admin/objects/{section}?removed={quote(key, safe='')}")
+    raise web.HTTPSeeOther(
+        f"/admin/objects/{section}?removed={quote(key, safe='')}{_lang_query(request)}"
+    )
 
 
 # -- pending changes and apply ---------------------------------------------------------------
@@ -347,6 +359,7 @@ async def changes(request: web.Request) -> web.Response:
         request,
         "admin/changes.html",
         section="",
+        admin_page="changes",
         pending=pending,
         problem=problem,
         available=runner is not None,

@@ -32,7 +32,12 @@ function applyPanel() {
     },
 
     take(data) {
-      if (!this.apply || data.id >= (this.apply.id || 0)) this.apply = data;
+      // The answer to the POST may come after the result it started (a quick apply): an
+      // apply's "running" never replaces its own end.
+      const current = this.apply || {};
+      if (data.id < (current.id || 0)) return;
+      if (data.id === current.id && data.state === "running" && current.state !== "running") return;
+      this.apply = data;
     },
 
     async refresh() {
