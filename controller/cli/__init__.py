@@ -55,6 +55,7 @@ def build_cli() -> click.Group:
         report_cmd,
         sandbox_cmd,
         serve_cmd,
+        webhook_cmd,
     )
 
     @click.group(
@@ -123,6 +124,7 @@ def build_cli() -> click.Group:
     cli.add_command(kiosk_cmd.kiosk_group, name="kiosk")
     cli.add_command(cost_cmd.cost)
     cli.add_command(followup_cmd.followup)
+    cli.add_command(webhook_cmd.webhook)
     return cli
 
 

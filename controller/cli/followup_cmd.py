@@ -30,6 +30,8 @@ from controller.followups.validate import (
     FollowupUpdate,
 )
 from controller.notes.store import history_facts
+from controller.webhooks import events as webhook_events
+from controller.webhooks import store as webhook_store
 
 Model = TypeVar("Model", bound=BaseModel)
 STATUSES = ("open", "in_progress", "done")
@@ -68,6 +70,15 @@ def _actor() -> str:
 
 
 T = TypeVar("T")
+
+
+def _tell_crm(session: Session, server_id: str, result: service.Result) -> service.Result:
+    """The CRM webhooks hear of the change as from the API: pending deliveries, in the same
+    transaction, that ``pbxctl serve`` sends."""
+    if result.changes:
+        event = webhook_events.followup_changed(result.followup, result.changes)
+        webhook_store.enqueue(session, [event], server_id=server_id, now=dt.datetime.now(dt.UTC))
+    return result
 
 
 def _run(cli: CliContext, work: Callable[[Session], T]) -> T:
@@ -168,10 +179,11 @@ def create(cli: CliContext, **options: Any) -> None:
 
     def work(session: Session) -> service.Result:
         call = _call_context(session, server_id, data.linkedid) if data.linkedid else None
-        return service.create(
+        made = service.create(
             session, data, server_id=server_id, actor=_actor(), now=dt.datetime.now(dt.UTC),
             call=call,
         )  # fmt: skip
+        return _tell_crm(session, server_id, made)
 
     click.echo(json.dumps(_run(cli, work).followup, ensure_ascii=False, indent=2))
 
@@ -198,10 +210,11 @@ def update(cli: CliContext, followup_id: int, **options: Any) -> None:
     data = _checked(FollowupUpdate, _given(**options))
 
     def work(session: Session) -> service.Result:
-        return service.update(
+        changed = service.update(
             session, followup_id, data, actor=_actor(), now=dt.datetime.now(dt.UTC),
             visibility=service.EVERYTHING,
         )  # fmt: skip
+        return _tell_crm(session, cli.settings.server_id, changed)
 
     result = _run(cli, work)
     if not result.changes:

@@ -37,6 +37,7 @@ from controller.web.api import (
     live,
     notes_api,
     reports_api,
+    webhooks_api,
 )
 from controller.web.auth import CSRF_HEADER, KIOSK_COOKIE, SESSION_COOKIE, constant_time_equal
 from controller.web.errors import ApiError
@@ -64,6 +65,7 @@ ROUTE_TABLES = (
     audit_api.routes,
     notes_api.routes,
     followups_api.routes,
+    webhooks_api.routes,
     ws.routes,
     account.routes,
     wallboard.routes,

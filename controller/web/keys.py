@@ -14,6 +14,7 @@ from controller.access.policy import Principal
 from controller.agents.service import AgentService
 from controller.ami.actions import CallActions
 from controller.ami.tracker import Tracker
+from controller.config import WebhookSettings
 from controller.notes.recent import RecentCalls
 from controller.web.auth import Authenticator, SignedIn
 from controller.web.hub import Hub
@@ -40,6 +41,7 @@ class WebServices:
     # Who was on which call lately (notes of a call that just ended); None: live calls only.
     recent: RecentCalls | None = None
     crm: CrmHooks | None = None  # notes and follow-ups for the CRM webhooks
+    webhook_settings: WebhookSettings = field(default_factory=WebhookSettings)  # test sends
     config_apply: ApplyRunner | None = None  # the admin pages' Apply; None: not offered
 
 

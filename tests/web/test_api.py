@@ -22,7 +22,7 @@ def _concrete(path: str) -> str:
     return (
         path.replace("{linkedid}", "x").replace("{name}", "sales").replace("{code}", "8001")
         .replace("{call_id}", "1").replace("{recording_id}", "1").replace("{uniqueid}", "x")
-        .replace("{followup_id}", "1")
+        .replace("{followup_id}", "1").replace("{endpoint_id}", "1").replace("{delivery_id}", "1")
     )  # fmt: skip
 
 

@@ -162,6 +162,8 @@ PATH_TYPES: dict[str, TypeAdapter[Any]] = {
     "call_id": TypeAdapter(RowId),
     "recording_id": TypeAdapter(RowId),
     "followup_id": TypeAdapter(RowId),
+    "endpoint_id": TypeAdapter(RowId),
+    "delivery_id": TypeAdapter(RowId),
 }
 
 # The value of a transfer target, by its kind.
