@@ -20,6 +20,8 @@ fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
 if [[ "${1:-}" == "--test" ]]; then
     # A real SIP phone for the end-to-end tests (the Asterisk chroot is built by the tests).
     command -v baresip >/dev/null 2>&1 || need_apt+=(baresip-core)
+    # The report pages' test renders the downloaded PDF (pdftoppm) to look at it.
+    command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)
 fi
 if ((${#need_apt[@]})); then
     if [[ $(id -u) -ne 0 ]]; then
