@@ -73,7 +73,9 @@ def ours_parse(data: bytes) -> tuple[float, int]:
     count = 0
     started = time.perf_counter()
     for start in range(0, len(data), CHUNK):
-        count += len(parser.feed(data[start : start + CHUNK]))
+        for message in parser.feed(data[start : start + CHUNK]):
+            message.fields  # noqa: B018 - messages are split on first use: split every one
+            count += 1
     return time.perf_counter() - started, count
 
 

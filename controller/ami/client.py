@@ -184,7 +184,7 @@ class AmiClient:
         if message.kind != "Event":
             return
         self.events_received += 1
-        if message.fields.get("Event") == "FullyBooted":
+        if message.event == "FullyBooted":
             self.booted.set()
         try:
             self._on_event(message, self._clock())

@@ -36,19 +36,29 @@ def _float(value: str | None) -> float:
         return 0.0
 
 
+_CHAN_KEYS = (
+    "Channel", "Uniqueid", "Linkedid", "ChannelState", "CallerIDNum", "CallerIDName",
+    "ConnectedLineNum", "ConnectedLineName", "Context", "Exten",
+)  # fmt: skip
+# The keys of a channel snapshot under each prefix, joined once (chan() runs for most events).
+_PREFIXED = {prefix: tuple(prefix + key for key in _CHAN_KEYS) for prefix in ("", "Dest")}
+
+
 def chan(f: Fields, prefix: str = "") -> ev.Chan:
     g = f.get
+    keys = _PREFIXED.get(prefix) or tuple(prefix + key for key in _CHAN_KEYS)
+    state = g(keys[3])
     return ev.Chan(
-        name=g(prefix + "Channel", ""),
-        uniqueid=g(prefix + "Uniqueid", ""),
-        linkedid=g(prefix + "Linkedid", ""),
-        state=_int(g(prefix + "ChannelState")),
-        caller_num=g(prefix + "CallerIDNum", ""),
-        caller_name=g(prefix + "CallerIDName", ""),
-        connected_num=g(prefix + "ConnectedLineNum", ""),
-        connected_name=g(prefix + "ConnectedLineName", ""),
-        context=g(prefix + "Context", ""),
-        exten=g(prefix + "Exten", ""),
+        g(keys[0], ""),
+        g(keys[1], ""),
+        g(keys[2], ""),
+        _int(state) if state else 0,
+        g(keys[4], ""),
+        g(keys[5], ""),
+        g(keys[6], ""),
+        g(keys[7], ""),
+        g(keys[8], ""),
+        g(keys[9], ""),
     )
 
 
@@ -245,12 +255,28 @@ _TABLE: dict[str, Callable[[Fields, float], ev.Event | None]] = {
 TRACKED_EVENTS = frozenset(_TABLE)
 
 
+# Events the tracker uses for some values of one header only: that header is read from the
+# message's text first, and the rest is split only for a wanted value (without server-side
+# filters, the other VarSet and Newexten events are most of a busy stream).
+_WANTED: dict[str, tuple[str, Callable[[str], bool]]] = {
+    "VarSet": ("Variable", lambda value: value.lstrip("_") in TRACKED_VARIABLES),
+    "Newexten": ("Application", "VoiceMail".__eq__),
+    "UserEvent": ("UserEvent", "PbxQueueExit".__eq__),
+}
+
+
 def decode(message: Message, received_at: float) -> ev.Event | None:
     """The typed event for ``message``, or None when the tracker has no use for it."""
-    fields = message.fields
-    build = _TABLE.get(fields.get("Event", ""))
+    name = message.event
+    build = _TABLE.get(name)
     if build is None:
         return None
+    wanted = _WANTED.get(name)
+    if wanted is not None:
+        value = message.header(wanted[0])
+        if value is None or not wanted[1](value):
+            return None
+    fields = message.fields
     stamp = fields.get("Timestamp")
     return build(fields, float(stamp) if stamp else received_at)
 

@@ -9,9 +9,23 @@ builds them from parsed messages; events the tracker does not use are never buil
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar, dataclass_transform
+
+_T = TypeVar("_T")
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass_transform(frozen_default=True)
+def immutable(cls: type[_T]) -> type[_T]:
+    """A frozen dataclass to the type checker and to every reader: never assign a field.
+
+    At run time it is built without ``frozen``: a frozen dataclass sets each field through
+    ``object.__setattr__``, which makes building one 6-7x slower in CPython 3.11 (a ``Chan``:
+    ~6 us instead of ~0.9 us), and the decoder builds one or two for every event it keeps.
+    Equality and hashing are the same as frozen (by value)."""
+    return dataclass(slots=True, unsafe_hash=True)(cls)
+
+
+@immutable
 class Chan:
     """The channel snapshot most events carry."""
 
@@ -27,13 +41,13 @@ class Chan:
     exten: str = ""
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class NewChannel:
     at: float
     chan: Chan
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class ChannelUpdate:
     """Newstate, NewCallerid, NewConnectedLine: a fresher snapshot of a known channel."""
 
@@ -41,7 +55,7 @@ class ChannelUpdate:
     chan: Chan
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class Hangup:
     at: float
     chan: Chan
@@ -51,7 +65,7 @@ class Hangup:
     dial_status: str = ""
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class VarSet:
     """A ``PBX_*`` variable the tracker uses set on a channel (leading ``_``/``__`` removed
     from the name; see ``tracker.calls.TRACKED_VARIABLES``)."""
@@ -62,14 +76,14 @@ class VarSet:
     value: str
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class DialBegin:
     at: float
     caller: Chan | None  # None when the dial comes from an Originate
     dest: Chan
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class DialEnd:
     at: float
     caller: Chan | None
@@ -77,21 +91,21 @@ class DialEnd:
     status: str
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class BridgeEnter:
     at: float
     bridge: str
     chan: Chan
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class BridgeLeave:
     at: float
     bridge: str
     chan: Chan
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class Hold:
     """A phone put its call on hold (``Hold``) or took it back (``Unhold``: ``on=False``)."""
 
@@ -100,7 +114,7 @@ class Hold:
     on: bool
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class BlindTransfer:
     at: float
     transferer: str  # uniqueid of the channel that transferred
@@ -110,7 +124,7 @@ class BlindTransfer:
     success: bool
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class AttendedTransfer:
     at: float
     transferer: str  # OrigTransfererUniqueid: the agent who started the transfer
@@ -121,7 +135,7 @@ class AttendedTransfer:
     success: bool
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class QueueCallerJoin:
     at: float
     chan: Chan
@@ -129,7 +143,7 @@ class QueueCallerJoin:
     position: int
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class QueueCallerLeave:
     at: float
     chan: Chan
@@ -137,7 +151,7 @@ class QueueCallerLeave:
     position: int
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class QueueCallerAbandon:
     at: float
     chan: Chan
@@ -147,7 +161,7 @@ class QueueCallerAbandon:
     wait_s: int
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class AgentEvent:
     """AgentCalled / AgentRingNoAnswer / AgentConnect / AgentComplete / AgentDump.
 
@@ -169,7 +183,7 @@ class AgentEvent:
     reason: str = ""  # AgentComplete: caller, agent, transfer
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class Member:
     """One queue member as QueueMember* events and QueueStatus list it."""
 
@@ -191,7 +205,7 @@ class Member:
     wrapup_s: int
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class QueueParams:
     at: float
     queue: str
@@ -206,7 +220,7 @@ class QueueParams:
     service_level_perf: float
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class QueueEntry:
     at: float
     queue: str
@@ -219,7 +233,7 @@ class QueueEntry:
     priority: int
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class QueueSummary:
     at: float
     queue: str
@@ -229,7 +243,7 @@ class QueueSummary:
     longest_wait_s: int
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class ListedChannel:
     """A channel as CoreShowChannels lists it; ``variables`` come from a Status listing."""
 
@@ -241,7 +255,7 @@ class ListedChannel:
     variables: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class Recording:
     """MixMonitorStart (``on``) / MixMonitorStop on a channel."""
 
@@ -250,7 +264,7 @@ class Recording:
     on: bool
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class QueueExit:
     """``UserEvent(PbxQueueExit)`` from the generated dialplan: why Queue() returned."""
 
@@ -260,7 +274,7 @@ class QueueExit:
     status: str  # QUEUESTATUS: TIMEOUT, FULL, JOINEMPTY, LEAVEEMPTY, JOINUNAVAIL, ...
 
 
-@dataclass(slots=True, frozen=True)
+@immutable
 class AppStart:
     """Newexten for the few applications the tracker cares about (VoiceMail)."""
 

@@ -84,12 +84,12 @@ def tracker_filters() -> tuple[EventFilter, ...]:
 
 def raw_event(server_id: str, message: Message, received_at: float) -> RawEvent | None:
     """The message as a :class:`RawEvent` when it is one of the kinds kept verbatim."""
-    fields = message.fields
-    name = fields.get("Event", "")
+    name = message.event  # read without splitting the message: most are not kept
     if name not in RAW_EVENTS and not (
-        name == "UserEvent" and fields.get("UserEvent", "").startswith("Pbx")
+        name == "UserEvent" and (message.header("UserEvent") or "").startswith("Pbx")
     ):
         return None
+    fields = message.fields
     stamp = fields.get("Timestamp")
     return RawEvent(
         server_id,

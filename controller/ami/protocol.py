@@ -3,6 +3,11 @@
 The parser is incremental and decodes UTF-8 across read boundaries (a character split between
 two reads is kept, not dropped as panoramisk does), and keeps repeated keys (``Output:``,
 ``ChanVariable:``) in order.
+
+A message read from the wire keeps its text and is split into fields only when a field is
+first read: the event name (:attr:`Message.event`) and a single header (:meth:`Message.header`)
+are found in the text without splitting the rest, so an event nobody uses costs one string
+search (without server-side filters, most of a busy stream: see controller/ami/filters.py).
 """
 
 from __future__ import annotations
@@ -12,34 +17,52 @@ from collections.abc import Iterator, Mapping
 
 from controller.ami import encode
 
+Pairs = list[tuple[str, str]]
+
 
 class Message(Mapping[str, str]):
     """One AMI message. ``msg[key]`` is the first value of a key; :meth:`all` gives every value."""
 
-    __slots__ = ("_first", "pairs")
+    __slots__ = ("_block", "_first", "_pairs")
 
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
-        self.pairs = pairs
-        first = dict(pairs)  # in C; but a repeated key would keep its last value ...
-        if len(first) != len(pairs):  # ... so only then: the first value of each key
-            first = {}
-            for key, value in pairs:
-                first.setdefault(key, value)
-        self._first = first
+    def __init__(self, pairs: Pairs) -> None:
+        self._block: str | None = None
+        self._pairs: Pairs | None = pairs
+        self._first: dict[str, str] | None = _first_values(pairs)
+
+    @classmethod
+    def from_text(cls, block: str) -> Message:
+        """The message of one block (its lines without the blank line), split on first use."""
+        message = cls.__new__(cls)
+        message._block = block
+        message._pairs = None
+        message._first = None
+        return message
 
     def __getitem__(self, key: str) -> str:
-        return self._first[key]
+        return self.fields[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._first)
+        return iter(self.fields)
 
     def __len__(self) -> int:
-        return len(self._first)
+        return len(self.fields)
 
     @property
     def fields(self) -> dict[str, str]:
         """The first value of every key, as a plain dict (fast lookups; do not modify)."""
-        return self._first
+        first = self._first
+        if first is None:
+            first = self._first = self._split()
+        return first
+
+    @property
+    def pairs(self) -> Pairs:
+        """Every ``(key, value)`` in order, repeated keys included."""
+        pairs = self._pairs
+        if pairs is None:
+            pairs = self._pairs = _pairs(self._block or "")
+        return pairs
 
     def all(self, key: str) -> list[str]:
         return [value for k, value in self.pairs if k == key]
@@ -47,13 +70,70 @@ class Message(Mapping[str, str]):
     @property
     def kind(self) -> str:
         """``Response``, ``Event`` or the first key of an unexpected message."""
-        return self.pairs[0][0] if self.pairs else ""
+        block = self._block
+        if block is not None and self._pairs is None:
+            if block.startswith("Event: "):
+                return "Event"
+            if block.startswith("Response: "):
+                return "Response"
+        pairs = self.pairs
+        return pairs[0][0] if pairs else ""
+
+    @property
+    def event(self) -> str:
+        """``fields.get("Event", "")``, read from the first line when not split yet."""
+        block = self._block
+        if self._first is None and block is not None and block.startswith("Event: "):
+            end = block.find("\r\n")
+            return block[7:end] if end >= 0 else block[7:]
+        return self.fields.get("Event", "")
+
+    def header(self, key: str) -> str | None:
+        """``fields.get(key)``, found in the text when the message is not split yet.
+
+        A line belongs to ``key`` exactly when it starts with ``key:`` (``Output`` aside: raw
+        output lines have no key of their own), so the first such line is the first value."""
+        block = self._block
+        if self._first is not None or block is None or key == "Output":
+            return self.fields.get(key)
+        if block.startswith(key + ":"):
+            start = len(key) + 1
+        else:
+            start = block.find("\r\n" + key + ":")
+            if start < 0:
+                return None
+            start += len(key) + 3
+        end = block.find("\r\n", start)
+        value = block[start:end] if end >= 0 else block[start:]
+        return value[1:] if value.startswith(" ") else value
+
+    def _split(self) -> dict[str, str]:
+        block = self._block or ""
+        lines = block.split("\r\n")
+        # Nearly every message is lines of "Key: value" with distinct keys: split in one pass
+        # and check; anything else (repeated keys, other line shapes) takes the general path.
+        try:
+            first = dict([line.split(": ", 1) for line in lines])
+        except ValueError:  # a line without ": "
+            first = None
+        if first is None or len(first) != len(lines) or ":" in "".join(first):
+            first = _first_values(self.pairs)
+        return first
 
     def __repr__(self) -> str:
         return f"Message({self.pairs!r})"
 
 
-def parse_message(block: str) -> Message:
+def _first_values(pairs: Pairs) -> dict[str, str]:
+    first = dict(pairs)  # in C; but a repeated key would keep its last value ...
+    if len(first) != len(pairs):  # ... so only then: the first value of each key
+        first = {}
+        for key, value in pairs:
+            first.setdefault(key, value)
+    return first
+
+
+def _pairs(block: str) -> Pairs:
     pairs = []
     append = pairs.append
     for line in block.split("\r\n"):
@@ -68,11 +148,15 @@ def parse_message(block: str) -> Message:
         elif line:
             # Old-style command output lines without a key: keep them as Output.
             append(("Output", line))
-    return Message(pairs)
+    return pairs
+
+
+def parse_message(block: str) -> Message:
+    return Message(_pairs(block))
 
 
 class Parser:
-    """Feed bytes, get whole messages."""
+    """Feed bytes, get whole messages (split into fields when first read)."""
 
     def __init__(self) -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -87,7 +171,8 @@ class Parser:
                 return []
             self.banner, self._buffer = line, rest
         *blocks, self._buffer = self._buffer.split("\r\n\r\n")
-        return [parse_message(block) for block in blocks if block]
+        lazy = Message.from_text
+        return [lazy(block) for block in blocks if block]
 
 
 def format_action(name: str, fields: Mapping[str, str | int | list[str]]) -> bytes:

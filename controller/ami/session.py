@@ -175,7 +175,7 @@ class AmiSession:
 
     def _dispatch(self, message: Message) -> None:
         # Most messages are events while no action waits: skip the ActionID lookup then.
-        pending = self._pending.get(message.fields.get("ActionID", "")) if self._pending else None
+        pending = self._pending.get(message.header("ActionID") or "") if self._pending else None
         if pending is None:
             if self.on_event is not None and message.kind == "Event":
                 self.on_event(message)
