@@ -18,6 +18,7 @@ from controller.cli.context import CliContext, pass_cli
 from controller.demo.site import DEMO_AGENT, DEMO_DID, DemoSite
 from controller.dialplan.service import ami_credentials
 from controller.loadtest.calls import CallBook, Summary
+from controller.loadtest.controller_events import events_received
 from controller.loadtest.cpu import CpuMeter
 from controller.loadtest.report import render, write_csv
 from controller.loadtest.runner import MAX_CALLS, MAX_CONCURRENCY, MAX_SECONDS, LoadPlan, LoadRunner
@@ -123,7 +124,7 @@ class _Progress:
 
 async def _loadtest(
     site: DemoSite, plan: LoadPlan, agents: int
-) -> tuple[CallBook, float, dict[str, float | None]]:
+) -> tuple[CallBook, float, dict[str, float | None], int | None]:
     await site.start()
     # Extra Local-channel agents in the queue the callers choose, so the load is answered.
     credentials = ami_credentials(site.settings)
@@ -142,13 +143,18 @@ async def _loadtest(
         assert site.controller is not None
         assert site.sandbox.pid is not None
         meter = CpuMeter({"Asterisk": site.sandbox.pid, "controller": site.controller.pid})
+        events_before = await events_received(site.api_url, site.token)
         meter.start()
         started = time.monotonic()
         book = await runner.run(_Progress(plan.calls))
         elapsed = time.monotonic() - started
         cpu = meter.stop()
+        events_after = await events_received(site.api_url, site.token)
     click.echo("", err=True)
-    return book, elapsed, cpu
+    events = None
+    if events_before is not None and events_after is not None:
+        events = events_after - events_before
+    return book, elapsed, cpu, events
 
 
 @click.command()
@@ -204,12 +210,12 @@ def loadtest(
         cli.settings, talk_seconds=talk, progress=lambda line: click.echo(line, err=True)
     )
     try:
-        book, elapsed, cpu = asyncio.run(_loadtest(site, plan, agents or concurrency))
+        book, elapsed, cpu, events = asyncio.run(_loadtest(site, plan, agents or concurrency))
     finally:
         site.stop()
     summary = Summary.of(book)
     if csv_path is not None:
         write_csv(book, csv_path)
-    click.echo(render(summary, elapsed, cpu, concurrency))
+    click.echo(render(summary, elapsed, cpu, concurrency, events))
     if summary.failed:
         raise SystemExit(1)

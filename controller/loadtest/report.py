@@ -30,7 +30,13 @@ def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f} s"
 
 
-def render(summary: Summary, elapsed: float, cpu: dict[str, float | None], concurrency: int) -> str:
+def render(
+    summary: Summary,
+    elapsed: float,
+    cpu: dict[str, float | None],
+    concurrency: int,
+    controller_events: int | None = None,
+) -> str:
     rows = [
         ("attempted", str(summary.attempted)),
         ("answered by an agent", str(summary.answered)),
@@ -53,5 +59,12 @@ def render(summary: Summary, elapsed: float, cpu: dict[str, float | None], concu
     asterisk, controller = cpu.get("Asterisk"), cpu.get("controller")
     if asterisk and controller is not None:
         rows.append(("controller CPU / Asterisk CPU", f"{controller / asterisk:.1%}"))
+    if controller_events is not None and summary.attempted:
+        rows.append(
+            (
+                "AMI events to the controller",
+                f"{controller_events:,} ({controller_events / summary.attempted:.1f} per call)",
+            )
+        )
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name.ljust(width)}  {value}" for name, value in rows)
