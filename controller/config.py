@@ -121,7 +121,7 @@ class WebhookSettings(_Section):
     # (https://pbx.example.com); None: links relative to the API (/api/v1/recordings/...).
     public_url: Annotated[str, Field(pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")] | None = None
     timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0  # per attempt
-    max_attempts: Annotated[int, Field(ge=1, le=50)] = 10
+    max_attempts: Annotated[int, Field(ge=1, le=50)] = 15  # about 2.7 to 5.4 hours of tries
     backoff_base_seconds: Annotated[float, Field(gt=0, le=3600)] = 5.0  # then 10, 20 ... s
     backoff_max_seconds: Annotated[float, Field(gt=0, le=86400)] = 3600.0
     concurrency: Annotated[int, Field(ge=1, le=100)] = 8  # requests in flight at once
