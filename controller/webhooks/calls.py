@@ -32,6 +32,7 @@ class _Seen:
     at: float
     rung: set[str] = field(default_factory=set)
     answered: bool = False
+    disposed: set[str] = field(default_factory=set)  # agents who saved one during the call
 
 
 @dataclass
@@ -83,15 +84,20 @@ class CallEvents:
         answered = seen is not None and seen.answered
         if call.answered_at is not None and call.agents and not answered and call.source == "live":
             self.emit(events.answered_from_record(call))
-        waiting = set(call.agents)
+        waiting = set(call.agents) - (seen.disposed if seen is not None else set())
         self._ending[call.linkedid] = _Ending(
             call, waiting, now + self.margin, now + max(self.wait, self.margin)
         )
 
     def note_saved(self, note: dict[str, Any]) -> None:
         """An agent saved a note: it completes a held ``call.ended`` or, once that was
-        sent, goes out as ``call.disposition``; a live call's note waits for the end."""
+        sent, goes out as ``call.disposition``; a live call's note is remembered, so its
+        ``call.ended`` does not wait for that agent (the body reads the notes when stored)."""
         linkedid = note["linkedid"]
+        if note.get("disposition") and self.tracker.call(linkedid) is not None:
+            seen = self._seen.setdefault(linkedid, _Seen(self.clock()))
+            seen.disposed.add(note["agent"])
+            return
         ending = self._ending.get(linkedid)
         if ending is not None:
             if note.get("disposition"):

@@ -3,6 +3,7 @@ agent, answered once, ended held until the dispositions or the wait, then call.d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from controller.ami.decode import decode
@@ -22,7 +23,10 @@ class Clock:
         return self.now
 
 
-def _feed(name: str, wait: float = 60.0) -> tuple[CallEvents, list[Event], Clock]:
+def _feed(
+    name: str, wait: float = 60.0, during: Callable[[CallEvents, list[Event]], None] | None = None
+) -> tuple[CallEvents, list[Event], Clock]:
+    """The transcript fed event by event; ``during`` is called after each."""
     tracker, sent, clock = Tracker("pbx1", queue_wrapup={"sales": 15}), [], Clock()
     calls = CallEvents(tracker, sent.append, wait=wait, margin=2.0, clock=clock)
     at = 1_795_467_800.0
@@ -32,6 +36,8 @@ def _feed(name: str, wait: float = 60.0) -> tuple[CallEvents, list[Event], Clock
         if event is not None and "ActionID" not in message.fields:
             tracker.apply(event)
             calls.on_outbox(tracker.drain())
+            if during is not None:
+                during(calls, sent)
     return calls, sent, clock
 
 
@@ -58,6 +64,23 @@ def test_ringing_then_answered_then_ended_after_the_disposition() -> None:
     assert [e.kind for e in sent[3:]] == ["call.disposition"]
     assert sent[3].data["disposition"] == "quote-sent"
     assert sent[3].queues == ("sales",)
+
+
+def test_a_disposition_saved_during_the_call_does_not_hold_the_end() -> None:
+    saved: list[str] = []
+
+    def while_talking(calls: CallEvents, sent: list[Event]) -> None:
+        if not saved and any(e.kind == "call.answered" for e in sent):
+            saved.append("8001")
+            calls.note_saved({"linkedid": "cust-1", "agent": "8001", "disposition": "resolved"})
+            assert calls.held == 0  # remembered, not a call.disposition: the call is live
+
+    calls, sent, clock = _feed("answered", during=while_talking)
+    assert saved == ["8001"]
+    assert [e.kind for e in sent] == ["call.ringing", "call.answered"]
+    clock.now += 2.0  # the margin only, not the 60 s wait
+    calls.release()
+    assert [e.kind for e in sent] == ["call.ringing", "call.answered", "call.ended"]
 
 
 def test_ended_goes_out_after_the_wait_without_dispositions() -> None:
