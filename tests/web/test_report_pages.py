@@ -93,6 +93,9 @@ async def test_the_page_shows_the_api_figures_and_drills_down_to_as_many_calls(a
     assert total is not None
     assert int(total.group(1)) == center["offered"]
     assert detail.count('href="/reports/calls/') == center["offered"]  # one link per call
+    back = re.search(r'<a href="([^"]+)" rel="up">', detail)
+    assert back is not None
+    assert unescape(back.group(1)) == f"/reports/queues?from={DAY}&to={DAY}&interval=day&sl=E&lang=en"
 
 
 def _query(link: str) -> dict[str, list[str]]:

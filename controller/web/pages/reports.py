@@ -291,10 +291,60 @@ def _read(
     return read, q, problem
 
 
-def _option_fields(spec: ReportSpec, asked: Asked) -> list[dict[str, Any]]:
+def option_labels(gettext: Callable[[str], str]) -> dict[str, str]:
+    """The reports' options as the form names them (the registry's names otherwise)."""
+    return {
+        "report": gettext("Report"),
+        "figure": gettext("Figure"),
+        "row": gettext("Row"),
+        "at": gettext("Interval shown"),
+        "limit": gettext("Rows per page"),
+        "offset": gettext("Rows skipped"),
+        "kind": gettext("Which calls"),
+        "within_days": gettext("Later contact within (days)"),
+        "level": gettext("Level"),
+        "by": gettext("By"),
+        "target": gettext("Service level target"),
+        "threshold": gettext("SL threshold (s)"),
+        "max_occupancy": gettext("Highest occupancy"),
+        "max_abandon": gettext("Highest abandon rate"),
+        "shrinkage": gettext("Shrinkage"),
+        "aht": gettext("AHT (s)"),
+        "patience": gettext("Patience (s)"),
+        "calls": gettext("Calls"),
+        "growth": gettext("Growth"),
+    }
+
+
+def interval_labels(gettext: Callable[[str], str]) -> dict[str, str]:
+    return {
+        "15m": gettext("15 minutes"),
+        "hour": gettext("Hour"),
+        "day": gettext("Day"),
+        "week": gettext("Week"),
+        "month": gettext("Month"),
+        "total": gettext("Whole period"),
+    }
+
+
+def back_url(asked: Asked) -> str | None:
+    """From a drill-down back to the report whose figure it lists, with the same filters."""
+    origin = asked.fields.get("report") or "queues"
+    if origin not in DRILLED:
+        return None
+    keep = ("from", "to", "interval", "queue", "agent", "sl")
+    return Asked({k: v for k, v in asked.fields.items() if k in keep}, lang=asked.lang).url(
+        f"/reports/{origin}"
+    )
+
+
+def _option_fields(
+    spec: ReportSpec, asked: Asked, labels: Mapping[str, str]
+) -> list[dict[str, Any]]:
     return [
         {
             "name": o.name,
+            "label": labels.get(o.name, o.name),
             "help": o.help,
             "choices": list(o.choices),
             "value": asked.fields.get(o.name, "") or "",
@@ -404,7 +454,10 @@ def report_page(spec: ReportSpec) -> Callable[[web.Request], Any]:
                 "agent": asked.fields.get("agent", []),
                 "lang": asked.lang or "",
             },
-            intervals=[i.value for i in Interval],
+            intervals=[
+                {"value": i.value, "label": interval_labels(gettext)[i.value]} for i in Interval
+            ],
+            back=back_url(asked) if spec.name == "detail" else None,
             variants=[v.value for v in Variant],
             periods=[
                 {
@@ -420,7 +473,7 @@ def report_page(spec: ReportSpec) -> Callable[[web.Request], Any]:
             ],
             queue_choices=read.queues,
             agent_choices=read.agents,
-            options=_option_fields(spec, asked),
+            options=_option_fields(spec, asked, option_labels(gettext)),
             saved=[
                 {"id": f.id, "name": f.name, "url": filter_url(spec.name, f.query, asked.lang)}
                 for f in read.filters
