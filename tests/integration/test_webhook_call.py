@@ -1,7 +1,7 @@
 """A real call through the sandbox Asterisk reaches a CRM's webhook receiver: the agent's phone
 rings (call.ringing), the agent answers (call.answered), and after the agent saved a
 disposition through the API the call ends (call.ended) with that disposition and the link to
-its recording. The receiver, a plain aiohttp server on 127.0.0.1, accepts only requests whose
+its recording; a caller who asks for a callback and confirms it is a callback.requested. The receiver, a plain aiohttp server on 127.0.0.1, accepts only requests whose
 signature and timestamp it verifies, as docs/crm.md tells a CRM to do."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import asyncio
 import json
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,9 +76,31 @@ class Crm:
         ]
 
 
-async def test_a_call_reaches_the_crm_as_signed_ringing_answered_and_ended(
+@dataclass
+class Center:
+    """The sandbox call center with ``pbxctl serve``'s controller running, and a receiver."""
+
+    controller: Controller
+    credentials: AmiCredentials
+    api: str
+    auth: dict[str, str]
+    crm: Crm
+    receiver: TestServer
+
+    async def add_endpoint(self, http: ClientSession, events: list[str]) -> dict[str, Any]:
+        made = await http.post(f"{self.api}/webhooks", headers=self.auth, json={
+            "name": "crm", "url": str(self.receiver.make_url("/pbx-events")), "events": events,
+        })  # fmt: skip
+        assert made.status == 201, await made.text()
+        endpoint: dict[str, Any] = await made.json()
+        self.crm.secret = endpoint["secret"]
+        return endpoint
+
+
+@asynccontextmanager
+async def running(
     restart_asterisk: Callable[..., AsteriskSandbox], tmp_path: Path
-) -> None:
+) -> AsyncIterator[Center]:
     sandbox = restart_asterisk(cc.files())
     sip_port = _free_port(socket.SOCK_DGRAM)
     settings = center_settings(sandbox, tmp_path, sip_port)
@@ -95,10 +118,6 @@ async def test_a_call_reaches_the_crm_as_signed_ringing_answered_and_ended(
         token = create_token(session, "webhooks", "admin")
     account = sandbox.ami
     credentials = AmiCredentials(account.host, account.port, account.username, account.secret)
-    api = f"http://127.0.0.1:{settings.api.port}/api/v1"
-    auth = {"Authorization": f"Bearer {token}"}
-    linkedid = cc.tag("hook")
-
     crm = Crm()
     app = web.Application()
     app.router.add_post("/pbx-events", crm.handle)
@@ -107,15 +126,26 @@ async def test_a_call_reaches_the_crm_as_signed_ringing_answered_and_ended(
     await controller.start()
     try:
         await asyncio.wait_for(controller.live.synced.wait(), 15)
+        yield Center(controller, credentials, f"http://127.0.0.1:{settings.api.port}/api/v1",
+                     {"Authorization": f"Bearer {token}"}, crm, receiver)  # fmt: skip
+    finally:
+        await controller.stop()
+        await receiver.close()
+        engine.dispose()
+
+
+async def test_a_call_reaches_the_crm_as_signed_ringing_answered_and_ended(
+    restart_asterisk: Callable[..., AsteriskSandbox], tmp_path: Path
+) -> None:
+    linkedid = cc.tag("hook")
+    async with running(restart_asterisk, tmp_path) as center:
+        controller, crm, api, auth = center.controller, center.crm, center.api, center.auth
+        engine = controller.engine
         async with ClientSession() as http:
-            made = await http.post(f"{api}/webhooks", headers=auth, json={
-                "name": "crm", "url": str(receiver.make_url("/pbx-events")),
-                "events": ["call.ringing", "call.answered", "call.ended"],
-            })  # fmt: skip
-            assert made.status == 201, await made.text()
-            endpoint = await made.json()
-            crm.secret = endpoint["secret"]
-            async with await AmiSession.open(credentials) as ami:
+            endpoint = await center.add_endpoint(
+                http, ["call.ringing", "call.answered", "call.ended"]
+            )
+            async with await AmiSession.open(center.credentials) as ami:
                 # 8001 answers and talks 3 s, then hangs up; the caller would stay 20 s.
                 await controller.agents.login("8001", cc.agent_device("8001", 3))
                 await cc.inbound(ami, "w20@test-caller", cc.SALES_DID, "13912345678", linkedid)
@@ -129,11 +159,14 @@ async def test_a_call_reaches_the_crm_as_signed_ringing_answered_and_ended(
             })  # fmt: skip
             assert saved.status == 200, await saved.text()
             await cc.until("call.ended", lambda: crm.of("call.ended", linkedid), within=15)
-            log = await http.get(f"{api}/webhooks/{endpoint['id']}/deliveries", headers=auth)
-            deliveries = (await log.json())["deliveries"]
-    finally:
-        await controller.stop()
-        await receiver.close()
+            # The log says so once each answer is recorded (just after the receiver had it).
+            for _ in range(100):
+                log = await http.get(f"{api}/webhooks/{endpoint['id']}/deliveries", headers=auth)
+                deliveries = [d for d in (await log.json())["deliveries"]
+                              if linkedid in d["payload"]]  # fmt: skip
+                if {d["status"] for d in deliveries} == {"delivered"}:
+                    break
+                await asyncio.sleep(0.1)
 
     assert crm.refused == []
     (ringing,) = crm.of("call.ringing", linkedid)
@@ -159,13 +192,39 @@ async def test_a_call_reaches_the_crm_as_signed_ringing_answered_and_ended(
         f"{PUBLIC_URL}/api/v1/recordings/{r.id}/file" for r in recordings
     )
     # The delivery log has each of them delivered at the first attempt.
-    mine = [d for d in deliveries if linkedid in d["payload"]]
-    assert sorted((d["event"], d["status"], d["attempts"], d["last_status"]) for d in mine) == [
+    assert sorted(
+        (d["event"], d["status"], d["attempts"], d["last_status"]) for d in deliveries
+    ) == [
         ("call.answered", "delivered", 1, 204),
         ("call.ended", "delivered", 1, 204),
         ("call.ringing", "delivered", 1, 204),
     ]
-    engine.dispose()
+
+
+async def test_a_confirmed_callback_reaches_the_crm_as_callback_requested(
+    restart_asterisk: Callable[..., AsteriskSandbox], tmp_path: Path
+) -> None:
+    linkedid = cc.tag("hook-cb")
+    async with running(restart_asterisk, tmp_path) as center:
+        crm, tracker = center.crm, center.controller.tracker
+        async with ClientSession() as http:
+            await center.add_endpoint(http, ["callback.requested"])
+        async with await AmiSession.open(center.credentials) as ami:
+            # Nobody is logged in; behind one waiting caller, this one presses 5, then 1.
+            await cc.inbound(ami, "w15@test-caller", cc.SALES_DID, "13012340001",
+                             cc.tag("hook-waiter"))  # fmt: skip
+            await cc.until("the waiter queued", lambda: (q := tracker.queue("sales")) and q.callers)
+            await cc.inbound(ami, "s@test-cb-caller", cc.SALES_DID, "13912340009", linkedid)
+            await cc.until("callback.requested at the CRM",
+                           lambda: crm.of("callback.requested", linkedid), within=60)  # fmt: skip
+
+    assert crm.refused == []
+    assert [e["event"] for e in crm.events] == ["callback.requested"]  # nothing it did not want
+    (requested,) = crm.of("callback.requested", linkedid)
+    data = requested["data"]
+    assert (data["queue"], data["position"]) == ("sales", 2)  # the place behind the waiter
+    assert data["number"].endswith("13912340009")
+    assert data["expires_at"] > requested["created_at"]
 
 
 def _stored(controller: Controller, linkedid: str) -> Call | None:

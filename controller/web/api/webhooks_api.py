@@ -194,10 +194,14 @@ async def test_endpoint(request: web.Request) -> web.Response:
     except WebhookError as exc:
         raise _refused(exc) from None
 
-    def detail(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        return str(endpoint_id), {k: result[k] for k in ("delivered", "status", "error")}
+    def named(session: Session) -> dict[str, Any]:
+        return {**outcome, "_name": store.find_endpoint(session, endpoint_id).name}
 
-    await _in_session(request, lambda _session: outcome, "webhook.test", detail)
+    def detail(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        # By name, like the other entries (and the command line's).
+        return result["_name"], {k: result[k] for k in ("delivered", "status", "error")}
+
+    await _in_session(request, named, "webhook.test", detail)
     return web.json_response(outcome)
 
 
@@ -211,9 +215,12 @@ async def retry_delivery(request: web.Request) -> web.Response:
         store.retry(session, endpoint_id, delivery_id, _now())
         row = session.scalar(select(WebhookDelivery).where(WebhookDelivery.id == delivery_id))
         assert row is not None
-        return store.delivery_json(row)
+        name = store.find_endpoint(session, endpoint_id).name
+        return {**store.delivery_json(row), "_name": name}
 
     def detail(queued: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        return str(endpoint_id), {"delivery_id": queued["id"]}
+        return queued["_name"], {"delivery_id": queued["id"]}
 
-    return web.json_response(await _in_session(request, work, "webhook.retry", detail))
+    queued = await _in_session(request, work, "webhook.retry", detail)
+    queued.pop("_name")
+    return web.json_response(queued)
