@@ -95,7 +95,9 @@ async def test_the_page_shows_the_api_figures_and_drills_down_to_as_many_calls(a
     assert detail.count('href="/reports/calls/') == center["offered"]  # one link per call
     back = re.search(r'<a href="([^"]+)" rel="up">', detail)
     assert back is not None
-    assert unescape(back.group(1)) == f"/reports/queues?from={DAY}&to={DAY}&interval=day&sl=E&lang=en"
+    assert (
+        unescape(back.group(1)) == f"/reports/queues?from={DAY}&to={DAY}&interval=day&sl=E&lang=en"
+    )
 
 
 def _query(link: str) -> dict[str, list[str]]:
@@ -289,3 +291,23 @@ async def test_a_calls_page_has_its_legs_and_plays_its_recordings(api: Api) -> N
     assert status == 404
     status, _ = await _page(api, "/reports/calls/999999999")
     assert status == 404
+
+
+async def test_an_agents_figure_drills_down_to_that_agents_calls(api: Api) -> None:
+    status, page = await _page(api, "/reports/agents", **{"from": DAY, "lang": "en"})
+    assert status == 200, page
+    body = await (await api.client.get("/api/v1/reports/agents", params={"from": DAY},
+                                       headers=api.auth)).json()  # fmt: skip
+    index, row = next((i, r) for i, r in enumerate(body["rows"]) if r["agent"] and r["handled"])
+    assert _cell(page, index, "handled") == str(row["handled"])
+    link = _drill(page, index, "handled")
+    assert link is not None
+    assert _query(link)["row"] == [row["agent"]]
+    status, detail = await _page(api, "/reports/detail", **_query(link))
+    assert status == 200, detail
+    total = re.search(r'class="paging" data-total="(\d+)"', detail)
+    assert total is not None
+    assert int(total.group(1)) == row["handled"]
+    on_calls = re.findall(r'data-key="agents">([^<]*)<', detail)
+    assert len(on_calls) == row["handled"]
+    assert all(row["agent"] in agents.split(",") for agents in on_calls)
