@@ -46,6 +46,7 @@ from controller.web.openapi import build_document
 from controller.web.pages import (
     account,
     admin,
+    admin_access,
     agent,
     kiosk,
     reports,
@@ -75,6 +76,7 @@ ROUTE_TABLES = (
     reports_api.routes(),
     reports_print.routes(),
     admin.routes,
+    admin_access.routes,
     reports.routes(),
 )
 STATIC = Path(__file__).parent / "static"

@@ -96,6 +96,11 @@ for _route in (("GET", "/admin"), ("GET", "/admin/objects/{section}"),
                ("POST", "/admin/new/{section}"), ("GET", "/admin/changes"),
                ("POST", "/admin/apply"), ("GET", "/admin/apply/state")):  # fmt: skip
     MATRIX[_route] = ADMIN_ONLY
+for _route in (("GET", "/admin/users"), ("POST", "/admin/users"),
+               ("POST", "/admin/users/{login}/{change}"), ("GET", "/admin/roles"),
+               ("GET", "/admin/tokens"), ("POST", "/admin/tokens"),
+               ("POST", "/admin/tokens/{name}/revoke"), ("GET", "/admin/audit")):  # fmt: skip
+    MATRIX[_route] = ADMIN_ONLY  # users.manage, audit.read
 # Reports: reports.read in full (admin, supervisor, reports); agents (me.reports.read) only
 # the reports of their own figures.
 READERS = frozenset({"admin", "supervisor", "reports"})
@@ -217,6 +222,7 @@ def _concrete(api: Api, template: str) -> str:
         .replace("{filter_id}", "0")  # not a row id: 400 when let in
         .replace("{section}", "queues")
         .replace("{key}", "no-such-queue")  # let in: 404, or 409 (a save of what is not there)
+        .replace("{login}/{change}", "no-such-user/disable")  # let in: 404
     )
 
 

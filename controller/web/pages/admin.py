@@ -26,6 +26,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from controller.access import audit
+from controller.access.policy import allows
 from controller.access.scopes import Scope
 from controller.errors import ConfigFileError, ConfigIssue, DatabaseError
 from controller.pbxconfig import edit
@@ -131,9 +132,13 @@ def _counts(session: Session) -> dict[str, int]:
     }
 
 
-def _frame(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+def frame(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+    """An admin page: the sections on the left, the links to the access pages it may open."""
     titles = _section_titles(language(request))
+    who = principal(request)
     context.setdefault("admin_page", "")
+    context.setdefault("may_users", allows(who, Scope.USERS_MANAGE))
+    context.setdefault("may_audit", allows(who, Scope.AUDIT_READ))
     response = signed_in_page(request, template, "admin", sections=titles, **context)
     response.set_status(status)
     return response
@@ -144,7 +149,7 @@ def _frame(request: web.Request, template: str, status: int = 200, **context: An
 async def overview(request: web.Request) -> web.Response:
     factory = request.app[SERVICES].factory
     counts = await asyncio.to_thread(in_session, factory, _counts)
-    return _frame(request, "admin/overview.html", counts=counts, section="", admin_page="overview")
+    return frame(request, "admin/overview.html", counts=counts, section="", admin_page="overview")
 
 
 @routes.get("/admin/objects/{section}")
@@ -158,7 +163,7 @@ async def object_list(request: web.Request) -> web.Response:
         page = 1
     factory = request.app[SERVICES].factory
     listing = await asyncio.to_thread(in_session, factory, list_objects, section, search, page)
-    return _frame(
+    return frame(
         request,
         "admin/list.html",
         section=section,
@@ -197,7 +202,7 @@ def _form_context(
 async def new_form(request: web.Request) -> web.Response:
     section = _section(request)
     context = _form_context(section, None, forms.shown_values(section, None), None)
-    return _frame(request, "admin/form.html", **context)
+    return frame(request, "admin/form.html", **context)
 
 
 @routes.get("/admin/objects/{section}/{key}")
@@ -212,7 +217,7 @@ async def edit_form(request: web.Request) -> web.Response:
     context = _form_context(
         section, key, forms.shown_values(section, item), item, saved="saved" in request.query
     )
-    return _frame(request, "admin/form.html", **context)
+    return frame(request, "admin/form.html", **context)
 
 
 def _bools(form: MultiDictProxy[Any]) -> dict[str, str]:
@@ -261,7 +266,7 @@ async def _submit(request: web.Request, section: str, key: str | None) -> web.Re
     if submitted.errors:
         context = _form_context(section, key, submitted.shown, base,
                                 field_errors=submitted.errors)  # fmt: skip
-        return _frame(request, "admin/form.html", 422, **context)
+        return frame(request, "admin/form.html", 422, **context)
     actor = audit.Actor.of(principal(request), services.auth.address(request))
 
     def run(session: Session) -> str:
@@ -275,13 +280,13 @@ async def _submit(request: web.Request, section: str, key: str | None) -> web.Re
         at_field, general = forms.place_issues(section, labels, exc.issues)
         context = _form_context(section, key, submitted.shown, base,
                                 field_errors=at_field, errors=general)  # fmt: skip
-        return _frame(request, "admin/form.html", 422, **context)
+        return frame(request, "admin/form.html", 422, **context)
     except edit.Conflict as conflict:
         context = _form_context(section, key, submitted.shown, base, conflict=conflict)
-        return _frame(request, "admin/form.html", 409, **context)
+        return frame(request, "admin/form.html", 409, **context)
     except DatabaseError as exc:
         context = _form_context(section, key, submitted.shown, base, errors=[str(exc)])
-        return _frame(request, "admin/form.html", 409, **context)
+        return frame(request, "admin/form.html", 409, **context)
     raise web.HTTPSeeOther(
         f"/admin/objects/{section}/{quote(written, safe='')}?saved=1{_lang_query(request)}"
     )
@@ -335,7 +340,7 @@ async def remove(request: web.Request) -> web.Response:
         values = forms.shown_values(section, item)
         context = _form_context(section, key, values, item,
                                 errors=[i.render() for i in issues])  # fmt: skip
-        return _frame(request, "admin/form.html", 409, **context)
+        return frame(request, "admin/form.html", 409, **context)
     raise web.HTTPSeeOther(
         f"/admin/objects/{section}?removed={quote(key, safe='')}{_lang_query(request)}"
     )
@@ -355,7 +360,7 @@ async def changes(request: web.Request) -> web.Response:
         except Exception as exc:  # a configuration that cannot be rendered: say why
             problem = str(exc)
     state = runner.state.as_json() if runner is not None else None
-    return _frame(
+    return frame(
         request,
         "admin/changes.html",
         section="",

@@ -15,6 +15,7 @@ function applyPanel() {
     state: "connecting",
     apply: page.apply || { state: "idle" },
     error: "",
+    listedBefore: false,
 
     init() {
       const connection = new LiveConnection({
@@ -37,6 +38,8 @@ function applyPanel() {
       const current = this.apply || {};
       if (data.id < (current.id || 0)) return;
       if (data.id === current.id && data.state === "running" && current.state !== "running") return;
+      // The files listed below the button are from before this apply: offer to list again.
+      if (current.state === "running" && data.state !== "running") this.listedBefore = true;
       this.apply = data;
     },
 
