@@ -208,3 +208,32 @@ async def test_the_memory_buffer_is_bounded(engine: Engine) -> None:
         service.emit(events.Event("call.ringing", {"n": n}, ()))
     status = service.status()
     assert (status["buffered"], status["dropped"], status["emitted"]) == (100, 50, 150)
+
+
+async def test_the_running_service_forgets_finished_deliveries_after_keep_days(
+    engine: Engine, receiver: tuple[Receiver, TestServer]
+) -> None:
+    crm, server = receiver
+    factory = session_factory(engine)
+    _endpoint(factory, "crm", str(server.make_url("/crm")))
+    now = dt.datetime.now(dt.UTC)
+    with factory() as session, session.begin():
+        for status, days in (
+            (DeliveryStatus.DELIVERED, 31), (DeliveryStatus.FAILED, 31),
+            (DeliveryStatus.DELIVERED, 29), (DeliveryStatus.PENDING, 31),
+        ):  # fmt: skip
+            created = now - dt.timedelta(days=days)
+            session.add(WebhookDelivery(
+                endpoint_id=1, event_id=f"{status.value}-{days}", event="call.ringing",
+                payload="{}", status=status, attempts=0, next_attempt_at=created,
+                created_at=created,
+            ))  # fmt: skip
+    service = _service(factory, keep_days=30)
+    task = asyncio.create_task(service.run())
+    try:
+        # The first turn keeps house; the old pending one is still sent.
+        await _until(lambda: len(_rows(factory)) == 2 and crm.got)
+    finally:
+        task.cancel()
+        await service.stop()
+    assert sorted(r.event_id for r in _rows(factory)) == ["delivered-29", "pending-31"]
