@@ -18,6 +18,7 @@ that was expected. Secrets (AMI, API) have no defaults: see :mod:`controller.sec
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -36,6 +37,7 @@ from pydantic import (
 )
 
 from controller.errors import SettingsError
+from controller.reports.schedule_settings import Address, ScheduledReport
 
 DEFAULT_CONFIG_FILE = Path("/etc/pbx-controller/controller.toml")
 ENV_PREFIX = "PBXCTL_"
@@ -135,6 +137,50 @@ class WebhookSettings(_Section):
     keep_days: Annotated[int, Field(ge=1, le=3650)] = 30  # the delivery log
 
 
+class ReportSettings(_Section):
+    """SMTP for the scheduled reports, and the schedule itself."""
+
+    smtp_host: str | None = None  # None: no mail is sent (a schedule then is an error)
+    smtp_port: Port = 587
+    # starttls: plain connection upgraded by STARTTLS (port 587); tls: TLS from the first
+    # byte (port 465); none: no encryption (a relay on the same host only).
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout: Annotated[float, Field(gt=0, le=600)] = 60.0
+    # The CA that signed the server's certificate, when not one the system trusts.
+    smtp_ca_file: Path | None = None
+    sender: Address | None = None
+    schedule: tuple[ScheduledReport, ...] = ()  # [[reports.schedule]] (docs/reports.md)
+
+    @field_validator("schedule", mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        # PBXCTL_REPORTS_SCHEDULE (and settings_environment) carry the list as JSON text.
+        if isinstance(value, str):
+            try:
+                return json.loads(value) if value.strip() else ()
+            except json.JSONDecodeError as err:
+                raise ValueError(f"expected a JSON list of schedule entries ({err.msg})") from err
+        return value
+
+    @model_validator(mode="after")
+    def _mail_for_a_schedule(self) -> ReportSettings:
+        if self.schedule and not (self.smtp_host and self.sender):
+            raise ValueError("scheduled reports need reports.smtp_host and reports.sender")
+        if (self.smtp_user is None) != (self.smtp_password is None):
+            raise ValueError("give reports.smtp_user and reports.smtp_password together")
+        seen: set[str] = set()
+        for entry in self.schedule:
+            if entry.name in seen:
+                raise ValueError(f"two scheduled reports are named {entry.name!r}")
+            seen.add(entry.name)
+        return self
+
+    def entry(self, name: str) -> ScheduledReport | None:
+        return next((e for e in self.schedule if e.name == name), None)
+
+
 class SandboxSettings(_Section):
     """The throw-away Asterisk used by the tests and ``pbxctl demo``."""
 
@@ -161,6 +207,7 @@ class Settings(_Section):
     asterisk: AsteriskSettings = AsteriskSettings()
     sandbox: SandboxSettings = SandboxSettings()
     webhooks: WebhookSettings = WebhookSettings()
+    reports: ReportSettings = ReportSettings()
 
     @property
     def effective_database_url(self) -> str:
@@ -210,6 +257,8 @@ def settings_environment(settings: Settings) -> dict[str, str]:
             continue
         if isinstance(value, SecretStr):
             value = value.get_secret_value()
+        elif isinstance(value, tuple) and any(isinstance(item, BaseModel) for item in value):
+            value = json.dumps([item.model_dump(mode="json") for item in value], ensure_ascii=False)
         elif isinstance(value, tuple):
             value = ",".join(str(item) for item in value)  # lists are comma-separated
         env[name] = str(value)

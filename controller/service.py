@@ -57,7 +57,9 @@ from controller.history.writer import HistoryWriter
 from controller.notes.recent import RecentCalls
 from controller.pbxconfig.revision import current_revision
 from controller.recovery.recover import RecordFiles, Recovery, RecoveryReport
+from controller.reports.delivery import STATE_FILE, SentState
 from controller.reports.today import queue_day_figures
+from controller.reports.upkeep import ReportUpkeep
 from controller.secrets import ensure_secret
 from controller.web import thresholds as wallboard_thresholds
 from controller.web.app import create_app
@@ -133,6 +135,11 @@ class Controller:
         # Today's figures for the wallboard, every 12 s, by the queue report's own code.
         self.figures = TodayFigures(self.factory, queue_day_figures, self._site_zone)
         self.recent = RecentCalls(self.tracker)  # who was on which call: notes, webhooks
+        # Report rollups kept current, scheduled reports mailed (docs/reports.md).
+        self.report_upkeep = ReportUpkeep(
+            self.factory, settings.reports, SentState(settings.data_dir / STATE_FILE),
+            self._site_zone,
+        )  # fmt: skip
         self.webhooks = WebhookService(
             self.factory, settings.webhooks, settings.server_id, self.tracker
         )
@@ -301,6 +308,7 @@ class Controller:
             group.create_task(self.hub.run())
             group.create_task(self.webhooks.run())
             group.create_task(self.figures.run(self.hub))
+            group.create_task(self.report_upkeep.run())
             group.create_task(self._report())
             group.create_task(self._follow_configuration())
             group.create_task(self._housekeeping())

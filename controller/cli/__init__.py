@@ -116,6 +116,8 @@ def build_cli() -> click.Group:
     cli.add_command(access_cmd.audit_cmd)
     cli.add_command(recordings_cmd.recordings)
     cli.add_command(report_cmd.report)
+    cli.add_command(report_cmd.report_rollup)
+    cli.add_command(report_cmd.report_send)
     cli.add_command(agi_cmd.agi)
     cli.add_command(demo_cmd.demo)
     cli.add_command(demo_cmd.loadtest)

@@ -196,7 +196,9 @@ def made_window(q: AgentQuery, h0: Any) -> list[Any]:
     ]
 
 
-def call_facts(session: Session, q: AgentQuery) -> dict[AgentKey, AgentFacts]:
+def call_facts(
+    session: Session, q: AgentQuery, *, surveys: bool = True
+) -> dict[AgentKey, AgentFacts]:
     dialect = dialect_of(session)
     found: dict[AgentKey, AgentFacts] = {}
 
@@ -240,16 +242,26 @@ def call_facts(session: Session, q: AgentQuery) -> dict[AgentKey, AgentFacts]:
     )
     for row in session.execute(query):
         facts(row.agent_code, row.eq).transfers_made += as_int(row.n)
-    eq = epoch_quarter(dialect, SurveyResponse.answered_at)
+    if surveys:
+        for key, f in survey_facts(session, q).items():
+            found.setdefault(key, AgentFacts()).add(f)
+    return found
+
+
+def survey_facts(session: Session, q: AgentQuery) -> dict[AgentKey, AgentFacts]:
+    """Post-call survey answers about each agent, where they were answered."""
+    eq = epoch_quarter(dialect_of(session), SurveyResponse.answered_at)
     query = (
         select(SurveyResponse.agent_code, eq.label("eq"), func.count().label("n"),
                func.sum(SurveyResponse.score).label("score"))
         .where(SurveyResponse.answered_at >= q.since, SurveyResponse.answered_at < q.until,
-               SurveyResponse.agent_code.is_not(None), *_agents(SurveyResponse.agent_code, q))
+               SurveyResponse.score.is_not(None), SurveyResponse.agent_code.is_not(None),
+               *_agents(SurveyResponse.agent_code, q))
         .group_by(SurveyResponse.agent_code, eq)
     )  # fmt: skip
+    found: dict[AgentKey, AgentFacts] = {}
     for row in session.execute(query):
-        f = facts(row.agent_code, row.eq)
+        f = found.setdefault((row.agent_code, _bucket_of_quarter(row.eq, q)), AgentFacts())
         f.surveys += as_int(row.n)
         f.survey_score += as_int(row.score)
     return found

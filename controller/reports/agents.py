@@ -25,12 +25,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from controller.reports import rollup
 from controller.reports.agent_facts import (
     ALL_AGENTS,
     AgentFacts,
     AgentKey,
     AgentQuery,
-    all_agent_facts,
 )
 from controller.reports.calendar import Interval, IntervalKey, interval_key, intervals, label
 from controller.reports.request import ReportRequest
@@ -124,7 +124,7 @@ def fold(
 
 def run(session: Session, req: ReportRequest) -> Report:
     q = agent_query(req)
-    facts = all_agent_facts(session, q)
+    facts = rollup.agent_facts(session, q)
     folded = fold(facts, req.interval)
     names = sorted({agent for _, agent in folded if agent != ALL_AGENTS} | set(q.agents or ()))
     reasons = sorted({reason for f in facts.values() for (s, reason) in f.state_ms

@@ -404,8 +404,11 @@ def callback_facts(session: Session, q: FactQuery) -> dict[FactKey, QueueFacts]:
     return found
 
 
-def all_facts(session: Session, q: FactQuery) -> dict[FactKey, QueueFacts]:
-    """Every fact per (queue, bucket), the center under queue ``""``."""
+def all_facts(
+    session: Session, q: FactQuery, *, callbacks: bool = True
+) -> dict[FactKey, QueueFacts]:
+    """Every fact per (queue, bucket), the center under queue ``""`` (its talk, hold, ACW
+    and callbacks are the sum of its queues'; "closed" only for a reader of every queue)."""
     merged: dict[FactKey, QueueFacts] = {}
 
     def merge(key: FactKey, facts: QueueFacts) -> None:
@@ -415,7 +418,10 @@ def all_facts(session: Session, q: FactQuery) -> dict[FactKey, QueueFacts]:
         merge(key, facts)
     for bucket, facts in center_leg_facts(session, q).items():
         merge((CENTER, bucket), facts)
-    for key, facts in [*handling_facts(session, q).items(), *callback_facts(session, q).items()]:
+    shared = [*handling_facts(session, q).items()]
+    if callbacks:
+        shared += callback_facts(session, q).items()
+    for key, facts in shared:
         merge(key, facts)
         merge((CENTER, key[1]), QueueFacts(
             handled=facts.handled, talk_ms=facts.talk_ms, hold_ms=facts.hold_ms,

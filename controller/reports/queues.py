@@ -27,8 +27,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from controller.reports import rollup
 from controller.reports.calendar import Interval, IntervalKey, interval_key, intervals, label
-from controller.reports.queue_facts import CENTER, FactKey, FactQuery, QueueFacts, all_facts
+from controller.reports.queue_facts import CENTER, FactKey, FactQuery, QueueFacts
 from controller.reports.request import ReportRequest
 from controller.reports.result import Chart, Column, Kind, Report, rounded
 from controller.reports.service_level import FORMULAS, SlCounts, Variant, mean_seconds, ratio
@@ -142,7 +143,7 @@ def fact_query(session: Session, req: ReportRequest) -> FactQuery:
 
 def run(session: Session, req: ReportRequest) -> Report:
     q = fact_query(session, req)
-    folded = fold(all_facts(session, q), req.interval)
+    folded = fold(rollup.queue_facts(session, q), req.interval)
     names = sorted({queue for _, queue in folded if queue != CENTER} | set(q.queues or ()))
     rows = []
     for key in intervals(req.window, req.interval):

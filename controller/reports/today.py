@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from controller.reports.queue_facts import CENTER, FactQuery, QueueFacts, all_facts
+from controller.reports import rollup
+from controller.reports.queue_facts import CENTER, FactQuery, QueueFacts
 from controller.reports.queues import figures, threshold_shown
 from controller.reports.request import site_zone
 from controller.reports.service_level import DEFAULT_VARIANT
@@ -58,7 +59,7 @@ def queue_day_figures(
         thresholds=Thresholds.load(session, chosen),
     )
     totals: dict[str, QueueFacts] = {}
-    for (queue, _bucket), facts in all_facts(session, q).items():
+    for (queue, _bucket), facts in rollup.queue_facts(session, q).items():
         totals.setdefault(queue, QueueFacts()).add(facts)
     names = sorted({name for name in totals if name != CENTER} | set(chosen or ()))
     result = {}

@@ -15,6 +15,7 @@ from controller.db.engine import make_engine
 from controller.db.migrate import upgrade
 from controller.reports.registry import REPORTS
 from tests.db.reports.fixtures import queue_day
+from tests.smtp_server import LocalSmtp
 
 
 @pytest.fixture
@@ -95,3 +96,73 @@ def test_bad_input_is_a_clear_error(run, args: tuple[str, ...], message: str) ->
     assert result.exit_code in (1, 2)
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.fixture
+def pbxctl(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Any pbxctl command over queue_day's history, with the settings file given."""
+    url = f"sqlite:///{tmp_path / 'pbx.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    queue_day().write(engine)
+    engine.dispose()
+    settings = tmp_path / "controller.toml"
+    settings.write_text("")
+    env = {"PBXCTL_DATABASE_URL": url, "PBXCTL_DATA_DIR": str(tmp_path / "data"),
+           "PBXCTL_CONFIG": str(settings)}  # fmt: skip
+
+    def invoke(*args: str) -> Result:
+        return CliRunner().invoke(build_cli(), list(args), env=env)
+
+    invoke.settings = settings  # type: ignore[attr-defined]
+    return invoke
+
+
+def test_report_rollup_builds_what_the_report_then_reads(pbxctl) -> None:  # type: ignore[no-untyped-def]
+    args = ("report", "queues", "--from", "2026-05-04", "--interval", "hour", "--format", "json")
+    before = pbxctl(*args)
+    assert "cover nothing yet" in pbxctl("report-rollup", "--status").output
+    built = pbxctl("report-rollup", "--from", "2026-05-03", "--to", "2026-05-04")
+    assert built.exit_code == 0, built.output
+    assert "cover 2026-05-03 00:00 to 2026-05-05 00:00 (Asia/Shanghai)" in built.output
+    assert pbxctl(*args).output == before.output
+    rebuilt = pbxctl("report-rollup", "--rebuild", "--from", "2026-05-04", "--to", "2026-05-04")
+    assert "cover 2026-05-04 00:00 to 2026-05-05 00:00" in rebuilt.output
+    assert pbxctl(*args).output == before.output
+    backwards = pbxctl("report-rollup", "--from", "2026-05-04", "--to", "2026-05-03")
+    assert backwards.exit_code == 2
+    assert "before --from 2026-05-04" in backwards.output
+
+
+def test_report_send_mails_a_scheduled_report(pbxctl, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with LocalSmtp(tmp_path, tls=False) as smtp:
+        pbxctl.settings.write_text(f"""
+[reports]
+smtp_host = "127.0.0.1"
+smtp_port = {smtp.port}
+smtp_security = "none"
+sender = "pbx@example.com"
+
+[[reports.schedule]]
+name = "daily-sales"
+report = "queues"
+every = "daily"
+format = "csv"
+queues = ["sales"]
+recipients = ["boss@example.com"]
+""")
+        listed = pbxctl("report-send", "--list")
+        assert "daily-sales: queues daily at 06:00, csv to boss@example.com" in listed.output
+        sent = pbxctl("report-send", "daily-sales", "--day", "2026-05-05")
+        assert sent.exit_code == 0, sent.output
+        assert "sent daily-sales 2026-05-04" in sent.output
+        ((_, msg),) = smtp.messages
+        (attachment,) = msg.iter_attachments()
+        assert attachment.get_filename() == "queues-2026-05-04.csv"
+        unknown = pbxctl("report-send", "weekly")
+        assert unknown.exit_code == 2
+        assert "no scheduled report 'weekly' (known: daily-sales)" in unknown.output
+        assert pbxctl("report-send", "--due", "daily-sales").exit_code == 2
+    away = pbxctl("report-send", "daily-sales", "--day", "2026-05-05")
+    assert away.exit_code == 1
+    assert "daily-sales 2026-05-04: not sent: SMTP 127.0.0.1" in away.output

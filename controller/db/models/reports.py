@@ -2,7 +2,7 @@
 
 Not a second source of truth: each row is what the report's own fact queries give for one
 local hour, stored so a month's report reads ~700 rows per queue instead of every queue leg.
-They can be rebuilt from the history at any time (``pbxctl report rollup --rebuild``) and a
+They can be rebuilt from the history at any time (``pbxctl report-rollup --rebuild``) and a
 test checks them equal to the raw computation. The history writer marks the hours it writes
 (:class:`ReportDirtyHour`); a marked hour is computed again before a report reads it.
 Hours outside :class:`ReportRollupRange` are always computed from the facts.

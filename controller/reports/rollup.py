@@ -1,0 +1,365 @@
+"""Hourly rollups of the queue and agent facts: the same numbers, read from few rows.
+
+A month by hour over ten million calls is ~400,000 legs, handlings and a million agent
+spans: too many to add up within the reports' targets. So each local hour's facts, as the
+fact queries of queue_facts.py and agent_facts.py give them, are stored
+(controller/db/models/reports.py) and a report adds up hours instead of rows:
+
+- **build** (``pbxctl report-rollup``, ``pbxctl serve`` every five minutes): compute the facts
+  of whole local hours, a week at a time, replace their rows, widen the covered range
+  (``report_rollup_range``) up to the last hour that has ended;
+- **dirty hours**: the history writer marks every hour it writes (controller/history/dirty.py);
+  before a report reads covered hours, the marked ones among them are computed again;
+- **read**: the covered, whole hours of the window come from the rollups; the rest of the
+  window (the hour going on now, anything outside the range, a 15-minute report) from the
+  facts; callbacks and survey answers always from the facts (their rows are few and written
+  outside the history writer).
+
+The rollups are never a second definition: they hold what the fact queries returned, and a
+test compares every report over rollups with the same report computed from the facts. A
+reader narrowed to some queues gets the center computed from the facts (the rollups'
+center row counts every queue).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import fields, replace
+from typing import Any
+
+from sqlalchemy import Table, and_, delete, insert, or_, select
+from sqlalchemy.orm import Session
+
+from controller.db.models import (
+    ReportAgentHour,
+    ReportAgentStateHour,
+    ReportDirtyHour,
+    ReportQueueHour,
+    ReportRollupRange,
+)
+from controller.reports import agent_facts as af
+from controller.reports import queue_facts as qf
+from controller.reports.calendar import Bucket, bucket_of
+from controller.reports.thresholds import Thresholds
+
+QUEUE = ReportQueueHour.__table__
+AGENT = ReportAgentHour.__table__
+STATE = ReportAgentStateHour.__table__
+DIRTY = ReportDirtyHour.__table__
+RANGE = ReportRollupRange.__table__
+CHUNK = dt.timedelta(days=7)
+QUEUE_COLUMNS = [f.name for f in fields(qf.QueueFacts) if not f.name.startswith("callbacks_")]
+AGENT_COLUMNS = ("handled", "talk_ms", "hold_ms", "acw_ms", "transfers_received", "missed",
+                 "transfers_made")  # fmt: skip
+Hour = tuple[dt.date, int]
+
+
+# -- hours -------------------------------------------------------------------------------
+
+
+def hour_start(at: dt.datetime, tz: Any) -> dt.datetime:
+    """The start of the local hour ``at`` is in (a UTC quarter-hour edge)."""
+    here = at.astimezone(tz)
+    return here.replace(minute=0, second=0, microsecond=0).astimezone(dt.UTC)
+
+
+def next_hour(at: dt.datetime, tz: Any) -> dt.datetime:
+    start = hour_start(at, tz)
+    return start if start == at else hour_start(start + dt.timedelta(minutes=75), tz)
+
+
+def hours_in(since: dt.datetime, until: dt.datetime, tz: Any) -> list[Hour]:
+    found: dict[Hour, None] = {}
+    at = since
+    while at < until:
+        day, hour, _ = bucket_of(at, tz, False)
+        found[(day, hour)] = None
+        at += dt.timedelta(minutes=15)
+    return list(found)
+
+
+def _hours_where(table: Table, hours: Iterable[Hour]) -> Any:
+    by_day: dict[dt.date, set[int]] = {}
+    for day, hour in hours:
+        by_day.setdefault(day, set()).add(hour)
+    return or_(*[
+        and_(table.c.local_date == day, table.c.local_hour.in_(sorted(hours_of_day)))
+        for day, hours_of_day in by_day.items()
+    ])  # fmt: skip
+
+
+# -- computing and storing ---------------------------------------------------------------
+
+
+def _compute(
+    session: Session, tz: Any, since: dt.datetime, until: dt.datetime, now: dt.datetime
+) -> None:
+    """Replace the rollup rows of the hours in [since, until) (local hour edges)."""
+    hours = hours_in(since, until, tz)
+    if not hours:
+        return
+    started = dt.datetime.now(dt.UTC)  # marks made after this are kept
+    q = qf.FactQuery(since, until, tz, None, False, Thresholds.load(session))
+    facts = qf.all_facts(session, q, callbacks=False)
+    aq = af.AgentQuery(since, until, tz, None, False, now)
+    states = af.state_facts(session, aq)
+    calls = af.call_facts(session, aq, surveys=False)
+    conn = session.connection()
+    for table in (QUEUE, AGENT, STATE):
+        for part in _chunks(hours, 400):
+            conn.execute(delete(table).where(_hours_where(table, part)))
+    queue_rows = [
+        {"local_date": b[0], "local_hour": b[1], "queue_name": queue,
+         **{name: getattr(f, name) for name in QUEUE_COLUMNS}}
+        for (queue, b), f in facts.items()
+    ]  # fmt: skip
+    agent_rows = [
+        {"local_date": b[0], "local_hour": b[1], "agent_code": agent,
+         **{name: getattr(f, name) for name in AGENT_COLUMNS}}
+        for (agent, b), f in calls.items()
+    ]  # fmt: skip
+    state_rows = [
+        {"local_date": b[0], "local_hour": b[1], "agent_code": agent, "state": state,
+         "reason": reason[:32], "ms": ms}
+        for (agent, b), f in states.items()
+        for (state, reason), ms in f.state_ms.items()
+    ]  # fmt: skip
+    for table, rows in ((QUEUE, queue_rows), (AGENT, agent_rows), (STATE, state_rows)):
+        for part in _chunks(rows, 5000):
+            conn.execute(insert(table), list(part))
+    for part in _chunks(hours, 400):
+        conn.execute(delete(DIRTY).where(_hours_where(DIRTY, part), DIRTY.c.marked_at <= started))
+
+
+def _chunks(values: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def covered(session: Session) -> tuple[dt.datetime, dt.datetime] | None:
+    row = session.execute(select(RANGE.c.since, RANGE.c.until).where(RANGE.c.id == 1)).first()
+    return None if row is None else (row[0], row[1])
+
+
+def _set_range(session: Session, since: dt.datetime, until: dt.datetime) -> None:
+    conn = session.connection()
+    conn.execute(delete(RANGE))
+    conn.execute(insert(RANGE), [{"id": 1, "since": since, "until": until}])
+
+
+def build(
+    session: Session, tz: Any, since: dt.datetime, until: dt.datetime,
+    now: dt.datetime | None = None, progress: Any = None,
+) -> None:  # fmt: skip
+    """Compute [since, until) (widened to local hour edges, cut at the last hour that has
+    ended) and make the covered range span it, a week per transaction."""
+    now = now or dt.datetime.now(dt.UTC)
+    since, until = hour_start(since, tz), hour_start(min(until, now), tz)
+    if until <= since:
+        return
+    at = since
+    while at < until:
+        end = min(until, next_hour(at + CHUNK, tz))
+        _compute(session, tz, at, end, now)
+        known = covered(session)
+        lo = min(known[0], since) if known else since
+        hi = max(known[1], end) if known and known[1] >= since else end
+        _set_range(session, lo, hi)
+        session.commit()
+        if progress is not None:
+            progress(end)
+        at = end
+
+
+def clear(session: Session) -> None:
+    """Forget every rollup (reports then compute from the facts until the next build)."""
+    conn = session.connection()
+    for table in (RANGE, QUEUE, AGENT, STATE, DIRTY):
+        conn.execute(delete(table))
+    session.commit()
+
+
+def extend(session: Session, tz: Any, now: dt.datetime | None = None) -> None:
+    """Widen the covered range to the last hour that has ended (``pbxctl serve``)."""
+    known = covered(session)
+    if known is not None:
+        build(session, tz, known[1], now or dt.datetime.now(dt.UTC), now)
+
+
+def refresh(session: Session, tz: Any, since: dt.datetime, until: dt.datetime) -> int:
+    """Compute again the marked hours of [since, until) that are covered; how many."""
+    known = covered(session)
+    if known is None:
+        return 0
+    lo, hi = max(since, known[0]), min(until, known[1])
+    if hi <= lo:
+        return 0
+    first, last = lo.astimezone(tz).date(), hi.astimezone(tz).date()
+    marked = session.execute(
+        select(DIRTY.c.local_date, DIRTY.c.local_hour, DIRTY.c.marked_at).where(
+            DIRTY.c.local_date >= first, DIRTY.c.local_date <= last
+        )
+    ).all()
+    wanted = set(hours_in(lo, hi, tz))
+    todo = [(d, int(h), at) for d, h, at in marked if (d, int(h)) in wanted]
+    if not todo:
+        return 0
+    now = dt.datetime.now(dt.UTC)
+    for start, end in _ranges(sorted((d, h) for d, h, _ in todo), tz, lo, hi):
+        _compute(session, tz, start, end, now)
+    session.commit()
+    return len(todo)
+
+
+def _ranges(
+    hours: list[Hour], tz: Any, lo: dt.datetime, hi: dt.datetime
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Contiguous UTC ranges of these local hours (within [lo, hi))."""
+    wanted = set(hours)
+    ranges: list[tuple[dt.datetime, dt.datetime]] = []
+    at = lo
+    step = dt.timedelta(minutes=15)
+    while at < hi:
+        day, hour, _ = bucket_of(at, tz, False)
+        if (day, hour) in wanted:
+            if ranges and ranges[-1][1] == at:
+                ranges[-1] = (ranges[-1][0], at + step)
+            else:
+                ranges.append((at, at + step))
+        at += step
+    return ranges
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def _split(
+    session: Session, tz: Any, since: dt.datetime, until: dt.datetime, quarters: bool
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """The part of [since, until) read from the rollups (after refreshing it), or None."""
+    known = None if quarters else covered(session)
+    if known is None:
+        return None
+    lo = next_hour(max(since, known[0]), tz)
+    hi = hour_start(min(until, known[1]), tz)
+    if hi <= lo:
+        return None
+    refresh(session, tz, lo, hi)
+    return lo, hi
+
+
+def queue_facts(session: Session, q: qf.FactQuery) -> dict[qf.FactKey, qf.QueueFacts]:
+    """Every fact per (queue, bucket) as queue_facts.all_facts gives it, from the rollups
+    where they cover the window."""
+    part = _split(session, q.tz, q.since, q.until, q.quarters)
+    if part is None:
+        return qf.all_facts(session, q)
+    lo, hi = part
+    merged: dict[qf.FactKey, qf.QueueFacts] = {}
+
+    def merge(found: Mapping[qf.FactKey, qf.QueueFacts]) -> None:
+        for key, f in found.items():
+            merged.setdefault(key, qf.QueueFacts()).add(f)
+
+    for start, end in ((q.since, lo), (hi, q.until)):
+        if start < end:
+            merge(qf.all_facts(session, replace(q, since=start, until=end)))
+    merge(_read_queues(session, q, lo, hi))
+    if q.queues is not None:  # the center of some queues only: from the facts
+        raw = qf.all_facts(session, replace(q, since=lo, until=hi), callbacks=False)
+        merge({key: f for key, f in raw.items() if key[0] == qf.CENTER})
+    for key, f in qf.callback_facts(session, replace(q, since=lo, until=hi)).items():
+        merge({key: f, (qf.CENTER, key[1]): f})
+    return merged
+
+
+def _read_queues(
+    session: Session, q: qf.FactQuery, lo: dt.datetime, hi: dt.datetime
+) -> dict[qf.FactKey, qf.QueueFacts]:
+    hours = set(hours_in(lo, hi, q.tz))
+    first, last = (
+        lo.astimezone(q.tz).date(),
+        (hi - dt.timedelta(microseconds=1)).astimezone(q.tz).date(),
+    )
+    query = select(QUEUE).where(QUEUE.c.local_date >= first, QUEUE.c.local_date <= last)
+    if q.queues is not None:
+        query = query.where(QUEUE.c.queue_name.in_(sorted(q.queues)))
+    found: dict[qf.FactKey, qf.QueueFacts] = {}
+    for row in session.execute(query):
+        if (row.local_date, row.local_hour) not in hours:
+            continue
+        bucket: Bucket = (row.local_date, int(row.local_hour), 0)
+        found[(row.queue_name, bucket)] = qf.QueueFacts(
+            **{n: int(getattr(row, n)) for n in QUEUE_COLUMNS}
+        )
+    return found
+
+
+def agent_facts(session: Session, q: af.AgentQuery) -> dict[af.AgentKey, af.AgentFacts]:
+    """Every fact per (agent, bucket) as agent_facts.all_agent_facts gives it, from the
+    rollups where they cover the window (survey answers always from the facts)."""
+    part = _split(session, q.tz, q.since, q.until, q.quarters)
+    if part is None:
+        return af.all_agent_facts(session, q)
+    lo, hi = part
+    merged: dict[af.AgentKey, af.AgentFacts] = {}
+
+    def merge(found: Mapping[af.AgentKey, af.AgentFacts]) -> None:
+        for key, f in found.items():
+            merged.setdefault(key, af.AgentFacts()).add(f)
+
+    for start, end in ((q.since, lo), (hi, q.until)):
+        if start < end:
+            merge(af.all_agent_facts(session, replace(q, since=start, until=end)))
+    merge(_read_agents(session, q, lo, hi))
+    merge(af.survey_facts(session, replace(q, since=lo, until=hi)))
+    return merged
+
+
+def _read_agents(
+    session: Session, q: af.AgentQuery, lo: dt.datetime, hi: dt.datetime
+) -> dict[af.AgentKey, af.AgentFacts]:
+    hours = set(hours_in(lo, hi, q.tz))
+    first, last = (
+        lo.astimezone(q.tz).date(),
+        (hi - dt.timedelta(microseconds=1)).astimezone(q.tz).date(),
+    )
+    found: dict[af.AgentKey, af.AgentFacts] = {}
+
+    def facts(row: Any) -> af.AgentFacts | None:
+        if (row.local_date, row.local_hour) not in hours:
+            return None
+        return found.setdefault(
+            (row.agent_code, (row.local_date, int(row.local_hour), 0)), af.AgentFacts()
+        )
+
+    for table in (AGENT, STATE):
+        query = select(table).where(table.c.local_date >= first, table.c.local_date <= last)
+        if q.agents is not None:
+            query = query.where(table.c.agent_code.in_(sorted(q.agents)))
+        for row in session.execute(query):
+            f = facts(row)
+            if f is None:
+                continue
+            if table is STATE:
+                key = (row.state, row.reason)
+                f.state_ms[key] = f.state_ms.get(key, 0) + int(row.ms)
+            else:
+                for name in AGENT_COLUMNS:
+                    setattr(f, name, getattr(f, name) + int(getattr(row, name)))
+    return found
+
+
+def maintain(session: Session, tz: Any, now: dt.datetime | None = None, days: int = 35) -> None:
+    """What ``pbxctl serve`` runs every few minutes: cover the last ``days`` days at first,
+    then widen the range to the last hour that has ended and compute marked hours again."""
+    now = now or dt.datetime.now(dt.UTC)
+    known = covered(session)
+    if known is None:
+        build(session, tz, now - dt.timedelta(days=days), now, now)
+        return
+    extend(session, tz, now)
+    known = covered(session)
+    if known is not None:
+        refresh(session, tz, known[0], known[1])
