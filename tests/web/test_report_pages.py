@@ -311,3 +311,15 @@ async def test_an_agents_figure_drills_down_to_that_agents_calls(api: Api) -> No
     on_calls = re.findall(r'data-key="agents">([^<]*)<', detail)
     assert len(on_calls) == row["handled"]
     assert all(row["agent"] in agents.split(",") for agents in on_calls)
+
+
+async def test_the_language_links_and_the_pages_keep_the_filters(api: Api) -> None:
+    status, page = await _page(api, "/reports/detail", **{
+        "period": "yesterday", "figure": "offered", "limit": "1", "lang": "en"})  # fmt: skip
+    assert status == 200, page
+    links = re.search(r'<nav class="languages".*?</nav>', page, re.S)
+    assert links is not None
+    assert "/reports/detail?figure=offered&amp;limit=1&amp;period=yesterday&amp;lang=zh" in (
+        links.group(0)
+    )
+    assert '<option value="yesterday" selected>' in page

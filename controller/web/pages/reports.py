@@ -121,7 +121,7 @@ class Asked:
 
     def pairs(self, **override: Any) -> list[tuple[str, str]]:
         """The query as (name, value) pairs, with ``override`` (None drops a field)."""
-        merged = {**self.fields, **override}
+        merged = {**self.fields, **({"period": self.period} if self.period else {}), **override}
         found: list[tuple[str, str]] = []
         for name, value in merged.items():
             if value is None or value == "" or value == []:
@@ -458,6 +458,10 @@ def report_page(spec: ReportSpec) -> Callable[[web.Request], Any]:
                 {"value": i.value, "label": interval_labels(gettext)[i.value]} for i in Interval
             ],
             back=back_url(asked) if spec.name == "detail" else None,
+            language_links={
+                code: Asked(dict(asked.fields), asked.period, code).url(f"/reports/{spec.name}")
+                for code in ("zh", "en")
+            },
             variants=[v.value for v in Variant],
             periods=[
                 {
