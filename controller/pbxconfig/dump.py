@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from controller.pbxconfig.collector import collector_paused
 from controller.pbxconfig.schema import PbxConfig
 
 HEADER = "# pbx-controller configuration. Reference: docs/configuration.md\n"
@@ -274,6 +275,7 @@ def _write_item(writer: _Writer, item: Any, out: list[str]) -> None:
 
 
 def dump_config(config: PbxConfig, *, text: Callable[[dict[str, Any]], str] = yaml_text) -> str:
-    data = config.model_dump(mode="json", exclude_defaults=True)
-    data = {"format": config.format, **data}  # the version is always written, first
-    return HEADER + text(data)
+    with collector_paused():
+        data = config.model_dump(mode="json", exclude_defaults=True)
+        data = {"format": config.format, **data}  # the version is always written, first
+        return HEADER + text(data)

@@ -40,6 +40,7 @@ from controller.db.models.routing import DESTINATION_OWNERS, TARGET_COLUMNS
 from controller.domain import Destination, HolidayKind
 from controller.errors import DatabaseError
 from controller.pbxconfig import schema as s
+from controller.pbxconfig.collector import collector_paused
 from controller.pbxconfig.diff import ConfigDiff, diff_configs
 from controller.pbxconfig.export import export_config
 from controller.pbxconfig.load import ValidatedConfig
@@ -781,4 +782,5 @@ def import_config(
     session: Session, validated: ValidatedConfig, *, now: datetime | None = None
 ) -> ImportReport:
     """Make the database hold exactly ``validated``; the caller commits or rolls back."""
-    return _Importer(session, validated, now or datetime.now(UTC)).run()
+    with collector_paused():
+        return _Importer(session, validated, now or datetime.now(UTC)).run()

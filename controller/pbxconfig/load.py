@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from controller.dialplan.build import problems as unwritable_values
 from controller.errors import ConfigFileError, ConfigIssue
+from controller.pbxconfig.collector import collector_paused
 from controller.pbxconfig.references import Problem, check_references
 from controller.pbxconfig.schema import SECTION_KEYS, PbxConfig
 from controller.pbxconfig.yamlsrc import Path_, SourceMap, load_yaml
@@ -126,6 +127,11 @@ def _missing_sections(data: Mapping[str, Any], source: SourceMap) -> list[Config
 
 def parse_config(text: str, filename: str | None = None) -> ValidatedConfig:
     """Validate a whole configuration document; raise ConfigFileError listing every problem."""
+    with collector_paused():
+        return _parse_config(text, filename)
+
+
+def _parse_config(text: str, filename: str | None) -> ValidatedConfig:
     loaded, issues = load_yaml(text)
     if loaded is None or issues:
         raise ConfigFileError(issues, filename)
