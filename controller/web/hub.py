@@ -82,6 +82,7 @@ class Subscriber:
     topics: set[str] = field(default_factory=lambda: set(DEFAULT_TOPICS))
     agents: set[str] = field(default_factory=set)  # screen pops only for these (empty: all)
     calls: set[str] = field(default_factory=set)  # live calls it was sent
+    sees_queues: bool | None = None  # whether it may get boards and figures (once known)
 
 
 class Hub:
@@ -190,7 +191,9 @@ class Hub:
     # -- the wallboard's tiles and today's figures -------------------------------------------
 
     def may_see_queues(self, sub: Subscriber) -> bool:
-        return allows_any(sub.principal, MESSAGE_SCOPES["board"])
+        if sub.sees_queues is None:  # a socket's principal does not change
+            sub.sees_queues = allows_any(sub.principal, MESSAGE_SCOPES["board"])
+        return sub.sees_queues
 
     def _serving_by_queue(self) -> dict[str, frozenset[str]]:
         directory = self.gate.directory
@@ -286,9 +289,10 @@ class Hub:
 
 
 class _Cycle:
-    """One broadcast's changes: each message serialized once, each principal's right to see
-    each thing decided once, whatever the number of sockets (a call center's wallboards share
-    one principal, an agent's tabs another)."""
+    """One broadcast's changes: each message serialized once, and what each principal may see
+    of them decided once, whatever the number of sockets (a call center's wallboards share
+    one principal, an agent's tabs another). Per socket there is only the list to send and
+    which of its calls ended."""
 
     def __init__(
         self,
@@ -299,7 +303,10 @@ class _Cycle:
     ) -> None:
         self.gate, self.calls, self.queues, self.seats = gate, calls, queues, seats
         self._texts: dict[tuple[str, str], str] = {}
-        self._decided: dict[tuple[Principal, str, str], object] = {}
+        # Principals are compared by value once per socket and cycle; decisions are keyed
+        # by the principal's number here (hashing a Principal costs more than the lookup).
+        self._numbers: dict[Principal, int] = {}
+        self._shown: dict[tuple[int, str], Any] = {}
 
     def _text(self, kind: str, key: str, view: Any) -> str:
         found = self._texts.get((kind, key))
@@ -307,35 +314,51 @@ class _Cycle:
             found = self._texts[(kind, key)] = json.dumps({"type": kind, "data": to_json(view)})
         return found
 
-    def _decide(self, who: Principal, kind: str, key: str, decide: Callable[[], object]) -> Any:
-        found = self._decided.get((who, kind, key), _UNDECIDED)
-        if found is _UNDECIDED:
-            found = self._decided[(who, kind, key)] = decide()
-        return found
-
-    def messages_for(self, sub: Subscriber) -> list[str]:
-        who, gate, out = sub.principal, self.gate, []
-        if "calls" in sub.topics:
+    def _calls_shown(self, number: int, who: Principal) -> tuple[list[tuple[str, str]], set[str]]:
+        """The changed calls ``who`` may see, as (linkedid, message); the others' linkedids."""
+        found = self._shown.get((number, "calls"))
+        if found is None:
+            shown, hidden = [], set()
             for linkedid, view in self.calls:
-                if view is not None and self._decide(
-                    who, "call", linkedid, lambda v=view: gate.call(who, v)
-                ):
-                    sub.calls.add(linkedid)
-                    out.append(self._text("call", linkedid, view))
-                elif linkedid in sub.calls:  # ended, or out of the socket's sight now
-                    sub.calls.discard(linkedid)
-                    out.append(json.dumps({"type": "call_ended", "data": {"linkedid": linkedid}}))
-        if "queues" in sub.topics:
+                if view is not None and self.gate.call(who, view):
+                    shown.append((linkedid, self._text("call", linkedid, view)))
+                else:
+                    hidden.add(linkedid)
+            found = self._shown[(number, "calls")] = (shown, hidden)
+        return found  # type: ignore[no-any-return]
+
+    def _queues_shown(self, number: int, who: Principal) -> list[str]:
+        found = self._shown.get((number, "queues"))
+        if found is None:
+            found = []
             for queue in self.queues:
-                shown = self._decide(who, "queue", queue.name, lambda q=queue: gate.queue(who, q))
+                shown = self.gate.queue(who, queue)
                 if shown is not None:
                     variant = "full" if shown is queue else "redacted"
-                    out.append(self._text("queue", f"{queue.name}|{variant}", shown))
-        if "agents" in sub.topics:
-            for seat in self.seats:
-                if self._decide(who, "agent", seat.agent, lambda s=seat: gate.seat(who, s)):
-                    out.append(self._text("agent", seat.agent, seat))
+                    found.append(self._text("queue", f"{queue.name}|{variant}", shown))
+            self._shown[(number, "queues")] = found
+        return found  # type: ignore[no-any-return]
+
+    def _seats_shown(self, number: int, who: Principal) -> list[str]:
+        found = self._shown.get((number, "agents"))
+        if found is None:
+            found = [self._text("agent", s.agent, s) for s in self.seats if self.gate.seat(who, s)]
+            self._shown[(number, "agents")] = found
+        return found  # type: ignore[no-any-return]
+
+    def messages_for(self, sub: Subscriber) -> list[str]:
+        who, out = sub.principal, []
+        number = self._numbers.setdefault(who, len(self._numbers))
+        if "calls" in sub.topics and self.calls:
+            shown, hidden = self._calls_shown(number, who)
+            for linkedid, text in shown:
+                sub.calls.add(linkedid)
+                out.append(text)
+            for linkedid in sorted(hidden & sub.calls):  # ended, or out of its sight now
+                sub.calls.discard(linkedid)
+                out.append(json.dumps({"type": "call_ended", "data": {"linkedid": linkedid}}))
+        if "queues" in sub.topics and self.queues:
+            out += self._queues_shown(number, who)
+        if "agents" in sub.topics and self.seats:
+            out += self._seats_shown(number, who)
         return out
-
-
-_UNDECIDED = object()
