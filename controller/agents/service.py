@@ -3,7 +3,8 @@
 The database row (:class:`~controller.db.models.AgentLogin`) is written first and is the truth;
 Asterisk is then told over AMI: AstDB ``pbx-agent/<code>`` = the device ([pbx-agent] dials
 it), ``QueueAdd`` of ``Local/<code>@pbx-agent/n`` with the configured penalty to every queue
-that needs a login, ``QueuePause`` with the reason. After every AMI (re)connect
+that needs a login (but those the agent signed out of: per-queue login, ``queues_out``),
+``QueuePause`` with the reason. After every AMI (re)connect
 :meth:`AgentService.reapply` makes Asterisk match the database again (an Asterisk restart
 forgets dynamic members), and adopts members added while the controller was away (the
 dialplan's static fallback for *45) so the database stays the truth.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,6 +46,27 @@ def _ok(response: Message, *tolerated: str) -> bool:
         return True
     message = response.get("Message", "")
     return any(text in message for text in tolerated)
+
+
+def _dynamic(record: AgentRecord) -> tuple[str, ...]:
+    """The agent's queues that need a login (the others have the agent as a static member)."""
+    return tuple(m.queue for m in record.memberships if m.dynamic)
+
+
+def _login_queues(record: AgentRecord, queues: Collection[str] | None) -> set[str] | None:
+    """``queues`` checked: each one of the agent's queues that need a login."""
+    if queues is None:
+        return None
+    if not queues:
+        raise AgentError("field queues: name at least one queue, or leave the field out")
+    dynamic = _dynamic(record)
+    for queue in queues:
+        if queue not in dynamic:
+            raise AgentError(
+                f"field queues: agent {record.code!r} does not log in to queue {queue!r} "
+                f"(its queues that need a login: {', '.join(dynamic) or 'none'})"
+            )
+    return set(queues)
 
 
 class AgentService:
@@ -74,38 +96,66 @@ class AgentService:
 
     # -- the four actions -----------------------------------------------------------------
 
-    async def login(self, code: str, device: str | None = None) -> LoginState:
+    async def login(
+        self, code: str, device: str | None = None, queues: Collection[str] | None = None
+    ) -> LoginState:
+        """Log in at ``device`` (default: the usual phone, or where the agent is logged in).
+        ``queues``: sign in to these of the agent's login queues, besides those the agent is
+        already in (a new login: only to these); None: to every one."""
         async with self._lock:
             record = await self._db(lambda s: store.agent_record(s, code))
-            device = device or record.usual_device
+            chosen = _login_queues(record, queues)
+            current = await self._db(lambda s: store.get_login(s, code))
+            device = device or (current.device if current and queues else record.usual_device)
             if not device:
                 raise AgentError(f"agent {code!r} has no usual phone: give the device to log in at")
             member_interface(code)
             encode.device("StateInterface", device)
+            out: set[str] = set()
+            if chosen is not None:
+                before = current.queues_out if current else _dynamic(record)
+                out = set(before) - chosen
             at = self._clock()
-            state = await self._db(lambda s: store.save_login(s, code, device, at))
+            state = await self._db(lambda s: store.save_login(s, code, device, at, out))
             await self._apply(record, state)
-            logger.info("agent=%s action=login device=%s", code, device)
+            logger.info("agent=%s action=login device=%s queues_out=%s", code, device,
+                        ",".join(state.queues_out) or "-")  # fmt: skip
             return state
 
-    async def logout(self, code: str) -> None:
+    async def logout(self, code: str, queues: Collection[str] | None = None) -> LoginState | None:
+        """Log out of every queue; ``queues``: only of these (out of the last one: logged
+        out). The login left, or None."""
         async with self._lock:
             record = await self._db(lambda s: store.agent_record(s, code))
-            await self._db(lambda s: store.delete_login(s, code))
-            for membership in record.memberships:
-                if membership.dynamic:
-                    await self._act(
-                        "QueueRemove",
-                        {
-                            "Queue": encode.name("Queue", membership.queue),
-                            "Interface": member_interface(code),
-                        },
-                        "Not there",
-                        "not found",
+            chosen = _login_queues(record, queues)
+            if chosen is not None:
+                current = await self._db(lambda s: store.get_login(s, code))
+                if current is None:
+                    raise AgentError(f"agent {code!r} is not logged in")
+                out = set(current.queues_out) | chosen
+                if not set(_dynamic(record)) <= out:
+                    at = self._clock()
+                    state = await self._db(
+                        lambda s: store.save_login(s, code, current.device, at, out)
                     )
+                    for queue in sorted(chosen):
+                        await self._remove(code, queue)
+                    logger.info("agent=%s action=logout queues=%s", code, ",".join(sorted(chosen)))
+                    return state
+            await self._db(lambda s: store.delete_login(s, code))
+            for queue in _dynamic(record):
+                await self._remove(code, queue)
             key = encode.name("Key", code)
             await self._act("DBDel", {"Family": AGENT_CONTEXT, "Key": key}, "not found", "Not")
             logger.info("agent=%s action=logout", code)
+            return None
+
+    async def _remove(self, code: str, queue: str) -> None:
+        fields: dict[str, str | int | list[str]] = {
+            "Queue": encode.name("Queue", queue),
+            "Interface": member_interface(code),
+        }
+        await self._act("QueueRemove", fields, "Not there", "not found")
 
     async def pause(self, code: str, reason: str) -> LoginState:
         if not reason:
@@ -154,6 +204,9 @@ class AgentService:
         await self._act("DBPut", {"Family": AGENT_CONTEXT, "Key": code, "Val": device})
         for membership in record.memberships:
             if not membership.dynamic:
+                continue
+            if membership.queue in state.queues_out:  # signed out of this one
+                await self._remove(code, membership.queue)
                 continue
             fields: dict[str, str | int | list[str]] = {
                 "Queue": encode.name("Queue", membership.queue),

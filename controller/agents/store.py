@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -39,6 +40,8 @@ class LoginState:
     logged_in_at: dt.datetime
     paused: bool
     pause_reason: str | None
+    # Queues needing a login that the agent signed out of, staying in the others.
+    queues_out: tuple[str, ...] = ()
 
 
 def _agent(session: Session, code: str) -> Agent:
@@ -137,19 +140,32 @@ def all_logins(session: Session) -> list[LoginState]:
     return [_state(row) for row in rows]
 
 
-def _state(row: AgentLogin) -> LoginState:
-    return LoginState(row.agent.code, row.device, row.logged_in_at, row.paused, row.pause_reason)
+def _state(row: AgentLogin, code: str | None = None) -> LoginState:
+    return LoginState(
+        code or row.agent.code, row.device, row.logged_in_at, row.paused, row.pause_reason,
+        tuple(sorted(row.queues_out or ())),
+    )  # fmt: skip
 
 
-def save_login(session: Session, code: str, device: str, at: dt.datetime) -> LoginState:
+def save_login(
+    session: Session,
+    code: str,
+    device: str,
+    at: dt.datetime,
+    queues_out: Collection[str] | None = None,
+) -> LoginState:
+    """Log ``code`` in at ``device``; ``queues_out``: the login queues it stays out of (None:
+    as they were for an agent already logged in, none for a new login)."""
     agent = _agent(session, code)
     row = session.scalar(select(AgentLogin).where(AgentLogin.agent_id == agent.id))
     if row is None:
         row = AgentLogin(agent_id=agent.id, device=device, logged_in_at=at, paused=False)
         session.add(row)
     row.device = device
+    if queues_out is not None:
+        row.queues_out = sorted(queues_out) or None
     session.flush()
-    return LoginState(code, row.device, row.logged_in_at, row.paused, row.pause_reason)
+    return _state(row, code)
 
 
 def delete_login(session: Session, code: str) -> None:
@@ -169,4 +185,4 @@ def save_pause(
     row.paused, row.pause_reason = paused, reason if paused else None
     row.paused_at = at if paused else None
     session.flush()
-    return LoginState(code, row.device, row.logged_in_at, row.paused, row.pause_reason)
+    return _state(row, code)

@@ -29,7 +29,7 @@ from controller.web.api.actions import (
     SpyRequest,
     TransferRequest,
 )
-from controller.web.api.agents import LoginRequest, PauseRequest
+from controller.web.api.agents import LoginRequest, LogoutRequest, PauseRequest
 from controller.web.api.audit_api import AuditQuery
 from controller.web.api.fields import PATH_TYPES
 from controller.web.api.history import CallQuery, RecordingQuery
@@ -64,6 +64,11 @@ LOGIN: JsonSchema = {
         "logged_in_at": {"type": "string", "format": "date-time"},
         "paused": {"type": "boolean"},
         "pause_reason": {"type": ["string", "null"]},
+        "queues_out": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "queues needing a login the agent signed out of, in the others",
+        },
     },
     "required": ["logged_in"],
 }
@@ -258,8 +263,9 @@ OPERATIONS: tuple[Operation, ...] = (
               errors=(502, 503), response=("logins", LOGIN)),
     Operation("post", "/api/v1/agents/{code}/login", "Log an agent in (queues, device)", "agents",
               body=LoginRequest, body_required=False, errors=AGENT_ERRORS, response=LOGIN),
-    Operation("post", "/api/v1/agents/{code}/logout", "Log an agent out", "agents",
-              errors=AGENT_ERRORS, response=LOGIN),
+    Operation("post", "/api/v1/agents/{code}/logout", "Log an agent out (of some queues)",
+              "agents", body=LogoutRequest, body_required=False, errors=AGENT_ERRORS,
+              response=LOGIN),
     Operation("post", "/api/v1/agents/{code}/pause", "Pause an agent with a reason", "agents",
               body=PauseRequest, errors=AGENT_ERRORS, response=LOGIN),
     Operation("post", "/api/v1/agents/{code}/unpause", "Unpause an agent", "agents",

@@ -69,3 +69,38 @@ async def test_an_agent_cannot_open_the_console(api: Api, browser: Browser) -> N
     response = await page.goto(f"{base}/supervisor")
     assert response is not None
     assert response.status == 403
+
+
+async def test_a_supervisor_signs_an_agent_in_and_out_of_their_queue(
+    api: Api, browser: Browser
+) -> None:
+    """Per-queue login from the console: 8003 serves sales and support; the sales supervisor
+    sees (and acts on) the sales queue only."""
+    make_user(api, "zhao.min", "supervisor", queues=["sales"])
+    page = await browser.new_page(locale="zh-CN", viewport={"width": 1440, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    base = await sign_in(api, page, "zhao.min")
+    await page.goto(f"{base}/supervisor")
+    await expect(page.locator(".connection")).to_have_text("实时")
+    chips = page.locator('tr[data-agent="8003"] .queue-chip')
+    await expect(chips).to_have_count(1)  # sales: support is not this supervisor's
+    await chips.get_by_role("button", name="加入").click()
+    await expect(page.locator(".notice")).to_have_text("已签入售前咨询。")
+    added = [f["Queue"] for name, f in api.agents_ami.sent
+             if name == "QueueAdd" and f["MemberName"] == "8003"]  # fmt: skip
+    assert added == ["sales"]
+    assert api.services.agents is not None
+    assert [s.queues_out for s in await api.services.agents.logins() if s.code == "8003"] == [
+        ("support",)
+    ]
+    # 8001 is in sales (the recorded live state): leave it from the console.
+    await api.services.agents.login("8001", "PJSIP/1001")
+    leave = page.locator('tr[data-agent="8001"] .queue-chip').get_by_role("button", name="退出")
+    await leave.click()
+    await expect(page.locator(".notice")).to_have_text("已签出售前咨询。")
+    removed = [f["Queue"] for name, f in api.agents_ami.sent
+               if name == "QueueRemove" and "/8001@" in str(f["Interface"])]  # fmt: skip
+    assert removed[-1] == "sales"
+    await api.services.agents.logout("8003")
+    assert errors == []

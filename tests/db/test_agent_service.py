@@ -168,3 +168,60 @@ async def test_feature_codes_act_for_the_agent_at_that_extension(
     assert await service.logins() == []
     with pytest.raises(AgentError, match="extension '1010' is no agent's phone"):
         await phone_action(service, "login", "1010")
+
+
+def _queues_of(ami: RecordingAmi, code: str) -> set[str]:
+    return {queue for queue, interface in ami.members if f"/{code}@" in interface}
+
+
+async def test_an_agent_signs_in_and_out_of_one_queue_at_a_time(
+    service_and_ami: tuple[AgentService, RecordingAmi], engine: Engine
+) -> None:
+    """8003 serves sales and support: per-queue login adds and removes one membership and
+    keeps the login (the device) until the last queue is left."""
+    service, ami = service_and_ami
+    state = await service.login("8003", "PJSIP/1009", queues=["support"])
+    assert (state.device, state.queues_out) == ("PJSIP/1009", ("sales",))
+    assert _queues_of(ami, "8003") == {"support"}
+    state = await service.login("8003", queues=["sales"])  # besides support, at the same phone
+    assert (state.device, state.queues_out) == ("PJSIP/1009", ())
+    assert _queues_of(ami, "8003") == {"sales", "support"}
+    left = await service.logout("8003", queues=["sales"])
+    assert left is not None
+    assert left.queues_out == ("sales",)
+    assert _queues_of(ami, "8003") == {"support"}
+    with session_factory(engine)() as session:
+        assert session.scalars(select(AgentLogin.queues_out)).all() == [["sales"]]
+    assert await service.logout("8003", queues=["support"]) is None  # the last one: logged out
+    assert _queues_of(ami, "8003") == set()
+    assert ("DBDel", {"Family": "pbx-agent", "Key": "8003"}) in ami.sent
+    with session_factory(engine)() as session:
+        assert session.scalars(select(AgentLogin)).all() == []
+
+
+async def test_a_queue_signed_out_of_stays_out_after_asterisk_restarts(
+    service_and_ami: tuple[AgentService, RecordingAmi],
+) -> None:
+    service, ami = service_and_ami
+    await service.login("8003")
+    await service.logout("8003", queues=["support"])
+    ami.members.clear()  # Asterisk restarted: it forgot every dynamic member
+    await service.reapply(dict)
+    assert _queues_of(ami, "8003") == {"sales"}
+    state = await service.login("8003")  # a full login: every queue again
+    assert state.queues_out == ()
+    assert _queues_of(ami, "8003") == {"sales", "support"}
+
+
+async def test_per_queue_login_names_the_queue_it_refuses(
+    service_and_ami: tuple[AgentService, RecordingAmi],
+) -> None:
+    service, ami = service_and_ami
+    with pytest.raises(AgentError, match="field queues: agent '8001' does not log in to queue "
+                                         "'support'"):  # fmt: skip
+        await service.login("8001", queues=["support"])
+    with pytest.raises(AgentError, match="field queues: name at least one queue"):
+        await service.login("8001", queues=[])
+    with pytest.raises(AgentError, match="agent '8001' is not logged in"):
+        await service.logout("8001", queues=["sales"])
+    assert ami.sent == []  # nothing half applied

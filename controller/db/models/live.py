@@ -4,7 +4,8 @@
   with ``pbxctl token create NAME --role ROLE``: it may do what its role allows, on its queues.
   Only its SHA-256 is stored (tokens are 256-bit random strings, so a fast hash is enough and
   lookups stay a single indexed equality).
-- :class:`AgentLogin`: an agent's login (the device their calls ring), pause and reason. It is
+- :class:`AgentLogin`: an agent's login (the device their calls ring), pause and reason, and
+  the queues the agent signed out of while staying in the others (per-queue login). It is
   the source of truth for queue membership: after Asterisk restarts, the service applies it
   again over AMI (QueueAdd with the configured penalties, AstDB ``pbx-agent/<code>``).
 """
@@ -48,5 +49,8 @@ class AgentLogin(Base):
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     pause_reason: Mapped[str | None] = mapped_column(String(32))
     paused_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # Queues needing a login that the agent signed out of while staying logged in to the
+    # others (per-queue login); None: none, the agent is in all of them.
+    queues_out: Mapped[list[str] | None] = mapped_column(JSON)
 
     agent: Mapped[Agent] = relationship()

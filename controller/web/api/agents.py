@@ -9,14 +9,14 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from controller.access.policy import allows
+from controller.access.policy import allows, queue_visible
 from controller.access.scopes import Scope
 from controller.agents.service import AgentService
 from controller.agents.store import AgentError, LoginState
 from controller.ami.encode import AmiValueError
 from controller.ami.session import AmiError
-from controller.web.access import principal, requires
-from controller.web.api.fields import Device, PauseReason, path_value
+from controller.web.access import forbidden, principal, requires
+from controller.web.api.fields import Device, PauseReason, QueueName, path_value
 from controller.web.errors import ApiError, parse_body
 from controller.web.keys import SERVICES
 from controller.web.scoping import agent_target, require_on_agent
@@ -29,6 +29,23 @@ class LoginRequest(BaseModel):
 
     device: Device | None = Field(
         None, description="where the agent sits; default: the agent's usual phone"
+    )
+    queues: list[QueueName] | None = Field(
+        None,
+        max_length=100,
+        description="sign in to these of the agent's queues that need a login, besides those "
+        "the agent is in already (a new login: only to these); default: to every one",
+    )
+
+
+class LogoutRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    queues: list[QueueName] | None = Field(
+        None,
+        max_length=100,
+        description="sign out of these queues only, staying in the others (out of the last "
+        "one: logged out); default: out of every queue",
     )
 
 
@@ -57,6 +74,9 @@ async def _call(work: Any) -> Any:
     try:
         return await work
     except AgentError as exc:
+        if str(exc).startswith("field queues: "):  # the request's queues, checked by the service
+            raise ApiError(400, "invalid_input", str(exc),
+                           [{"field": "queues", "message": str(exc)}]) from None  # fmt: skip
         status = 404 if "does not exist" in str(exc) else 409
         problems = [{"field": "reason", "message": str(exc)}] if "reason" in str(exc) else None
         raise ApiError(status, "agent_error", str(exc), problems) from None
@@ -92,7 +112,8 @@ async def logins(request: web.Request) -> web.Response:
 async def login(request: web.Request) -> web.Response:
     code = _agent(request, "log in")
     body = await parse_body(request, LoginRequest) if request.can_read_body else LoginRequest()
-    state = await _call(_service(request).login(code, body.device))
+    _queues_in_sight(request, body.queues, "log in")
+    state = await _call(_service(request).login(code, body.device, body.queues))
     return web.json_response(_json(state))
 
 
@@ -100,8 +121,18 @@ async def login(request: web.Request) -> web.Response:
 @requires(Scope.AGENTS_STATE)
 async def logout(request: web.Request) -> web.Response:
     code = _agent(request, "log out")
-    await _call(_service(request).logout(code))
-    return web.json_response(_json(None))
+    body = await parse_body(request, LogoutRequest) if request.can_read_body else LogoutRequest()
+    _queues_in_sight(request, body.queues, "log out")
+    state = await _call(_service(request).logout(code, body.queues))
+    return web.json_response(_json(state))
+
+
+def _queues_in_sight(request: web.Request, queues: list[str] | None, what: str) -> None:
+    """A supervisor signs agents in and out of their own queues only."""
+    who = principal(request)
+    for queue in queues or ():
+        if not queue_visible(who, queue):
+            raise forbidden(who, f"{what} an agent of queue {queue!r}")
 
 
 @routes.post("/api/v1/agents/{code}/pause")

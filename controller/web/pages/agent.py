@@ -60,6 +60,7 @@ def _lookups(session: Session, who: Principal, code: str) -> dict[str, Any]:
     return {
         "agent": {"code": code, "name": name, "device": lookups.usual_device(session, code)},
         "queues": queues,
+        "login_queues": lookups.login_queues(session).get(code, []),
         "recording": _recording_policies(session, list(queues)),
         "pause_reasons": lookups.pause_reasons(session),
     }

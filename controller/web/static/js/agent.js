@@ -10,6 +10,7 @@ import {
   applyChange,
   duration,
   emptyLive,
+  fill,
   readJson,
   takeSnapshot,
   timeOfDay,
@@ -134,8 +135,25 @@ function workspace() {
         if (seat && seat.queues.includes(name)) {
           status = seat.paused_in && seat.paused_in.includes(name) ? texts.q_paused : texts.q_in;
         }
-        return { name, shown, status, waiting: tile ? tile.waiting : 0 };
+        // Per-queue login, for the queues that need one: join while logged in elsewhere,
+        // leave while in it (the last one left logs the agent out).
+        const login = (page.login_queues || []).includes(name);
+        const member = Boolean(seat && seat.queues.includes(name));
+        return {
+          name, shown, status,
+          waiting: tile ? tile.waiting : 0,
+          mayJoin: login && this.loggedIn && !member,
+          mayLeave: login && this.loggedIn && member,
+        };
       });
+    },
+    async joinQueue(q) {
+      // No device: the login stays at the phone the agent is logged in at.
+      const body = { queues: [q.name] };
+      await this.act(() => api.post(`/api/v1/agents/${me}/login`, body), fill(texts.done_join, { queue: q.shown }));
+    },
+    async leaveQueue(q) {
+      await this.act(() => api.post(`/api/v1/agents/${me}/logout`, { queues: [q.name] }), fill(texts.done_leave, { queue: q.shown }));
     },
     reasonLabel(code) {
       const found = (page.pause_reasons || []).find((r) => r.code === code);

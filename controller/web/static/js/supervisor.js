@@ -9,6 +9,7 @@ import {
   applyChange,
   duration,
   emptyLive,
+  fill,
   percent,
   readJson,
   takeSnapshot,
@@ -173,6 +174,7 @@ function supervisorConsole() {
           state: seat ? seat.state : "logged_out",
           queues: seat && seat.queues.length ? seat.queues : [],
           configured: agent.queues,
+          logins: agent.login_queues || [],
         };
       });
     },
@@ -189,11 +191,33 @@ function supervisorConsole() {
     inState(row) {
       return row.seat && row.state !== "logged_out" ? duration(this.now - row.seat.since) : "";
     },
-    queuesText(row) {
-      if (!row.queues.length) return "–";
+    queueChips(row) {
+      // The agent's queues this console sees: those the agent is in, and those it could
+      // join (queues that need a login); join and leave one at a time.
+      const seen = (q) => Object.prototype.hasOwnProperty.call(page.queues || {}, q);
+      const names = [...new Set([...row.queues, ...row.logins])].filter(seen);
       const paused = (row.seat && row.seat.paused_in) || [];
-      const name = (q) => (paused.includes(q) ? `${this.queueName(q)} (${texts.paused_here})` : this.queueName(q));
-      return row.queues.map(name).join(", ");
+      const manage = this.mayManage();
+      return names.map((name) => {
+        const member = row.queues.includes(name);
+        const login = row.logins.includes(name);
+        const label = paused.includes(name) ? `${this.queueName(name)} (${texts.paused_here})` : this.queueName(name);
+        return {
+          name, label,
+          shown: this.queueName(name),
+          cls: member ? "in" : "out",
+          mayJoin: manage && login && !member,
+          mayLeave: manage && login && member,
+        };
+      });
+    },
+    async joinQueue(row, q) {
+      await this.act(`join:${row.code}:${q.name}`, () => api.post(`/api/v1/agents/${row.code}/login`, { queues: [q.name] }),
+        fill(texts.done_join, { queue: q.shown }));
+    },
+    async leaveQueue(row, q) {
+      await this.act(`leave:${row.code}:${q.name}`, () => api.post(`/api/v1/agents/${row.code}/logout`, { queues: [q.name] }),
+        fill(texts.done_leave, { queue: q.shown }));
     },
     reasonLabel(code) {
       const found = (page.pause_reasons || []).find((r) => r.code === code);
