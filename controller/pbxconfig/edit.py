@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from controller.db.models import ConfigRevision
@@ -98,10 +99,15 @@ def save_object(
 
     Raises :class:`Conflict`, or ConfigFileError with the importer's issues; the caller
     commits or rolls back."""
-    # Writers of the configuration take turns: two saves read and check the same revision
-    # row, and the second waits until the first committed (PostgreSQL, MariaDB; SQLite
-    # serialises its writers anyway).
-    session.get(ConfigRevision, 1, with_for_update=True)
+    # Writers of the configuration take turns: each starts by writing the revision row (a
+    # write that changes nothing), so a second save waits there until the first committed
+    # and then reads what it wrote. A write, not SELECT ... FOR UPDATE: SQLite ignores the
+    # latter, and its driver starts the transaction only at the first write.
+    session.execute(
+        update(ConfigRevision)
+        .where(ConfigRevision.id == 1)
+        .values(revision=ConfigRevision.revision)
+    )
     config = export_config(session)
     key_field = SECTION_KEYS[section][0]
     stored = getattr(config, section)
