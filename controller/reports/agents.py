@@ -124,7 +124,8 @@ def fold(
 
 def run(session: Session, req: ReportRequest) -> Report:
     q = agent_query(req)
-    facts = rollup.agent_facts(session, q)
+    daily = req.interval not in (Interval.QUARTER, Interval.HOUR)
+    facts = rollup.agent_facts(session, q, daily=daily)
     folded = fold(facts, req.interval)
     names = sorted({agent for _, agent in folded if agent != ALL_AGENTS} | set(q.agents or ()))
     reasons = sorted({reason for f in facts.values() for (s, reason) in f.state_ms

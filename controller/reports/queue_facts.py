@@ -70,13 +70,15 @@ class QueueFacts:
     sl_seconds: int = 0  # the threshold (largest seen in the bucket; informative)
 
     def add(self, other: QueueFacts) -> None:
-        for f in fields(self):
-            name = f.name
-            mine, theirs = getattr(self, name), getattr(other, name)
-            if name.startswith("max_") or name == "sl_seconds":
-                setattr(self, name, max(mine, theirs))
-            else:
-                setattr(self, name, mine + theirs)
+        for name in _SUMMED:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in _LARGEST:
+            setattr(self, name, max(getattr(self, name), getattr(other, name)))
+
+
+# Which facts add up and which keep the largest (a report adds up thousands of buckets).
+_LARGEST = (*[f.name for f in fields(QueueFacts) if f.name.startswith("max_")], "sl_seconds")
+_SUMMED = tuple(f.name for f in fields(QueueFacts) if f.name not in _LARGEST)
 
 
 COUNTS = (

@@ -143,7 +143,8 @@ def fact_query(session: Session, req: ReportRequest) -> FactQuery:
 
 def run(session: Session, req: ReportRequest) -> Report:
     q = fact_query(session, req)
-    folded = fold(rollup.queue_facts(session, q), req.interval)
+    daily = req.interval not in (Interval.QUARTER, Interval.HOUR)
+    folded = fold(rollup.queue_facts(session, q, daily=daily), req.interval)
     names = sorted({queue for _, queue in folded if queue != CENTER} | set(q.queues or ()))
     rows = []
     for key in intervals(req.window, req.interval):

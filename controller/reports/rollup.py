@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields, replace
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, insert, or_, select
+from sqlalchemy import Table, and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from controller.db.models import (
@@ -249,9 +249,12 @@ def _split(
     return lo, hi
 
 
-def queue_facts(session: Session, q: qf.FactQuery) -> dict[qf.FactKey, qf.QueueFacts]:
+def queue_facts(
+    session: Session, q: qf.FactQuery, *, daily: bool = False
+) -> dict[qf.FactKey, qf.QueueFacts]:
     """Every fact per (queue, bucket) as queue_facts.all_facts gives it, from the rollups
-    where they cover the window."""
+    where they cover the window. ``daily``: the caller folds into days or longer, so the
+    rollups' hours of a day come added up by the database, under the day's hour 0."""
     part = _split(session, q.tz, q.since, q.until, q.quarters)
     if part is None:
         return qf.all_facts(session, q)
@@ -260,45 +263,69 @@ def queue_facts(session: Session, q: qf.FactQuery) -> dict[qf.FactKey, qf.QueueF
 
     def merge(found: Mapping[qf.FactKey, qf.QueueFacts]) -> None:
         for key, f in found.items():
-            merged.setdefault(key, qf.QueueFacts()).add(f)
+            mine = merged.get(key)
+            if mine is None:
+                merged[key] = f
+            else:
+                mine.add(f)
 
     for start, end in ((q.since, lo), (hi, q.until)):
         if start < end:
             merge(qf.all_facts(session, replace(q, since=start, until=end)))
-    merge(_read_queues(session, q, lo, hi))
+    merge(_read_queues(session, q, lo, hi, daily))
     if q.queues is not None:  # the center of some queues only: from the facts
         raw = qf.all_facts(session, replace(q, since=lo, until=hi), callbacks=False)
         merge({key: f for key, f in raw.items() if key[0] == qf.CENTER})
     for key, f in qf.callback_facts(session, replace(q, since=lo, until=hi)).items():
-        merge({key: f, (qf.CENTER, key[1]): f})
+        merge({key: f, (qf.CENTER, key[1]): replace(f)})
     return merged
 
 
+def _covered_hours(table: Table, tz: Any, lo: dt.datetime, hi: dt.datetime) -> Any:
+    """Rows of the local hours in [lo, hi): whole days by date, the first and last day
+    by their hours (a day of a daylight-saving change has 23 or 25 of them)."""
+    by_day: dict[dt.date, set[int]] = {}
+    for day, hour in hours_in(lo, hi, tz):
+        by_day.setdefault(day, set()).add(hour)
+    days = sorted(by_day)
+    edges = sorted({days[0], days[-1]})
+    inner = days[1:-1]
+    terms = [and_(table.c.local_date == d, table.c.local_hour.in_(sorted(by_day[d])))
+             for d in edges]  # fmt: skip
+    if inner:
+        terms.append(and_(table.c.local_date >= inner[0], table.c.local_date <= inner[-1]))
+    return or_(*terms)
+
+
 def _read_queues(
-    session: Session, q: qf.FactQuery, lo: dt.datetime, hi: dt.datetime
+    session: Session, q: qf.FactQuery, lo: dt.datetime, hi: dt.datetime, daily: bool
 ) -> dict[qf.FactKey, qf.QueueFacts]:
-    hours = set(hours_in(lo, hi, q.tz))
-    first, last = (
-        lo.astimezone(q.tz).date(),
-        (hi - dt.timedelta(microseconds=1)).astimezone(q.tz).date(),
+    hour = (QUEUE.c.local_hour,) if not daily else ()
+    sums = [(func.max if n.startswith("max_") or n == "sl_seconds" else func.sum)(QUEUE.c[n])
+            .label(n) for n in QUEUE_COLUMNS]  # fmt: skip
+    query = (
+        select(QUEUE.c.local_date, *hour, QUEUE.c.queue_name, *sums)
+        .where(_covered_hours(QUEUE, q.tz, lo, hi))
+        .group_by(QUEUE.c.local_date, *hour, QUEUE.c.queue_name)
     )
-    query = select(QUEUE).where(QUEUE.c.local_date >= first, QUEUE.c.local_date <= last)
     if q.queues is not None:
         query = query.where(QUEUE.c.queue_name.in_(sorted(q.queues)))
     found: dict[qf.FactKey, qf.QueueFacts] = {}
     for row in session.execute(query):
-        if (row.local_date, row.local_hour) not in hours:
-            continue
-        bucket: Bucket = (row.local_date, int(row.local_hour), 0)
+        bucket: Bucket = (row.local_date, 0 if daily else int(row.local_hour), 0)
+        values = row[-len(sums) :]
         found[(row.queue_name, bucket)] = qf.QueueFacts(
-            **{n: int(getattr(row, n)) for n in QUEUE_COLUMNS}
+            **{n: int(v) for n, v in zip(QUEUE_COLUMNS, values, strict=True)}
         )
     return found
 
 
-def agent_facts(session: Session, q: af.AgentQuery) -> dict[af.AgentKey, af.AgentFacts]:
+def agent_facts(
+    session: Session, q: af.AgentQuery, *, daily: bool = False
+) -> dict[af.AgentKey, af.AgentFacts]:
     """Every fact per (agent, bucket) as agent_facts.all_agent_facts gives it, from the
-    rollups where they cover the window (survey answers always from the facts)."""
+    rollups where they cover the window (survey answers always from the facts); ``daily``
+    as for :func:`queue_facts`."""
     part = _split(session, q.tz, q.since, q.until, q.quarters)
     if part is None:
         return af.all_agent_facts(session, q)
@@ -307,41 +334,40 @@ def agent_facts(session: Session, q: af.AgentQuery) -> dict[af.AgentKey, af.Agen
 
     def merge(found: Mapping[af.AgentKey, af.AgentFacts]) -> None:
         for key, f in found.items():
-            merged.setdefault(key, af.AgentFacts()).add(f)
+            mine = merged.get(key)
+            if mine is None:
+                merged[key] = f
+            else:
+                mine.add(f)
 
     for start, end in ((q.since, lo), (hi, q.until)):
         if start < end:
             merge(af.all_agent_facts(session, replace(q, since=start, until=end)))
-    merge(_read_agents(session, q, lo, hi))
+    merge(_read_agents(session, q, lo, hi, daily))
     merge(af.survey_facts(session, replace(q, since=lo, until=hi)))
     return merged
 
 
 def _read_agents(
-    session: Session, q: af.AgentQuery, lo: dt.datetime, hi: dt.datetime
+    session: Session, q: af.AgentQuery, lo: dt.datetime, hi: dt.datetime, daily: bool
 ) -> dict[af.AgentKey, af.AgentFacts]:
-    hours = set(hours_in(lo, hi, q.tz))
-    first, last = (
-        lo.astimezone(q.tz).date(),
-        (hi - dt.timedelta(microseconds=1)).astimezone(q.tz).date(),
-    )
     found: dict[af.AgentKey, af.AgentFacts] = {}
-
-    def facts(row: Any) -> af.AgentFacts | None:
-        if (row.local_date, row.local_hour) not in hours:
-            return None
-        return found.setdefault(
-            (row.agent_code, (row.local_date, int(row.local_hour), 0)), af.AgentFacts()
-        )
-
     for table in (AGENT, STATE):
-        query = select(table).where(table.c.local_date >= first, table.c.local_date <= last)
+        hour = (table.c.local_hour,) if not daily else ()
+        keys = (table.c.local_date, *hour, table.c.agent_code)
+        if table is STATE:
+            keys += (table.c.state, table.c.reason)
+            values = [func.sum(table.c.ms).label("ms")]
+        else:
+            values = [func.sum(table.c[n]).label(n) for n in AGENT_COLUMNS]
+        query = select(*keys, *values).where(_covered_hours(table, q.tz, lo, hi)).group_by(*keys)
         if q.agents is not None:
             query = query.where(table.c.agent_code.in_(sorted(q.agents)))
         for row in session.execute(query):
-            f = facts(row)
+            bucket: Bucket = (row.local_date, 0 if daily else int(row.local_hour), 0)
+            f = found.get((row.agent_code, bucket))
             if f is None:
-                continue
+                f = found[(row.agent_code, bucket)] = af.AgentFacts()
             if table is STATE:
                 key = (row.state, row.reason)
                 f.state_ms[key] = f.state_ms.get(key, 0) + int(row.ms)

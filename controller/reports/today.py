@@ -59,7 +59,7 @@ def queue_day_figures(
         thresholds=Thresholds.load(session, chosen),
     )
     totals: dict[str, QueueFacts] = {}
-    for (queue, _bucket), facts in rollup.queue_facts(session, q).items():
+    for (queue, _bucket), facts in rollup.queue_facts(session, q, daily=True).items():
         totals.setdefault(queue, QueueFacts()).add(facts)
     names = sorted({name for name in totals if name != CENTER} | set(chosen or ()))
     result = {}
