@@ -382,10 +382,20 @@ def _values(item: object) -> Iterable[str]:
 
 def shape_of(text: str, item: object) -> str:
     """The unit's text with its own values taken out: units of one shape take the same
-    template branches and differ only in escaped values, so asterisklint judges them alike."""
+    template branches and differ only in escaped values, so asterisklint judges them alike.
+
+    Numbers (penalties, timeouts, extension numbers) and repeats of one line (an agent's
+    AddQueueMember per queue) do not make another shape either: asterisklint's verdict on a
+    line does not depend on its digits, and a repeated line is checked in its first copy.
+    The text asterisklint reads is always a real unit's, never the shape."""
     for value in sorted({v for v in _values(item) if len(v) >= 2}, key=len, reverse=True):
         text = text.replace(value, "\x00")
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+    lines = _DIGITS.sub("9", text).split("\n")
+    kept = [line for n, line in enumerate(lines) if n == 0 or line != lines[n - 1]]
+    return hashlib.sha256("\n".join(kept).encode("utf-8")).hexdigest()[:20]
+
+
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def _units_for_asterisklint(units: Sequence[tuple[str, str, str | None]]) -> str:

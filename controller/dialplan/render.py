@@ -25,6 +25,7 @@ from controller.dialplan.build import Built
 from controller.dialplan.escape import FILTERS, Safe
 from controller.dialplan.tracked import Recorded, Recorder, body_text
 from controller.errors import ControllerError
+from controller.filemodes import make_private_dirs
 from controller.paths import resource_dir
 
 GENERATED_DIR = "pbx-controller"  # below Asterisk's configuration directory
@@ -101,8 +102,15 @@ def _marker(spec: FileSpec, body_digest: str) -> str:
 
 
 class Renderer:
-    def __init__(self, override_dir: Path | None = None) -> None:
+    def __init__(self, override_dir: Path | None = None, bytecode_dir: Path | None = None) -> None:
         loaders: list[jinja2.BaseLoader] = []
+        # Compiling the templates took longer than rendering one object's change: compiled
+        # templates are kept in ``bytecode_dir`` (keyed by the source's checksum), so a new
+        # process (each ``pbxctl dialplan apply``) does not compile them again.
+        cache = None
+        if bytecode_dir is not None:
+            make_private_dirs(bytecode_dir)
+            cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
         if override_dir is not None and override_dir.is_dir():
             loaders.append(jinja2.FileSystemLoader(override_dir))
         loaders.append(jinja2.FileSystemLoader(resource_dir("dialplan_templates")))
@@ -114,6 +122,7 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             finalize=_only_safe,
+            bytecode_cache=cache,
         )
         self.environment.filters.update(FILTERS)
 

@@ -35,6 +35,7 @@ from controller.pbxconfig.export import export_config
 from controller.pbxconfig.revision import current_revision
 from controller.secrets import ensure_secret
 
+TEMPLATE_CACHE = "template-cache"  # compiled templates, in the data directory
 AMI_SECRET = "ami-secret"  # noqa: S105 - the name of the generated secret's file
 
 
@@ -155,7 +156,7 @@ async def apply_from_database(
     settings: Settings, engine: Engine, *, use_asterisklint: bool = True
 ) -> Applied:
     directory = generated_dir(settings)
-    renderer = Renderer(settings.templates_dir)
+    renderer = Renderer(settings.templates_dir, settings.data_dir / TEMPLATE_CACHE)
     inputs = inputs_digest(settings, renderer)
     state = read_state(directory)
     if state is not None:

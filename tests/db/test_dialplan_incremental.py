@@ -36,7 +36,6 @@ from tests.conftest import EXAMPLE
 
 Data = dict[str, Any]
 BASE: Data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-INPUTS = "test-inputs"
 
 
 class Site:
@@ -59,7 +58,10 @@ class Site:
         self.data = data
         return True
 
-    def update(self, inputs: str = INPUTS) -> incremental.Update:
+    def update(self, inputs: str | None = None) -> incremental.Update:
+        # The templates' digest, as the service passes: a template edited while the test
+        # runs (the tree is shared) makes a full render, not a false difference.
+        inputs = inputs or self.renderer.template_sources_digest()
         cache = Cache.open(self.directory)
         try:
             with session_factory(self.engine)() as session, session.begin():
