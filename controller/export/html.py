@@ -7,6 +7,7 @@ chart's numbers in the page's JSON block; the page's script only draws them.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from controller.export.cells import ROW_KEYS, everything, text
@@ -45,6 +46,8 @@ def context(report: Report, language: str) -> dict[str, Any]:
         if value not in ("", [], None)
     ]
     chart = None
+    if report.chart is not None and report.chart.kind == "timeline":
+        chart = timeline_chart(report, lang)
     if report.chart is not None and report.chart.kind in ("line", "bar"):
         shown = chart_rows(report)
         x_column = report.column(report.chart.x)
@@ -74,3 +77,29 @@ def render(report: Report, language: str, static: str = "/static") -> str:
     """The page's HTML; ``static`` is where the page finds its CSS and scripts."""
     template = environment().get_template("reports/print.html")
     return template.render(static=static, **context(report, language))
+
+
+def _wall_ms(iso: str) -> int:
+    """An instant written with the site's offset, as milliseconds of its wall-clock time read
+    as UTC: the chart draws it with useUTC, so it shows the site's time in any browser."""
+    local = dt.datetime.fromisoformat(iso)
+    return round(local.replace(tzinfo=dt.UTC).timestamp() * 1000)
+
+
+def timeline_chart(report: Report, lang: str) -> dict[str, Any]:
+    """Each agent's states as bars along the day: [agent index, start, end, state, reason]."""
+    state = report.column("state")
+    agents: list[str] = []
+    spans = []
+    for row in report.rows:
+        agent = str(row.get("agent"))
+        if agent not in agents:
+            agents.append(agent)
+        spans.append([agents.index(agent), _wall_ms(row["start"]), _wall_ms(row["end"]),
+                      text(state, row.get("state"), lang), row.get("reason") or ""])  # fmt: skip
+    # The axis covers the window's days whole (a quiet morning still shows as one).
+    first = dt.date.fromisoformat(str(report.params["from"]))
+    last = dt.date.fromisoformat(str(report.params["to"])) + dt.timedelta(days=1)
+    bounds = [_wall_ms(f"{day.isoformat()}T00:00:00+00:00") for day in (first, last)]
+    return {"title": report.title(lang), "kind": "timeline", "agents": agents, "spans": spans,
+            "min": bounds[0], "max": bounds[1]}  # fmt: skip

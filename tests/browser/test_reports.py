@@ -281,3 +281,28 @@ async def test_a_reports_user_cannot_open_admin_and_the_index_lists_saved_filter
     await screenshot(page, "reports-index-zh")
     await page.goto(f"{base}/reports?lang=en")
     await screenshot(page, "reports-index-en")
+
+
+async def test_the_agent_timeline_is_drawn_along_the_day(seeded: Api, browser: Browser) -> None:
+    api = seeded
+    make_user(api, "manager.wu", "reports", "zh")
+    page = await browser.new_page(locale="zh-CN", viewport={"width": 1440, "height": 900})
+    errors = _watch(page)
+    base = await sign_in(api, page, "manager.wu")
+    await page.goto(f"{base}/reports/timeline?from={DAY}")
+    await expect(page.locator("body[data-chart-ready='1']")).to_have_count(1)
+    body = await _api(api, "timeline", **{"from": DAY})
+    drawn = await page.evaluate(
+        "() => window.pbxReportChart.getOption().series.map(s => [s.name, s.data.length])"
+    )
+    states = {}
+    for row in body["rows"]:
+        shown = _text({"key": "state", "kind": "text"}, row["state"], "zh")
+        states[shown] = states.get(shown, 0) + 1
+    assert dict(drawn) == states
+    assert sum(states.values()) == len(body["rows"]) > 0
+    await screenshot(page, "reports-timeline-zh")
+    await page.get_by_role("link", name="English").click()
+    await expect(page.locator("body[data-chart-ready='1']")).to_have_count(1)
+    await screenshot(page, "reports-timeline-en")
+    assert errors == []
