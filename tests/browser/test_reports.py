@@ -268,6 +268,8 @@ async def test_a_reports_user_cannot_open_admin_and_the_index_lists_saved_filter
     make_user(api, "manager.zhou", "reports", "zh")
     page = await browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
     base = await sign_in(api, page, "manager.zhou")
+    await page.locator(".home-pages").get_by_role("link", name="报表").click()  # from home
+    await expect(page.locator("h1")).to_have_text("报表")
     response = await page.goto(f"{base}/admin")
     assert response is not None
     assert response.status == 403

@@ -129,10 +129,14 @@ async def home(request: web.Request) -> web.Response:
     lang = language(request)
     gettext = i18n.translations(lang).gettext
     queues = ", ".join(sorted(who.queues)) if who.queues is not None else gettext("All queues")
+    # Imported here: frame.py builds on this module (language, remember_language).
+    from controller.web.pages.frame import links
+
     response = page(
         "home.html", lang, who=who, role=who.role, queues=queues or "-",
         scopes=sorted(who.patterns), csrf=signed.csrf if signed else "",
         display_name=who.display_name or who.name,
+        pages=[link for link in links(who, lang) if link.name != "home"],
     )  # fmt: skip
     remember_language(request, response)
     return response
