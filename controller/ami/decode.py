@@ -8,6 +8,7 @@ Asterisk leaves empty decode as 0.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from controller.ami import events as ev
@@ -258,10 +259,24 @@ TRACKED_EVENTS = frozenset(_TABLE)
 # Events the tracker uses for some values of one header only: that header is read from the
 # message's text first, and the rest is split only for a wanted value (without server-side
 # filters, the other VarSet and Newexten events are most of a busy stream).
+# controller.ami.live asks Asterisk for the same subsets (NARROWED), with these expressions.
+UPDATE_STATES = "^[1-35-9]"  # ChannelState other than Down (0) and Ring (4)
+HAS_CALLER = "."
+_UPDATE = re.compile(UPDATE_STATES)
 _WANTED: dict[str, tuple[str, Callable[[str], bool]]] = {
     "VarSet": ("Variable", lambda value: value.lstrip("_") in TRACKED_VARIABLES),
     "Newexten": ("Application", "VoiceMail".__eq__),
     "UserEvent": ("UserEvent", "PbxQueueExit".__eq__),
+    # A caller ID or connected line change of a channel not answered yet (Down: a dialled
+    # channel being set up; Ring: an incoming one, a Local channel's ;2 half) tells nothing
+    # its next event does not: every event carries the whole snapshot, and the next one
+    # (Newstate at the answer, DialBegin, Hangup) comes before anything depends on it.
+    "NewCallerid": ("ChannelState", lambda value: _UPDATE.match(value) is not None),
+    "NewConnectedLine": ("ChannelState", lambda value: _UPDATE.match(value) is not None),
+    # A dial without a calling channel (an Originate) would only refresh the dialled
+    # channel's snapshot, which that channel's own events carry.
+    "DialBegin": ("Uniqueid", bool),
+    "DialEnd": ("Uniqueid", bool),
 }
 
 

@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from controller.ami.client import CLIENT_EVENTS, AmiClient
-from controller.ami.decode import TRACKED_EVENTS, decode
+from controller.ami.decode import HAS_CALLER, TRACKED_EVENTS, UPDATE_STATES, decode
 from controller.ami.events import Event
 from controller.ami.filters import EventFilter
 from controller.ami.protocol import Message
@@ -72,6 +72,13 @@ NARROWED: dict[str, EventFilter] = {
     "Newexten": EventFilter("Newexten", "Application", "exact", "VoiceMail"),
     # Our dialplan's user events are all called Pbx*; the history keeps them verbatim.
     "UserEvent": EventFilter("UserEvent", "UserEvent", "starts_with", "Pbx"),
+    # Caller ID and connected line changes of answered or ringing channels (decode.py: the
+    # others repeat what the channel's next event says).
+    "NewCallerid": EventFilter("NewCallerid", "ChannelState", "regex", UPDATE_STATES),
+    "NewConnectedLine": EventFilter("NewConnectedLine", "ChannelState", "regex", UPDATE_STATES),
+    # Dials from a channel (an Originate's have no Uniqueid of a caller).
+    "DialBegin": EventFilter("DialBegin", "Uniqueid", "regex", HAS_CALLER),
+    "DialEnd": EventFilter("DialEnd", "Uniqueid", "regex", HAS_CALLER),
 }
 
 
