@@ -80,7 +80,7 @@ def test_lint_finds_missing_targets_and_unreachable_contexts() -> None:
 def test_asterisklint_findings_point_at_the_generated_file() -> None:
     files = dict(_example_files())
     files["extensions_queues.conf"] = files["extensions_queues.conf"].replace(
-        "Set(__PBX_QUEUE=sales)", "Set(__PBX_QUEUE=sales", 1
+        "Set(PBX_QUEUE=sales)", "Set(PBX_QUEUE=sales", 1
     )
     issues = [i for i in lint(files) if i.error]
     assert issues
