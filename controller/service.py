@@ -155,6 +155,7 @@ class Controller:
             crm=self.webhooks,
             webhook_settings=settings.webhooks,
             config_apply=ApplyRunner(AsteriskDialplan(settings, self.engine), self.factory),
+            sounds_dir=settings.asterisk.sounds_dir,
         )
         self._site: SiteInfo | None = None
         self._config_revision: int | None = None

@@ -47,6 +47,7 @@ from controller.web.pages import (
     account,
     admin,
     admin_access,
+    admin_prompts,
     agent,
     kiosk,
     reports,
@@ -77,6 +78,7 @@ ROUTE_TABLES = (
     reports_print.routes(),
     admin.routes,
     admin_access.routes,
+    admin_prompts.routes,
     reports.routes(),
 )
 STATIC = Path(__file__).parent / "static"

@@ -43,6 +43,7 @@ class WebServices:
     crm: CrmHooks | None = None  # notes and follow-ups for the CRM webhooks
     webhook_settings: WebhookSettings = field(default_factory=WebhookSettings)  # test sends
     config_apply: ApplyRunner | None = None  # the admin pages' Apply; None: not offered
+    sounds_dir: Path | None = None  # Asterisk's prompts (admin pages); None: not kept
 
 
 SERVICES = web.AppKey("services", WebServices)

@@ -5,6 +5,8 @@ reports-role user cannot open /admin. Screenshots in Chinese and English."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.async_api import Browser, Page, expect
 
@@ -15,6 +17,7 @@ from controller.pbxconfig.export import export_config
 from controller.pbxconfig.revision import current_revision
 from controller.web.config_apply import ApplyRunner, PendingFile
 from tests.browser.conftest import draws_chinese, make_user, screenshot, sign_in
+from tests.unit.test_prompts import tone
 from tests.web.conftest import Api
 
 pytestmark = pytest.mark.asyncio
@@ -160,3 +163,36 @@ async def test_a_reports_user_cannot_open_admin(api: Api, browser: Browser) -> N
         response = await page.goto(f"{base}{path}")
         assert response is not None
         assert response.status == 403
+
+
+async def test_an_admin_uploads_a_prompt_and_hears_it(
+    api: Api, browser: Browser, tmp_path: Path
+) -> None:
+    api.services.sounds_dir = tmp_path
+    try:
+        make_user(api, "it.chen", "admin")
+        page = await browser.new_page(locale="zh-CN", viewport={"width": 1440, "height": 1000})
+        errors = await _watch_errors(page)
+        base = await sign_in(api, page, "it.chen")
+        await page.goto(f"{base}/admin/prompts")
+        row = page.locator('tr[data-prompt="custom/main-menu-zh"]')
+        await expect(row.locator(".missing")).to_have_text("缺失")
+        recording = tmp_path / "upload" / "主菜单.wav"
+        recording.parent.mkdir()
+        recording.write_bytes(tone(44100, 2, 2, 3.0))
+        await row.locator('input[type="file"]').set_input_files(str(recording))
+        await expect(page.locator(".notice")).to_have_text("custom/main-menu-zh:已保存,3 秒。")
+        await expect(row.locator(".length")).to_have_text("3.0 s")  # after the page's reload
+        assert (
+            await row.locator("audio").evaluate(
+                "a => fetch(a.src).then(r => r.headers.get('content-type'))"
+            )
+            == "audio/wav"
+        )
+        await screenshot(page, "admin-prompts-zh")
+        await page.goto(f"{base}/admin/prompts?lang=en")
+        await expect(row.locator(".length")).to_have_text("3.0 s")
+        await screenshot(page, "admin-prompts-en")
+        assert errors == []
+    finally:
+        api.services.sounds_dir = None

@@ -101,6 +101,9 @@ for _route in (("GET", "/admin/users"), ("POST", "/admin/users"),
                ("GET", "/admin/tokens"), ("POST", "/admin/tokens"),
                ("POST", "/admin/tokens/{name}/revoke"), ("GET", "/admin/audit")):  # fmt: skip
     MATRIX[_route] = ADMIN_ONLY  # users.manage, audit.read
+for _route in (("GET", "/admin/prompts"), ("POST", "/admin/prompts/upload"),
+               ("GET", "/admin/prompts/file")):  # fmt: skip
+    MATRIX[_route] = ADMIN_ONLY  # config.read, config.apply
 # Reports: reports.read in full (admin, supervisor, reports); agents (me.reports.read) only
 # the reports of their own figures.
 READERS = frozenset({"admin", "supervisor", "reports"})
