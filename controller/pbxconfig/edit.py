@@ -128,4 +128,4 @@ def save_object(
             del items[index]
         else:
             items[index] = item
-    return import_config(session, validate_document(data, filename=None), now=now)
+    return import_config(session, validate_document(data, filename=None), now=now, stored=config)

@@ -240,10 +240,12 @@ class _Importer:
 
     # -- phases ---------------------------------------------------------------------------
 
-    def run(self) -> ImportReport:
+    def run(self, stored: s.PbxConfig | None) -> ImportReport:
         self.conn = self.session.connection()
         site_exists = self.session.get(m.Site, 1) is not None
-        old = export_config(self.session) if site_exists else None
+        old = None
+        if site_exists:
+            old = stored if stored is not None else export_config(self.session)
         diff = diff_configs(old, self.config)
         self.report = ImportReport(diff)
         self.load_ids()
@@ -779,8 +781,15 @@ class _Importer:
 
 
 def import_config(
-    session: Session, validated: ValidatedConfig, *, now: datetime | None = None
+    session: Session,
+    validated: ValidatedConfig,
+    *,
+    now: datetime | None = None,
+    stored: s.PbxConfig | None = None,
 ) -> ImportReport:
-    """Make the database hold exactly ``validated``; the caller commits or rolls back."""
+    """Make the database hold exactly ``validated``; the caller commits or rolls back.
+
+    ``stored``: what ``export_config(session)`` returns, if the caller has just read it in
+    this transaction (an edit of the stored configuration), so it is not read twice."""
     with collector_paused():
-        return _Importer(session, validated, now or datetime.now(UTC)).run()
+        return _Importer(session, validated, now or datetime.now(UTC)).run(stored)
