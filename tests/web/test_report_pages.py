@@ -323,3 +323,10 @@ async def test_the_language_links_and_the_pages_keep_the_filters(api: Api) -> No
         links.group(0)
     )
     assert '<option value="yesterday" selected>' in page
+
+
+async def test_the_index_offers_last_week_in_one_click(api: Api) -> None:
+    status, page = await _page(api, "/reports", lang="en")
+    assert status == 200
+    assert 'href="/reports/queues?period=last_week&amp;lang=en" class="period"' in page
+    assert 'href="/reports/detail?period=last_week' not in page  # a drill-down has no week

@@ -589,7 +589,14 @@ async def index(request: web.Request) -> web.Response:
         "reports/index.html",
         "reports",
         specs=[
-            {**s, "url": f"/reports/{s['name']}" + (f"?lang={suffix}" if suffix else "")}
+            {
+                **s,
+                "url": f"/reports/{s['name']}" + (f"?lang={suffix}" if suffix else ""),
+                # "How did we do last week?" in one click (lists and drill-downs excepted).
+                "last_week": Asked({}, "last_week", suffix).url(f"/reports/{s['name']}")
+                if s["name"] in ("queues", "agents", "numbers", "ivr", "regions", "satisfaction")
+                else None,
+            }
             for s in _specs(who, lang)
         ],
         saved=[
