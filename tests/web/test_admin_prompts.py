@@ -30,6 +30,8 @@ async def test_a_prompt_is_uploaded_converted_listed_and_played(api: Api, tmp_pa
     api.services.sounds_dir = tmp_path
     try:
         csrf = await _signed_in(api)
+        pending = await (await api.client.get("/admin/changes?lang=en")).text()
+        assert "custom/main-menu-zh</code> · IVR menu &#39;main&#39; prompts[zh]" in pending
         listed = await (await api.client.get("/admin/prompts?lang=en")).text()
         row = listed.split('data-prompt="custom/main-menu-zh"', 1)[1].split("</tr>", 1)[0]
         assert "missing" in row
@@ -48,6 +50,9 @@ async def test_a_prompt_is_uploaded_converted_listed_and_played(api: Api, tmp_pa
         listed = await (await api.client.get("/admin/prompts")).text()
         row = listed.split('data-prompt="custom/main-menu-zh"', 1)[1].split("</tr>", 1)[0]
         assert "2.0 s" in row
+        pending = await (await api.client.get("/admin/changes?lang=en")).text()
+        assert "custom/main-menu-zh</code>" not in pending  # has its recording now
+        assert "custom/main-menu-en</code>" in pending
         played = await api.client.get("/admin/prompts/file?name=custom/main-menu-zh")
         assert played.status == 200
         assert played.headers["Content-Type"] == "audio/wav"

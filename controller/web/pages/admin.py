@@ -25,12 +25,13 @@ from multidict import MultiDictProxy
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from controller import prompts
 from controller.access import audit
 from controller.access.policy import allows
 from controller.access.scopes import Scope
 from controller.errors import ConfigFileError, ConfigIssue, DatabaseError
 from controller.pbxconfig import edit
-from controller.pbxconfig.export import SECTION_MODELS
+from controller.pbxconfig.export import SECTION_MODELS, export_config
 from controller.pbxconfig.schema import SECTION_KEYS
 from controller.web import admin_forms as forms
 from controller.web import i18n
@@ -360,9 +361,11 @@ async def changes(request: web.Request) -> web.Response:
         except Exception as exc:  # a configuration that cannot be rendered: say why
             problem = str(exc)
     state = runner.state.as_json() if runner is not None else None
+    missing = await asyncio.to_thread(_missing_prompts, request)
     return frame(
         request,
         "admin/changes.html",
+        missing_prompts=missing,
         section="",
         admin_page="changes",
         pending=pending,
@@ -372,6 +375,16 @@ async def changes(request: web.Request) -> web.Response:
         data={"apply": state},
         texts=_apply_texts(language(request)),
     )
+
+
+def _missing_prompts(request: web.Request) -> list[prompts.PromptUse]:
+    """The prompts the configuration names that Asterisk has no recording of."""
+    services = request.app[SERVICES]
+    if services.sounds_dir is None:
+        return []
+    with services.factory() as session:
+        uses = prompts.prompt_uses(export_config(session))
+    return [u for u in uses if not prompts.prompt_path(services.sounds_dir, u.name).is_file()]
 
 
 def _apply_texts(language: str) -> dict[str, str]:
