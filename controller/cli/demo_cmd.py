@@ -18,7 +18,7 @@ from controller.cli.context import CliContext, pass_cli
 from controller.demo.site import DEMO_AGENT, DEMO_DID, DemoSite
 from controller.dialplan.service import ami_credentials
 from controller.loadtest.calls import CallBook, Summary
-from controller.loadtest.controller_events import events_received
+from controller.loadtest.controller_events import events_received, settled_count
 from controller.loadtest.cpu import CpuMeter
 from controller.loadtest.report import render, write_csv
 from controller.loadtest.runner import MAX_CALLS, MAX_CONCURRENCY, MAX_SECONDS, LoadPlan, LoadRunner
@@ -143,7 +143,7 @@ async def _loadtest(
         assert site.controller is not None
         assert site.sandbox.pid is not None
         meter = CpuMeter({"Asterisk": site.sandbox.pid, "controller": site.controller.pid})
-        events_before = await events_received(site.api_url, site.token)
+        events_before = await settled_count(site.api_url, site.token)
         meter.start()
         started = time.monotonic()
         book = await runner.run(_Progress(plan.calls))

@@ -6,6 +6,9 @@ calls (and of anything else Asterisk did meanwhile), after Asterisk's server-sid
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import aiohttp
 
 
@@ -23,3 +26,19 @@ async def events_received(api_url: str, token: str) -> int | None:
     except aiohttp.ClientError:
         return None
     return count if isinstance(count, int) else None
+
+
+async def settled_count(
+    api_url: str, token: str, quiet: float = 0.5, within: float = 5.0
+) -> int | None:
+    """``events_received`` once it stopped moving for ``quiet`` seconds: the events of what
+    was done before (the load test's QueueAdd of its agents) are not counted as the load's."""
+    deadline = time.monotonic() + within
+    count = await events_received(api_url, token)
+    while time.monotonic() < deadline:
+        await asyncio.sleep(quiet)
+        now = await events_received(api_url, token)
+        if now == count:
+            break
+        count = now
+    return count
