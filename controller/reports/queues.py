@@ -146,16 +146,21 @@ def run(session: Session, req: ReportRequest) -> Report:
     daily = req.interval not in (Interval.QUARTER, Interval.HOUR)
     folded = fold(rollup.queue_facts(session, q, daily=daily), req.interval)
     names = sorted({queue for _, queue in folded if queue != CENTER} | set(q.queues or ()))
+    shown = {queue: threshold_shown(q, queue, names) for queue in (CENTER, *names)}
+    empty: dict[str, dict[str, Any]] = {}  # an interval without calls: the same zeros
     rows = []
     for key in intervals(req.window, req.interval):
+        at = label(key, req.interval)
         for queue in (CENTER, *names):
-            facts = folded.get((key, queue), QueueFacts())
+            facts = folded.get((key, queue))
+            if facts is None:
+                if queue not in empty:
+                    empty[queue] = figures(QueueFacts(sl_seconds=shown[queue]), req.variant)
+                rows.append({"interval": at, "queue": queue, **empty[queue]})
+                continue
             if queue == CENTER or not facts.sl_seconds:
-                facts.sl_seconds = threshold_shown(q, queue, names)
-            rows.append(
-                {"interval": label(key, req.interval), "queue": queue,
-                 **figures(facts, req.variant)}
-            )  # fmt: skip
+                facts.sl_seconds = shown[queue]
+            rows.append({"interval": at, "queue": queue, **figures(facts, req.variant)})
     return Report(
         NAME,
         "队列绩效",
