@@ -54,7 +54,7 @@ class Conflict(ControllerError):
         if self.removed:
             return f"{self.what} was removed since it was read"
         names = ", ".join(c.field for c in self.changes)
-        return f"{self.what} was changed since it was read ({names})"
+        return f"{self.what} was changed since it was read" + (f" ({names})" if names else "")
 
 
 def describe(section: str, key: str) -> str:

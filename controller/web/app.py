@@ -47,6 +47,7 @@ from controller.web.pages import (
     account,
     admin,
     admin_access,
+    admin_import,
     admin_prompts,
     agent,
     kiosk,
@@ -79,6 +80,7 @@ ROUTE_TABLES = (
     admin.routes,
     admin_access.routes,
     admin_prompts.routes,
+    admin_import.routes,
     reports.routes(),
 )
 STATIC = Path(__file__).parent / "static"

@@ -196,3 +196,34 @@ async def test_an_admin_uploads_a_prompt_and_hears_it(
         assert errors == []
     finally:
         api.services.sounds_dir = None
+
+
+async def test_an_admin_imports_extensions_from_a_spreadsheet(
+    api: Api, browser: Browser, tmp_path: Path
+) -> None:
+    make_user(api, "it.chen", "admin")
+    page = await browser.new_page(locale="zh-CN", viewport={"width": 1440, "height": 900})
+    errors = await _watch_errors(page)
+    base = await sign_in(api, page, "it.chen")
+    await page.goto(f"{base}/admin/objects/extensions")
+    await page.get_by_role("link", name="从表格导入").click()
+    sheet = tmp_path / "新员工.csv"
+    sheet.write_text("number,name,ring_seconds\n3201,仓库 一,30\n3202,仓库 二,\n",
+                     encoding="utf-8")  # fmt: skip
+    await page.locator("#sheet").set_input_files(str(sheet))
+    await expect(page.locator(".notice")).to_have_text("2 行:新增 2 个,修改 0 个。尚未保存。")
+    assert "3201" not in [e.number for e in _extensions(api)]
+    await screenshot(page, "admin-import-zh")
+    await page.get_by_role("button", name="导入").click()
+    await expect(page.locator(".notice")).to_have_text(
+        "已导入:新增 2 个,修改 0 个。应用后 Asterisk 才会使用。"
+    )
+    assert {"3201", "3202"} <= {e.number for e in _extensions(api)}
+    await page.goto(f"{base}/admin/import/extensions?lang=en")
+    await screenshot(page, "admin-import-en")
+    assert errors == []
+
+
+def _extensions(api: Api) -> list[object]:
+    with api.factory() as session:
+        return list(export_config(session).extensions)

@@ -104,6 +104,9 @@ for _route in (("GET", "/admin/users"), ("POST", "/admin/users"),
 for _route in (("GET", "/admin/prompts"), ("POST", "/admin/prompts/upload"),
                ("GET", "/admin/prompts/file")):  # fmt: skip
     MATRIX[_route] = ADMIN_ONLY  # config.read, config.apply
+for _route in (("GET", "/admin/import/{section}"), ("POST", "/admin/import/{section}/preview"),
+               ("POST", "/admin/import/{section}/apply")):  # fmt: skip
+    MATRIX[_route] = ADMIN_ONLY  # config.apply
 # Reports: reports.read in full (admin, supervisor, reports); agents (me.reports.read) only
 # the reports of their own figures.
 READERS = frozenset({"admin", "supervisor", "reports"})
