@@ -127,6 +127,9 @@ def dialplan_apply(cli: CliContext, no_asterisklint: bool, verbose: bool) -> Non
             click.echo(str(issue), err=True)
     click.echo(applied.report.render())
     if verbose:
+        if applied.seconds:
+            rendered = f"everything ({applied.reason})" if applied.full else "what changed"
+            click.echo(f"rendered: {rendered}")
         for phase, seconds in applied.seconds.items():
             click.echo(f"{phase}: {seconds:.3f} s")
     if applied.report.outcome is not Outcome.APPLIED:

@@ -1,0 +1,306 @@
+"""A new phone on a 10,000-phone PBX: how soon can it register, with what Asterisk 22 offers?
+
+Issue 16 §2. Each variant boots the sandbox Asterisk with the same 10,000 phones (the
+controller's own rendering of ``bench/dataset.py``), adds one phone the variant's way, and
+times, from the moment the change starts, until that phone's REGISTER is answered 200 (a
+real digest-authenticated REGISTER over UDP, ``bench/sip_register.py``, retried until it
+works). It also times the variant's full load of the 10,000 phones.
+
+- ``reload``: one pjsip.conf (what the controller writes today); the new phone is written
+  into it and res_pjsip is reloaded: Asterisk re-reads all 10,000 phones.
+- ``shards``: the phones spread over N files, each read by its own sorcery "config" wizard
+  (``sorcery.conf``); res_pjsip's reload skips every file whose modification time did not
+  change, so only the new phone's file is read again.
+- ``realtime``: the phones are rows of an SQLite database Asterisk reads through sorcery's
+  realtime wizard and ``res_config_sqlite3``: a new row is a new phone, with no reload at
+  all (Asterisk looks the endpoint up when its REGISTER arrives).
+
+Usage (root, the sandbox chroot is built on first use):
+
+    .venv/bin/python -m bench.phones_apply [--extensions 10000] [--shards 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import secrets
+import socket
+import sqlite3
+import statistics
+import time
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bench.dataset import large_company
+from bench.sip_register import until_registered
+from controller.ami.session import AmiCredentials, AmiSession
+from controller.config import load_settings
+from controller.dialplan.build import build
+from controller.dialplan.model import Options, PhoneView
+from controller.dialplan.render import FILES, Renderer
+from controller.pbxconfig.load import parse_config
+from controller.sandbox import MODULES, AsteriskSandbox, ensure_built, host_mirror
+from controller.sandbox.daemon import chown_inside, log_tail
+
+NEW = "39999"
+DB_INSIDE = "/var/lib/asterisk/pbx-phones.sqlite3"
+_PHONE_BLOCK = re.compile(r"^\[(\d+)\]\(pbx-phone-(?:endpoint|auth|aor)\)$")
+REALTIME_MODULES = (*MODULES, "res_config_sqlite3.so", "res_sorcery_realtime.so")
+
+
+def _free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _password(number: str) -> str:
+    return f"Bench{number}pw{zlib.crc32(number.encode()):08x}"
+
+
+def _render(extensions: int, sip_bind: str, extra: bool) -> tuple[str, list[PhoneView]]:
+    """pjsip.conf as the controller renders it, and the phones' views."""
+    company: dict[str, Any] = large_company(extensions, 10, 10)
+    # The trunk is matched by source address: away from 127.0.0.1, where the phones are.
+    company["trunks"][0]["host"] = "127.0.0.2"
+    if extra:
+        company["extensions"].append({"number": NEW, "name": "New desk"})
+    for ext in company["extensions"]:
+        ext["phone"] = {"password": _password(ext["number"])}
+    text = yaml.dump(company, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False)
+    built = build(parse_config(text).config, Options(sip_bind=sip_bind))
+    spec = next(s for s in FILES if s.name == "pjsip.conf")
+    return Renderer().render_file(spec, built), list(built.pjsip.phones)
+
+
+def _blocks(text: str) -> list[str]:
+    return re.split(r"(?m)^(?=\[)", text)
+
+
+def _split(text: str, shards: int) -> tuple[str, str, dict[int, str]]:
+    """pjsip.conf without its phones, the phone templates, and the phones by shard."""
+    common, templates, by_shard = [], [], {}
+    for block in _blocks(text):
+        header = block.split("\n", 1)[0]
+        match = _PHONE_BLOCK.match(header)
+        if match:
+            shard = zlib.crc32(match.group(1).encode()) % shards
+            by_shard.setdefault(shard, []).append(block)
+        elif header.startswith("[pbx-phone-") and "(!)" in header:
+            templates.append(block)
+        else:
+            common.append(block)
+    files = {
+        n: "#include pbx-phone-templates.conf\n\n" + "".join(by_shard.get(n, []))
+        for n in range(shards)
+    }
+    return "".join(common), "".join(templates), files
+
+
+def _sorcery_shards(shards: int) -> str:
+    lines = ["[res_pjsip]"]
+    for kind in ("endpoint", "auth", "aor"):
+        lines.append(f"{kind}=config,pjsip.conf,criteria=type={kind}")
+        lines += [f"{kind}=config,pbx-phones-{n}.conf,criteria=type={kind}" for n in range(shards)]
+    return "\n".join(lines) + "\n"
+
+
+REALTIME_CONF = {
+    "sorcery.conf": "[res_pjsip]\nendpoint=config,pjsip.conf,criteria=type=endpoint\n"
+    "endpoint=realtime,ps_endpoints\nauth=config,pjsip.conf,criteria=type=auth\n"
+    "auth=realtime,ps_auths\naor=config,pjsip.conf,criteria=type=aor\naor=realtime,ps_aors\n",
+    "extconfig.conf": "[settings]\nps_endpoints => sqlite3,pbx\nps_auths => sqlite3,pbx\n"
+    "ps_aors => sqlite3,pbx\n",
+    "res_config_sqlite3.conf": f"[pbx]\ndbfile={DB_INSIDE}\nbatch=0\n",
+}
+_ENDPOINT_COLUMNS = [
+    "id",
+    "transport",
+    "context",
+    "disallow",
+    "allow",
+    "direct_media",
+    "rtp_symmetric",
+    "force_rport",
+    "rewrite_contact",
+    "auth",
+    "aors",
+    "callerid",
+    "language",
+    "mailboxes",
+    "set_var",
+]
+
+
+def _rows(phone: PhoneView) -> tuple[tuple[str | None, ...], tuple[str, ...], tuple[str, ...]]:
+    endpoint = (
+        phone.endpoint, phone.transport, "pbx-phones", "all", phone.codecs, "no", "yes",
+        "yes", "yes", phone.endpoint, phone.endpoint, phone.callerid, phone.language,
+        phone.mailbox, f"__PBX_EXTEN={phone.endpoint}",
+    )  # fmt: skip
+    auth = (phone.endpoint, "userpass", phone.username, phone.password)
+    aor = (phone.endpoint, str(phone.max_contacts), "yes", "60")
+    return endpoint, auth, aor
+
+
+def _write_rows(db: sqlite3.Connection, phones: list[PhoneView]) -> None:
+    rows = [_rows(p) for p in phones]
+    marks = ",".join("?" * len(_ENDPOINT_COLUMNS))
+    db.execute("BEGIN")  # one transaction (autocommit would sync every row)
+    try:
+        db.executemany(f"INSERT OR REPLACE INTO ps_endpoints VALUES ({marks})",  # noqa: S608
+                       [r[0] for r in rows])  # fmt: skip
+        db.executemany("INSERT OR REPLACE INTO ps_auths VALUES (?, ?, ?, ?)", [r[1] for r in rows])
+        db.executemany("INSERT OR REPLACE INTO ps_aors VALUES (?, ?, ?, ?)", [r[2] for r in rows])
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _create_db(path: Path) -> sqlite3.Connection:
+    path.unlink(missing_ok=True)
+    db = sqlite3.connect(path, isolation_level=None, timeout=10)
+    columns = ", ".join(f"{c} TEXT" for c in _ENDPOINT_COLUMNS[1:])
+    db.execute(f"CREATE TABLE ps_endpoints (id TEXT PRIMARY KEY, {columns})")
+    db.execute(
+        "CREATE TABLE ps_auths (id TEXT PRIMARY KEY, auth_type TEXT, username TEXT, password TEXT)"
+    )
+    db.execute(
+        "CREATE TABLE ps_aors (id TEXT PRIMARY KEY, max_contacts TEXT, remove_existing TEXT, "
+        "qualify_frequency TEXT)"
+    )
+    return db
+
+
+async def _reload_pjsip(credentials: AmiCredentials) -> None:
+    async with await AmiSession.open(credentials, events=False) as ami:
+        response, _ = await ami.send("Reload", {"Module": "res_pjsip.so"}, timeout=600)
+        if response.get("Response") != "Success":
+            raise SystemExit(f"reload failed: {response}")
+        await ami.command("pjsip show endpoint pbx-bench-none")  # waits for the reload to end
+
+
+def _boot(
+    sandbox: AsteriskSandbox, files: dict[str, str], modules: tuple[str, ...], port: int
+) -> tuple[float, AmiCredentials]:
+    secret = secrets.token_urlsafe(18)
+    start = time.perf_counter()
+    sandbox.start(files, "bench", secret, port, modules=modules)
+    booted = time.perf_counter() - start
+    return booted, AmiCredentials("127.0.0.1", port, "bench", secret)
+
+
+def _registered(server: str, number: str, start: float) -> float:
+    until_registered(server, number, _password(number))
+    return time.perf_counter() - start
+
+
+def run(args: argparse.Namespace, sandbox: AsteriskSandbox) -> None:
+    sip = f"127.0.0.1:{_free_port(socket.SOCK_DGRAM)}"
+    base, phones = _render(args.extensions, sip, extra=False)
+    more, more_phones = _render(args.extensions, sip, extra=True)
+    new_phone = next(p for p in more_phones if p.endpoint == NEW)
+    print(f"{args.extensions} phones, pjsip.conf {len(base) / 1e6:.1f} MB; SIP on {sip}")
+    results: dict[str, list[float]] = {}
+
+    def measure(name: str, boot: Callable[[], tuple[float, AmiCredentials]],
+                add: Callable[[AmiCredentials], None]) -> None:  # fmt: skip
+        if name not in args.variants:
+            return
+        for _ in range(args.runs):
+            booted, credentials = boot()
+            try:
+                until_registered(sip, "20001", _password("20001"))  # Asterisk is ready
+                start = time.perf_counter()
+                add(credentials)
+                changed = time.perf_counter() - start
+                seconds = _registered(sip, NEW, start)
+                results.setdefault(name, []).append(seconds)
+                print(f"  {name:9} boot with all phones {booted:6.2f} s; the change "
+                      f"{changed * 1000:7.1f} ms; registered {seconds * 1000:7.1f} ms after it began")  # fmt: skip
+            except TimeoutError as exc:
+                print(f"  {name:9} FAILED: {exc}{log_tail(sandbox.root, 8)}")
+                return
+            finally:
+                sandbox.stop()
+
+    port = _free_port()
+    etc = sandbox.etc_dir
+
+    def reload_boot() -> tuple[float, AmiCredentials]:
+        return _boot(sandbox, {"pjsip.conf": base}, MODULES, port)
+
+    def reload_add(credentials: AmiCredentials) -> None:
+        (etc / "pjsip.conf").write_text(more, encoding="utf-8")
+        asyncio.run(_reload_pjsip(credentials))
+
+    measure("reload", reload_boot, reload_add)
+
+    common, templates, shard_files = _split(base, args.shards)
+    _c, _t, shard_more = _split(more, args.shards)
+    new_shard = next(n for n in shard_files if shard_files[n] != shard_more[n])
+
+    def shards_boot() -> tuple[float, AmiCredentials]:
+        files = {
+            "pjsip.conf": "#include pbx-phone-templates.conf\n\n" + common,
+            "pbx-phone-templates.conf": templates,
+            "sorcery.conf": _sorcery_shards(args.shards),
+            **{f"pbx-phones-{n}.conf": text for n, text in shard_files.items()},
+        }
+        return _boot(sandbox, files, MODULES, port)
+
+    def shards_add(credentials: AmiCredentials) -> None:
+        (etc / f"pbx-phones-{new_shard}.conf").write_text(shard_more[new_shard], encoding="utf-8")
+        asyncio.run(_reload_pjsip(credentials))
+
+    measure("shards", shards_boot, shards_add)
+
+    db_path = sandbox.root / DB_INSIDE.lstrip("/")
+    db: list[sqlite3.Connection] = []
+
+    def realtime_boot() -> tuple[float, AmiCredentials]:
+        db[:] = [_create_db(db_path)]
+        clock = time.perf_counter()
+        _write_rows(db[0], phones)
+        print(f"  realtime: writing the {len(phones)} phones' rows took "
+              f"{(time.perf_counter() - clock) * 1000:.0f} ms")  # fmt: skip
+        chown_inside(sandbox.root, [db_path.parent])
+        pjsip = "".join(b for b in _blocks(base) if not _PHONE_BLOCK.match(b.split("\n", 1)[0]))
+        return _boot(sandbox, {"pjsip.conf": pjsip, **REALTIME_CONF}, REALTIME_MODULES, port)
+
+    def realtime_add(_credentials: AmiCredentials) -> None:
+        _write_rows(db[0], [new_phone])
+
+    measure("realtime", realtime_boot, realtime_add)
+    for name, values in results.items():
+        print(f"{name:9} new phone registered after {statistics.median(values) * 1000:7.1f} ms "
+              f"(median of {len(values)}; target <= 200 ms)")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--extensions", type=int, default=10_000)
+    parser.add_argument("--shards", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--variants", nargs="+", default=["reload", "shards", "realtime"], help="which to measure"
+    )
+    args = parser.parse_args()
+    settings = load_settings()
+    ensure_built(
+        settings.sandbox_root,
+        settings.sandbox.mirror or host_mirror(),
+        suite=settings.sandbox.suite,
+    )
+    run(args, AsteriskSandbox(settings.sandbox_root, boot_timeout=180))
+
+
+if __name__ == "__main__":
+    main()
