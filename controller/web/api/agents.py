@@ -32,6 +32,7 @@ class LoginRequest(BaseModel):
     )
     queues: list[QueueName] | None = Field(
         None,
+        min_length=1,
         max_length=100,
         description="sign in to these of the agent's queues that need a login, besides those "
         "the agent is in already (a new login: only to these); default: to every one",
@@ -43,6 +44,7 @@ class LogoutRequest(BaseModel):
 
     queues: list[QueueName] | None = Field(
         None,
+        min_length=1,
         max_length=100,
         description="sign out of these queues only, staying in the others (out of the last "
         "one: logged out); default: out of every queue",
@@ -74,11 +76,10 @@ async def _call(work: Any) -> Any:
     try:
         return await work
     except AgentError as exc:
-        if str(exc).startswith("field queues: "):  # the request's queues, checked by the service
-            raise ApiError(400, "invalid_input", str(exc),
-                           [{"field": "queues", "message": str(exc)}]) from None  # fmt: skip
         status = 404 if "does not exist" in str(exc) else 409
         problems = [{"field": "reason", "message": str(exc)}] if "reason" in str(exc) else None
+        if str(exc).startswith("field queues: "):  # well formed, but not the agent's: as reason
+            problems = [{"field": "queues", "message": str(exc)}]
         raise ApiError(status, "agent_error", str(exc), problems) from None
     except AmiValueError as exc:  # from the database: the request's fields were checked
         raise ApiError(
