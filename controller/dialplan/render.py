@@ -96,7 +96,7 @@ def _marker(spec: FileSpec, body_digest: str) -> str:
     if spec.module is Module.DIALPLAN:
         return f"\n[{dialplan_marker_context(spec.name)}]\nexten => s,1,NoOp({body_digest})\n"
     if spec.module is Module.PJSIP:
-        # An AOR that no endpoint uses: harmless, and listed by PJSIPShowAors.
+        # An AOR that no endpoint uses: harmless; `pjsip show aor` finds it after a reload.
         return f"\n[pbx-meta-{body_digest}]\ntype=aor\nmax_contacts=0\n"
     return ""
 

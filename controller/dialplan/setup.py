@@ -53,8 +53,8 @@ shared_lastcall=yes
 MANAGER_WRITE: dict[str, tuple[str, ...]] = {
     # Apply's module reloads (Reload's other class, config, would add UpdateConfig: rewriting
     # any configuration file), recording from the API, an agent's login device in AstDB,
-    # server-side event filters, confirming a PJSIP reload.
-    "system": ("Reload", "MixMonitor", "DBPut", "DBDel", "Filter", "PJSIPShowAors"),
+    # server-side event filters.
+    "system": ("Reload", "MixMonitor", "DBPut", "DBDel", "Filter"),
     # Call control: hang up, hold (Redirect, Bridge), transfers, variables, stop recording.
     "call": (
         "Hangup",
@@ -73,9 +73,10 @@ MANAGER_WRITE: dict[str, tuple[str, ...]] = {
     "reporting": ("ShowDialPlan", "CoreShowChannels", "Status", "VoicemailUsersList"),
     # Click-to-call, listen/whisper/barge, queue-callback placeholders.
     "originate": ("Originate",),
-    # "moh show classes" only: no AMI action lists the music-on-hold classes, and apply must
+    # "moh show classes": no AMI action lists the music-on-hold classes, and apply must
     # confirm Asterisk created them (a class whose directory has no sound files is dropped
-    # silently). It adds nothing system and originate together do not already allow.
+    # silently); "pjsip show aor <marker>" confirms a PJSIP reload (PJSIPShowAors listed all
+    # 10,000 phones' aors). It adds nothing system and originate together do not already allow.
     "command": ("Command",),
 }
 # Not granted: config (UpdateConfig, CreateConfig), user (UserEvent: the controller sends

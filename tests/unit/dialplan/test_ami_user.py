@@ -25,7 +25,6 @@ PRIVILEGE: dict[str, frozenset[str]] = {
     "QueueSummary": frozenset(),
     "Filter": frozenset({"system"}),
     "Reload": frozenset({"system", "config"}),
-    "PJSIPShowAors": frozenset({"system"}),
     "MixMonitor": frozenset({"system"}),
     "DBPut": frozenset({"system"}),
     "DBDel": frozenset({"system"}),
