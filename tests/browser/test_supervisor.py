@@ -104,3 +104,33 @@ async def test_a_supervisor_signs_an_agent_in_and_out_of_their_queue(
     assert removed[-1] == "sales"
     await api.services.agents.logout("8003")
     assert errors == []
+
+
+async def test_the_console_lists_its_queues_follow_ups_and_closes_one(
+    api: Api, browser: Browser
+) -> None:
+    make_user(api, "sun.li", "supervisor", queues=["sales"])
+    made = {}
+    for queue, subject in (("sales", "回电报价"), ("support", "上门维修")):
+        answer = await api.client.post("/api/v1/followups", headers=api.auth, json={
+            "subject": subject, "queue": queue, "customer_number": "13800138000",
+            "assignee_agent": "8001" if queue == "sales" else "8004",
+        })  # fmt: skip
+        assert answer.status == 201, await answer.text()
+        made[queue] = (await answer.json())["id"]
+    page = await browser.new_page(locale="zh-CN", viewport={"width": 1440, "height": 1100})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    base = await sign_in(api, page, "sun.li")
+    await page.goto(f"{base}/supervisor")
+    await expect(page.locator(".connection")).to_have_text("实时")
+    row = page.locator(f'tr[data-followup="{made["sales"]}"]')
+    await expect(row).to_contain_text("回电报价")
+    await expect(row).to_contain_text("张伟 (8001)")
+    await expect(page.locator(f'tr[data-followup="{made["support"]}"]')).to_have_count(0)
+    await row.get_by_role("button", name="完成").click()
+    await expect(page.locator(".notice")).to_have_text("工单已完成。")
+    await expect(row).to_have_count(0)
+    stored = await api.client.get(f"/api/v1/followups/{made['sales']}", headers=api.auth)
+    assert (await stored.json())["status"] == "done"
+    assert errors == []

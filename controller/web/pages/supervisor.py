@@ -1,7 +1,7 @@
 """The supervisor's console (``/supervisor``), for the queues the supervisor is given: callers
 waiting, live calls with waiting and talk timers, listen / whisper / barge from the
-supervisor's own phone, the agent grid with time in state, log agents in and out, pause and
-unpause them; today's figures per queue.
+supervisor's own phone, the agent grid with time in state, log agents in and out (of each
+queue), pause and unpause them; today's figures per queue; the queues' open follow-ups.
 
 Everything it does goes through the API (``/api/v1/channels/{uniqueid}/spy``,
 ``/api/v1/agents/{code}/...``), which checks each action on its call or agent and writes
@@ -50,6 +50,8 @@ async def console(request: web.Request) -> web.Response:
     data["may"] = {
         **{mode: allows(who, scope) for mode, scope in SPY_SCOPES.items()},
         "agents": grants(who.patterns, Scope.AGENTS_STATE.value),
+        "followups": allows(who, Scope.FOLLOWUPS_READ),
+        "followups_write": allows(who, Scope.FOLLOWUPS_WRITE),
     }
     data["figures_interval"] = INTERVAL
     return signed_in_page(request, "supervisor.html", "supervisor", data=data)

@@ -13,6 +13,7 @@ import {
   percent,
   readJson,
   takeSnapshot,
+  timeOfDay,
 } from "./live.js";
 
 const page = readJson("page-data");
@@ -29,6 +30,7 @@ function supervisorConsole() {
     tiles: [],
     figures: null,
     notice: "",
+    followups: [],
     noticeKind: "",
     busy: "",
     device: window.localStorage.getItem(DEVICE_KEY) || page.my_device || "",
@@ -57,6 +59,44 @@ function supervisorConsole() {
       setInterval(() => {
         this.now = clock.now();
       }, 500);
+      if (page.may && page.may.followups) {
+        this.loadFollowups();
+        setInterval(() => this.loadFollowups(), 60_000);
+      }
+    },
+
+    // -- follow-ups (工单) of this console's queues: open and in progress ----------------
+    async loadFollowups() {
+      try {
+        // The API gives a supervisor those of their queues and of their queues' agents.
+        const found = await api.get("/api/v1/followups?limit=200");
+        this.followups = (found.followups || []).filter((f) => f.status !== "done");
+      } catch (error) {
+        this.say(error.message, "error");
+      }
+    },
+    followupStatus(row) {
+      return texts[`followup_${row.status}`] || row.status;
+    },
+    followupDue(row) {
+      if (!row.due_at) return "–";
+      const date = new Date(row.due_at);
+      return `${date.toLocaleDateString(page.language === "zh" ? "zh-CN" : "en-GB")} ${timeOfDay(date.getTime() / 1000, page.language)}`;
+    },
+    followupOverdue(row) {
+      return Boolean(row.due_at && Date.parse(row.due_at) / 1000 < this.now);
+    },
+    mayFollowups() {
+      return Boolean(page.may && page.may.followups);
+    },
+    mayCloseFollowups() {
+      return Boolean(page.may && page.may.followups_write);
+    },
+    async closeFollowup(row) {
+      await this.act(`followup:${row.id}`, async () => {
+        await api.patch(`/api/v1/followups/${row.id}`, { status: "done", version: row.version });
+        await this.loadFollowups();
+      }, texts.done_followup);
     },
 
     get isLive() {
