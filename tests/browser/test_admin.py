@@ -49,6 +49,13 @@ def _queue(api: Api, name: str) -> dict[str, object]:
     return queue.model_dump(mode="json")
 
 
+async def _alpine_ready(page: Page) -> None:
+    """Until the page's component is live (an input changed before would not be heard)."""
+    await page.wait_for_function(
+        "() => { const e = document.querySelector('[x-data]'); return !!(e && e._x_dataStack); }"
+    )
+
+
 async def _watch_errors(page: Page) -> list[str]:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -116,6 +123,7 @@ async def _edit_and_apply(api: Api, browser: Browser, dialplan: Dialplan) -> Non
 
     await page.get_by_role("link", name="待应用的更改与应用").first.click()
     await expect(page.locator("pre.diff")).to_contain_text("timeout=27")
+    await expect(page.locator(".apply .connection.live")).to_have_count(1)  # Alpine, socket
     await page.get_by_role("button", name="应用").click()
     await expect(page.locator(".apply-result")).to_have_text("已应用:Asterisk 正在运行新配置。")
     await expect(page.locator(".apply")).to_contain_text("queues.conf")
@@ -180,6 +188,7 @@ async def test_an_admin_uploads_a_prompt_and_hears_it(
         recording = tmp_path / "upload" / "主菜单.wav"
         recording.parent.mkdir()
         recording.write_bytes(tone(44100, 2, 2, 3.0))
+        await _alpine_ready(page)
         await row.locator('input[type="file"]').set_input_files(str(recording))
         await expect(page.locator(".notice")).to_have_text("custom/main-menu-zh:已保存,3 秒。")
         await expect(row.locator(".length")).to_have_text("3.0 s")  # after the page's reload
@@ -210,6 +219,7 @@ async def test_an_admin_imports_extensions_from_a_spreadsheet(
     sheet = tmp_path / "新员工.csv"
     sheet.write_text("number,name,ring_seconds\n3201,仓库 一,30\n3202,仓库 二,\n",
                      encoding="utf-8")  # fmt: skip
+    await _alpine_ready(page)
     await page.locator("#sheet").set_input_files(str(sheet))
     await expect(page.locator(".notice")).to_have_text("2 行:新增 2 个,修改 0 个。尚未保存。")
     assert "3201" not in [e.number for e in _extensions(api)]

@@ -134,6 +134,7 @@ async def test_a_queue_and_an_ivr_key_made_in_the_pages_take_a_real_call(
     await expect(files.filter(has_text=re.compile(r"^queues\.conf$"))).to_have_count(1)
     await expect(page.locator("pre.diff", has_text="pbx-queue-vip-line")).not_to_have_count(0)
     await screenshot(page, "admin-real-pending-zh")
+    await expect(page.locator(".apply .connection.live")).to_have_count(1)  # Alpine, socket
     await page.get_by_role("button", name="应用").click()
     await expect(page.locator(".apply-result")).to_have_text(
         "已应用:Asterisk 正在运行新配置。", timeout=60_000
