@@ -241,6 +241,9 @@ class _Importer:
     # -- phases ---------------------------------------------------------------------------
 
     def run(self, stored: s.PbxConfig | None) -> ImportReport:
+        # Changes the caller made through the ORM go first: the rows below are written
+        # beside the ORM, and what it holds is expired at the end.
+        self.session.flush()
         self.conn = self.session.connection()
         site_exists = self.session.get(m.Site, 1) is not None
         old = None
