@@ -71,3 +71,33 @@ async def test_another_agents_call_and_the_console_are_refused(api: Api, browser
     await page.goto(f"{base}/agent")
     await expect(page.locator(".connection")).to_have_text("实时")
     await expect(page.locator(f'.pop[data-linkedid="{talking.linkedid}"]')).to_have_count(0)
+
+
+async def test_the_agent_calls_back_a_follow_up_and_closes_it(api: Api, browser: Browser) -> None:
+    make_user(api, "lihua", "agent", agent="8001")
+    answer = await api.client.post("/api/v1/followups", headers=api.auth, json={
+        "subject": "回电确认订单", "queue": "sales", "customer_number": "13900001234",
+        "assignee_agent": "8001",
+    })  # fmt: skip
+    assert answer.status == 201, await answer.text()
+    made = (await answer.json())["id"]
+    assert api.services.agents is not None
+    await api.services.agents.login("8001", "PJSIP/1001")  # the call back rings this phone
+    page = await browser.new_page(locale="zh-CN", viewport={"width": 1440, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    base = await sign_in(api, page, "lihua")
+    await page.goto(f"{base}/agent")
+    await expect(page.locator(".connection")).to_have_text("实时")
+    item = page.locator(".callbacks li", has_text="回电确认订单")
+    await item.get_by_role("button", name="13900001234").click()  # click-to-call
+    await expect(page.locator(".notice.ok")).to_be_visible()
+    originated = [f for name, f in api.fake_ami.sent if name == "Originate"]
+    assert any("13900001234" in str(value) for value in originated[-1].values())
+    await item.get_by_role("button", name="完成").click()
+    await expect(page.locator(".notice")).to_have_text("工单已完成。")
+    await expect(item).to_have_count(0)
+    stored = await api.client.get(f"/api/v1/followups/{made}", headers=api.auth)
+    assert (await stored.json())["status"] == "done"
+    await api.services.agents.logout("8001")
+    assert errors == []

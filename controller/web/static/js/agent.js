@@ -420,6 +420,16 @@ function workspace() {
         await this.loadFollowups();
       }, texts.done_followup);
     },
+    get mayCloseFollowups() {
+      return Boolean(page.may.followups);
+    },
+    async closeFollowup(row) {
+      // The version it was listed at: a 409 (shown) when someone changed it meanwhile.
+      await this.act(async () => {
+        await api.patch(`/api/v1/followups/${row.id}`, { status: "done", version: row.version });
+        await this.loadFollowups();
+      }, texts.done_followup_closed);
+    },
     async callBack(row) {
       await this.dial(this.followupNumber(row));
     },
