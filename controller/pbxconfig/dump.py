@@ -237,41 +237,55 @@ class _Writer:
             self.value(item, indent, dash, out)
 
 
-def _slow_lines(data: Any) -> list[str]:
-    return pyyaml_text(data).removesuffix("\n").split("\n")
+def _slow_lines(data: Any) -> tuple[list[str], bool]:
+    """PyYAML's lines for ``data``, and whether they ended "open" (a block scalar that keeps
+    its final breaks, "|+"): PyYAML then ends the document with "...", which belongs at the
+    end of the whole text only, never after a fragment that something else follows."""
+    lines = pyyaml_text(data).removesuffix("\n").split("\n")
+    if lines[-1] == "...":
+        return lines[:-1], True
+    return lines, False
 
 
 def yaml_text(data: dict[str, Any]) -> str:
     """The bytes :func:`pyyaml_text` writes for the mapping ``data``, about 20 times faster."""
     writer = _Writer()
     out: list[str] = []
+    open_ended = False  # the last thing written was PyYAML's and ended "open"
     for key, value in data.items():
         try:
             top: list[str] = []
             if isinstance(value, list) and value and not _flat(value):
                 top.append(f"{writer.scalars.key(key)}:")
                 for item in value:
-                    _write_item(writer, item, top)
+                    open_ended = _write_item(writer, item, top)
             else:
                 writer.value(value, 0, f"{writer.scalars.key(key)}:", top)
+                open_ended = False
         except _Hard:
-            top = _slow_lines({key: value})
+            top, open_ended = _slow_lines({key: value})
         out.extend(top)
     if not out:
         return pyyaml_text(data)
+    if open_ended:
+        out.append("...")
     out.append("")
     return "\n".join(out)
 
 
-def _write_item(writer: _Writer, item: Any, out: list[str]) -> None:
-    """One object of a section; written by PyYAML if the fast writer cannot be sure."""
+def _write_item(writer: _Writer, item: Any, out: list[str]) -> bool:
+    """One object of a section; written by PyYAML if the fast writer cannot be sure.
+    True when PyYAML wrote it and it ended "open" (see :func:`_slow_lines`)."""
     start = len(out)
     try:
         writer.item(item, _INDENT, out)
+        return False
     except _Hard:
         del out[start:]
         # The same item in a list that stays in block style, after "x:" and "- {}".
-        out.extend(_slow_lines({"x": [{}, item]})[2:])
+        lines, open_ended = _slow_lines({"x": [{}, item]})
+        out.extend(lines[2:])
+        return open_ended
 
 
 def dump_config(config: PbxConfig, *, text: Callable[[dict[str, Any]], str] = yaml_text) -> str:
