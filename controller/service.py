@@ -63,8 +63,8 @@ from controller.reports.upkeep import ReportUpkeep
 from controller.secrets import ensure_secret
 from controller.web import thresholds as wallboard_thresholds
 from controller.web.app import create_app
-from controller.web.config_apply import ApplyRunner, AsteriskDialplan
 from controller.web.auth import Authenticator
+from controller.web.config_apply import ApplyRunner, AsteriskDialplan
 from controller.web.figures import TodayFigures
 from controller.web.gate import Gate
 from controller.web.hub import Hub
