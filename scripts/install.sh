@@ -17,6 +17,8 @@ python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need_apt+=(python3-venv)
 # pages are also tested in it: Playwright drives it and downloads nothing).
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
+# Uploaded prompts (MP3, M4A, OGG) are converted to what Asterisk plays by ffmpeg.
+command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
 if [[ "${1:-}" == "--test" ]]; then
     # A real SIP phone for the end-to-end tests (the Asterisk chroot is built by the tests).
     command -v baresip >/dev/null 2>&1 || need_apt+=(baresip-core)

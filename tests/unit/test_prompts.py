@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import math
 import struct
+import subprocess
 import wave
 from pathlib import Path
 
@@ -73,3 +74,28 @@ def test_the_prompts_a_configuration_names() -> None:
     assert ("custom/main-menu-zh", "IVR menu 'main' prompts[zh]") in uses
     assert ("custom/press-5-callback", "queue 'sales' periodic_announce") in uses
     assert any(u.startswith("recording policy") for _, u in uses)
+
+
+@pytest.mark.parametrize(("kind", "codec"), [("mp3", "libmp3lame"), ("ogg", "libvorbis"),
+                                             ("m4a", "aac")])  # fmt: skip
+def test_mp3_ogg_and_m4a_are_converted_by_ffmpeg(kind: str, codec: str, tmp_path: Path) -> None:
+    # Encoded by ffmpeg itself (installed by scripts/install.sh) from a 44.1 kHz stereo tone;
+    # its mp4 muxer puts the index at the end, as phones and iTunes often do.
+    source = tmp_path / "tone.wav"
+    source.write_bytes(tone(44100, 2, 2, 1.5))
+    encoded = tmp_path / f"menu.{kind}"
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-i", str(source),
+                    "-c:a", codec, str(encoded)], check=True)  # fmt: skip
+    data = encoded.read_bytes()
+    assert prompts.kind_of("upload", data) == kind  # told by its bytes, not by its name
+    converted = prompts.convert("upload", data)
+    with wave.open(io.BytesIO(converted), "rb") as found:
+        assert (found.getframerate(), found.getnchannels(), found.getsampwidth()) == (8000, 1, 2)
+        assert found.getnframes() == pytest.approx(12000, abs=800)  # codecs pad a little
+        loud = max(abs(s) for (s,) in struct.iter_unpack("<h", found.readframes(4000)))
+    assert 5000 < loud < 10000  # the tone survived the lossy codec
+
+
+def test_a_broken_mp3_is_refused_with_ffmpegs_reason() -> None:
+    with pytest.raises(prompts.PromptError, match="ffmpeg could not read the MP3"):
+        prompts.convert("menu.mp3", b"ID3\x03\x00" + b"\x00" * 100)
