@@ -74,8 +74,11 @@ def columns(reasons: list[str]) -> tuple[Column, ...]:
 
 
 def figures(f: AgentFacts, reasons: list[str]) -> dict[str, Any]:
-    ready, ringing = f.state("ready"), f.state("ringing")
-    on_call, acw, paused = f.state("on_call"), f.state("acw"), f.state("paused")
+    states: dict[str, int] = {}
+    for (state, _), ms in f.state_ms.items():  # one pass, not one per state
+        states[state] = states.get(state, 0) + ms
+    ready, ringing = states.get("ready", 0), states.get("ringing", 0)
+    on_call, acw, paused = states.get("on_call", 0), states.get("acw", 0), states.get("paused", 0)
     logged = ready + ringing + on_call + acw + paused
     handling = f.talk_ms + f.hold_ms + f.acw_ms
     return {
@@ -131,12 +134,14 @@ def run(session: Session, req: ReportRequest) -> Report:
     reasons = sorted({reason for f in facts.values() for (s, reason) in f.state_ms
                       if s == "paused" and reason})  # fmt: skip
     own = req.audience.own_agent is not None
+    empty = figures(AgentFacts(), reasons)  # an interval without work: the same zeros
     rows = []
     for key in intervals(req.window, req.interval):
+        at = label(key, req.interval)
         for agent in names if own else (ALL_AGENTS, *names):
-            f = folded.get((key, agent), AgentFacts())
-            rows.append({"interval": label(key, req.interval), "agent": agent,
-                         **figures(f, reasons)})  # fmt: skip
+            f = folded.get((key, agent))
+            rows.append({"interval": at, "agent": agent,
+                         **(empty if f is None else figures(f, reasons))})  # fmt: skip
     return Report(
         NAME,
         "坐席绩效",
