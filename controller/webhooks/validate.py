@@ -21,7 +21,11 @@ class WebhookError(ValueError):
 
 
 def _url(value: str) -> str:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - read to check it: urlsplit checks the port only when read
+    except ValueError as err:  # e.g. "Invalid IPv6 URL", "Port out of range 0-65535"
+        raise ValueError(f"not a valid address ({err})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("an http:// or https:// address with a host is needed")
     if parts.username or parts.password:
@@ -36,7 +40,14 @@ def generated_secret() -> str:
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,63}$", description="a name: crm")]
 Url = Annotated[
     str,
-    Field(pattern=r"^https?://[!-~]+$", max_length=1000, description="http(s)://host/path"),
+    # The host is a name, an IPv4 address or a bracketed IPv6 address; whether an IPv6
+    # address or a port is valid is checked in _url (a pattern cannot say it).
+    Field(
+        pattern=r"^https?://([A-Za-z0-9._~%!$&'()*+,;=@-]+|\[[0-9A-Fa-f:.]{2,45}\])"
+        r"(:[0-9]{1,5})?([/?#][!-~]*)?$",
+        max_length=1000,
+        description="http(s)://host[:port]/path",
+    ),
     AfterValidator(_url),
 ]
 Secret = Annotated[
