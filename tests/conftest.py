@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, make_url, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
+from controller.access.store import sync_builtin_roles
 from controller.db.engine import make_engine, normalize_url
 from controller.db.migrate import upgrade
 from controller.db.models import Base
@@ -109,9 +111,13 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
 
 
 def _empty_all_tables(engine: Engine) -> None:
+    """Back to what a freshly migrated database holds: no rows but the shipped roles (the
+    migrations create them; a later test, e.g. a backup round trip, may rely on them)."""
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
+    with Session(engine) as session, session.begin():
+        sync_builtin_roles(session)
 
 
 @pytest.fixture
