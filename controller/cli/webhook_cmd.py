@@ -126,7 +126,13 @@ def add(cli: CliContext, name: str, url: str, events: str | None, queues: str | 
 @click.option("--json", "as_json", is_flag=True)
 @pass_cli
 def list_cmd(cli: CliContext, as_json: bool) -> None:
-    """The endpoints, with their deliveries by status (never their secrets)."""
+    """The endpoints, with their deliveries by status (never their secrets).
+
+    \b
+    Examples:
+      pbxctl webhook list
+      pbxctl webhook list --json
+    """
     for endpoint in _run(cli, store.list_endpoints):
         if as_json:
             click.echo(json.dumps(endpoint, ensure_ascii=False))
@@ -144,7 +150,12 @@ def list_cmd(cli: CliContext, as_json: bool) -> None:
 @click.option("--include-secret", is_flag=True, help="Print the secret too.")
 @pass_cli
 def show(cli: CliContext, name: str, include_secret: bool) -> None:
-    """One endpoint as JSON."""
+    """One endpoint as JSON.
+
+    \b
+    Example:
+      pbxctl webhook show crm
+    """
 
     def work(session: Session) -> dict[str, Any]:
         row = store.find_endpoint(session, name)
@@ -195,7 +206,12 @@ def update(cli: CliContext, name: str, url: str | None, events: str | None,
 @click.argument("name")
 @pass_cli
 def rotate_secret(cli: CliContext, name: str) -> None:
-    """Make a new secret; prints it (the old one stops signing at once)."""
+    """Make a new secret; prints it (the old one stops signing at once).
+
+    \b
+    Example:
+      pbxctl webhook rotate-secret crm
+    """
     body = EndpointUpdate(rotate_secret=True)
     secret = _run(cli, lambda s: store.update_endpoint(s, name, body, _now())[1],
                   "webhook.change", name, {"changed": ["secret"]})  # fmt: skip
@@ -206,7 +222,12 @@ def rotate_secret(cli: CliContext, name: str) -> None:
 @click.argument("name")
 @pass_cli
 def remove(cli: CliContext, name: str) -> None:
-    """Remove an endpoint and its delivery log."""
+    """Remove an endpoint and its delivery log.
+
+    \b
+    Example:
+      pbxctl webhook remove crm
+    """
 
     def work(session: Session) -> None:
         row = store.find_endpoint(session, name)
