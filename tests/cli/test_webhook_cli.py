@@ -95,7 +95,7 @@ def test_a_followup_changed_from_the_shell_is_queued_for_the_crm(run) -> None:  
 
 def test_errors_name_the_option(run) -> None:  # type: ignore[no-untyped-def]
     for args, message in (
-        (("add", "crm", "ftp://crm.example/"), "URL: not http(s)://host/path"),
+        (("add", "crm", "ftp://crm.example/"), "URL: not http(s)://host[:port]/path"),
         (
             ("add", "crm", "https://crm.example/", "--events", "call.rang"),
             "--events: unknown event(s) ['call.rang']; known: call.ringing, ",
