@@ -54,6 +54,25 @@ def test_every_package_folder_has_an_init() -> None:
     assert missing == [], f"package folders the wheel would leave out: {missing}"
 
 
+def test_every_file_beside_the_code_is_package_data() -> None:
+    # Templates, scripts, styles and catalogues inside the package reach the wheel only
+    # through [options.package_data]: a new template folder (admin/) was once left out.
+    parser = configparser.ConfigParser()
+    parser.read(REPO / "setup.cfg", encoding="utf-8")
+    covered: set[Path] = set()
+    for package, value in parser["options.package_data"].items():
+        base = REPO / package.replace(".", "/")
+        for pattern in value.replace("\n", ",").split(","):
+            if pattern.strip():
+                covered.update(base.glob(pattern.strip()))
+    left_out = [
+        source.relative_to(REPO).as_posix()
+        for source in _source_files(PACKAGE)
+        if source.suffix not in (".py", ".mo") and source not in covered
+    ]
+    assert left_out == [], f"fix [options.package_data] in setup.cfg: {left_out}"
+
+
 @pytest.mark.parametrize("folder", RESOURCE_FOLDERS)
 def test_every_resource_file_is_installed_under_share(folder: str) -> None:
     installed = _data_files()
