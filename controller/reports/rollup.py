@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields, replace
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Table, and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
@@ -249,6 +249,25 @@ def _split(
     return lo, hi
 
 
+class _Addable(Protocol):
+    def add(self, other: Any, /) -> Any: ...
+
+
+_K = TypeVar("_K")
+_F = TypeVar("_F", bound=_Addable)
+
+
+def _add_into(merged: dict[_K, _F], found: Mapping[_K, _F]) -> None:
+    """Add each of ``found``'s facts to ``merged``'s of the same key (taken as they are when
+    the key is new)."""
+    for key, f in found.items():
+        mine = merged.get(key)
+        if mine is None:
+            merged[key] = f
+        else:
+            mine.add(f)
+
+
 def queue_facts(
     session: Session, q: qf.FactQuery, *, daily: bool = False
 ) -> dict[qf.FactKey, qf.QueueFacts]:
@@ -261,23 +280,15 @@ def queue_facts(
     lo, hi = part
     merged: dict[qf.FactKey, qf.QueueFacts] = {}
 
-    def merge(found: Mapping[qf.FactKey, qf.QueueFacts]) -> None:
-        for key, f in found.items():
-            mine = merged.get(key)
-            if mine is None:
-                merged[key] = f
-            else:
-                mine.add(f)
-
     for start, end in ((q.since, lo), (hi, q.until)):
         if start < end:
-            merge(qf.all_facts(session, replace(q, since=start, until=end)))
-    merge(_read_queues(session, q, lo, hi, daily))
+            _add_into(merged, qf.all_facts(session, replace(q, since=start, until=end)))
+    _add_into(merged, _read_queues(session, q, lo, hi, daily))
     if q.queues is not None:  # the center of some queues only: from the facts
         raw = qf.all_facts(session, replace(q, since=lo, until=hi), callbacks=False)
-        merge({key: f for key, f in raw.items() if key[0] == qf.CENTER})
+        _add_into(merged, {key: f for key, f in raw.items() if key[0] == qf.CENTER})
     for key, f in qf.callback_facts(session, replace(q, since=lo, until=hi)).items():
-        merge({key: f, (qf.CENTER, key[1]): replace(f)})
+        _add_into(merged, {key: f, (qf.CENTER, key[1]): replace(f)})
     return merged
 
 
@@ -332,19 +343,11 @@ def agent_facts(
     lo, hi = part
     merged: dict[af.AgentKey, af.AgentFacts] = {}
 
-    def merge(found: Mapping[af.AgentKey, af.AgentFacts]) -> None:
-        for key, f in found.items():
-            mine = merged.get(key)
-            if mine is None:
-                merged[key] = f
-            else:
-                mine.add(f)
-
     for start, end in ((q.since, lo), (hi, q.until)):
         if start < end:
-            merge(af.all_agent_facts(session, replace(q, since=start, until=end)))
-    merge(_read_agents(session, q, lo, hi, daily))
-    merge(af.survey_facts(session, replace(q, since=lo, until=hi)))
+            _add_into(merged, af.all_agent_facts(session, replace(q, since=start, until=end)))
+    _add_into(merged, _read_agents(session, q, lo, hi, daily))
+    _add_into(merged, af.survey_facts(session, replace(q, since=lo, until=hi)))
     return merged
 
 
