@@ -18,7 +18,7 @@ import contextlib
 import os
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
@@ -81,6 +81,28 @@ class ApplyReport:
         if verdict:
             lines.append(verdict)
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ApplyStep:
+    """One step of an apply as it happens, for a progress display (the admin page's Apply).
+
+    ``step``: ``lint``, ``write``, ``reload``, ``confirm`` or ``rollback``; ``status``:
+    ``start``, ``done`` or ``failed``; ``module``: the Asterisk module of a reload or confirm;
+    ``detail``: the files written, or why it failed."""
+
+    step: str
+    status: str
+    module: str = ""
+    detail: str = ""
+
+
+Progress = Callable[[ApplyStep], None] | None
+
+
+def _tell(progress: Progress, *args: str) -> None:
+    if progress is not None:
+        progress(ApplyStep(*args))
 
 
 def changed_files(files: Mapping[str, str], directory: Path) -> list[str]:
@@ -268,7 +290,11 @@ async def _reload(ami: AmiSession, module: Module) -> str | None:
 
 
 async def reload_and_verify(
-    ami: AmiSession, modules: list[Module], files: Mapping[str, str], units: Units = None
+    ami: AmiSession,
+    modules: list[Module],
+    files: Mapping[str, str],
+    units: Units = None,
+    progress: Progress = None,
 ) -> list[str]:
     """Reload ``modules`` one after the other, then confirm each loaded ``files``.
 
@@ -279,13 +305,18 @@ async def reload_and_verify(
     problems = []
     reloaded = []
     for module in sorted(modules, key=_RELOAD_ORDER.index):
+        _tell(progress, "reload", "start", module.value)
         failure = await _reload(ami, module)
         if failure is None:
             reloaded.append(module)
+            _tell(progress, "reload", "done", module.value)
         else:
             problems.append(f"reload of {module.value} failed: {failure}")
+            _tell(progress, "reload", "failed", module.value, failure)
     for module in reloaded:
-        problems += await _VERIFY[module](ami, files, units)
+        found = await _VERIFY[module](ami, files, units)
+        _tell(progress, "confirm", "failed" if found else "done", module.value, "\n".join(found))
+        problems += found
     return problems
 
 
@@ -306,12 +337,17 @@ def _empty_file(name: str) -> str:
 
 
 async def apply_files(
-    files: Mapping[str, str], directory: Path, credentials: AmiCredentials, units: Units = None
+    files: Mapping[str, str],
+    directory: Path,
+    credentials: AmiCredentials,
+    units: Units = None,
+    progress: Progress = None,
 ) -> ApplyReport:
     """Apply rendered ``files`` into ``directory`` (Asterisk's generated directory).
 
     ``files`` may be some of the generated files only (those that may have changed);
-    ``units`` then says what changed in them, for the checks after the reload."""
+    ``units`` then says what changed in them, for the checks after the reload. ``progress``
+    is told each step (:class:`ApplyStep`) as it starts and ends."""
     clock = time.perf_counter()
     changed = changed_files(files, directory)
     if not changed:
@@ -335,11 +371,13 @@ async def apply_files(
                     current.read_text(encoding="utf-8") if current.exists() else _empty_file(name)
                 )
                 write_atomically(last_good_dir, name, text)
+        _tell(progress, "write", "start", "", ", ".join(changed))
         clock = time.perf_counter()
         for name in changed:
             write_atomically(directory, name, files[name])
         writing += time.perf_counter() - clock
-        problems = await reload_and_verify(ami, modules, files, units)
+        _tell(progress, "write", "done", "", ", ".join(changed))
+        problems = await reload_and_verify(ami, modules, files, units, progress)
         if not problems:
             clock = time.perf_counter()
             for name in changed:
@@ -348,11 +386,13 @@ async def apply_files(
             writing += time.perf_counter() - clock
             return ApplyReport(Outcome.APPLIED, changed, modules, write_seconds=writing)
 
+        _tell(progress, "rollback", "start", "", ", ".join(changed))
         previous = _read_dir(last_good_dir)
         for name in changed:
             write_atomically(directory, name, previous.get(name, _empty_file(name)))
         restored = {**files, **previous}
-        retry = await reload_and_verify(ami, modules, restored)
+        retry = await reload_and_verify(ami, modules, restored, progress=progress)
+        _tell(progress, "rollback", "failed" if retry else "done", "", "\n".join(retry))
         if retry:
             return ApplyReport(Outcome.ROLLBACK_FAILED, changed, modules, problems + retry)
         return ApplyReport(Outcome.ROLLED_BACK, changed, modules, problems)

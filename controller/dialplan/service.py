@@ -15,7 +15,7 @@ from controller.config import Settings
 from controller.db.engine import session_factory
 from controller.db.migrate import require_current_schema
 from controller.dialplan import incremental
-from controller.dialplan.apply import ApplyReport, Outcome, apply_files
+from controller.dialplan.apply import ApplyReport, ApplyStep, Outcome, Progress, apply_files
 from controller.dialplan.build import BuildError, build
 from controller.dialplan.cache import Cache
 from controller.dialplan.incremental import Update
@@ -153,7 +153,11 @@ def _to_apply(
 
 
 async def apply_from_database(
-    settings: Settings, engine: Engine, *, use_asterisklint: bool = True
+    settings: Settings,
+    engine: Engine,
+    *,
+    use_asterisklint: bool = True,
+    progress: Progress = None,
 ) -> Applied:
     directory = generated_dir(settings)
     renderer = Renderer(settings.templates_dir, settings.data_dir / TEMPLATE_CACHE)
@@ -166,17 +170,22 @@ async def apply_from_database(
             return Applied(ApplyReport(Outcome.APPLIED), [])
 
     clock = time.perf_counter()
+    if progress is not None:
+        progress(ApplyStep("lint", "start"))
     with gc_paused():
         update = update_render_cache(settings, engine, renderer, use_asterisklint=use_asterisklint)
         seconds = dict(update.seconds)
         errors = update.errors
+        if progress is not None:
+            found = "\n".join(str(i) for i in errors[:20])
+            progress(ApplyStep("lint", "failed" if errors else "done", "", found))
         if errors:
             report = ApplyReport(Outcome.REFUSED, [], [], [str(i) for i in errors])
             return Applied(report, update.issues, seconds, update.full, update.reason)
         files, digests = _to_apply(settings, update, state)
     now = time.perf_counter()
     seconds["controller"] = now - clock
-    report = await apply_files(files, directory, ami_credentials(settings), update.units)
+    report = await apply_files(files, directory, ami_credentials(settings), update.units, progress)
     seconds["write, reload and confirm"] = time.perf_counter() - now
     if report.outcome is Outcome.APPLIED:
         write_state(directory, update.revision, inputs, digests)
