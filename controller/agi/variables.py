@@ -1,7 +1,8 @@
 """Channel variable names the routes set or read (docs/dialplan-contract.md).
 
-A leading ``__`` makes Asterisk copy the variable to every channel the call creates
-(queue members, transfers), which is what screen pop and reports need.
+The call's attributes stay on the caller's channel (no ``__``): the controller keeps them
+per call from there (screen pop, live view, history, recovery from the CEL marks), and a
+copy inherited by every leg the call rings would cost an AMI event per leg and variable.
 """
 
 from __future__ import annotations
@@ -11,17 +12,19 @@ DEST_CONTEXT = "PBX_DEST_CONTEXT"
 DEST_EXTEN = "PBX_DEST_EXTEN"
 LANGUAGE = "CHANNEL(language)"
 
+# Inherited: a leg an agent transfers into a queue (the Local ;2 half) keeps the caller's
+# priority there. The others stay on the caller's channel.
 VIP = "__PBX_VIP"
-REGION = "__PBX_REGION"
-CUSTOMER_CODE = "__PBX_CUSTOMER_CODE"
-CUSTOMER_NAME = "__PBX_CUSTOMER_NAME"
-OWNER_AGENT = "__PBX_OWNER_AGENT"
-CALLER_E164 = "__PBX_CALLER_E164"
-TIME_BRANCH = "__PBX_TIME_BRANCH"
+REGION = "PBX_REGION"
+CUSTOMER_CODE = "PBX_CUSTOMER_CODE"
+CUSTOMER_NAME = "PBX_CUSTOMER_NAME"
+OWNER_AGENT = "PBX_OWNER_AGENT"
+CALLER_E164 = "PBX_CALLER_E164"
+TIME_BRANCH = "PBX_TIME_BRANCH"
 
 # [pbx-sticky]: ring one agent first, then go on to the location given.
 STICKY_AGENT = "PBX_STICKY_AGENT"
-STICKY_REASON = "__PBX_STICKY"  # owner / last / skills, for reports
+STICKY_REASON = "PBX_STICKY"  # owner / last / skills
 STICKY_RING = "PBX_STICKY_RING"
 STICKY_THEN_CONTEXT = "PBX_STICKY_CONTEXT"
 STICKY_THEN_EXTEN = "PBX_STICKY_EXTEN"

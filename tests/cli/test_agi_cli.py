@@ -43,7 +43,7 @@ def test_decide_inbound_outbound_and_lookup(company: dict[str, str]) -> None:
     result = run(company, "agi", "decide", "outbound", "domestic", "13800138000")
     assert "PBX_TRUNKS=telecom:30:" in result.output
     result = run(company, "agi", "decide", "caller-lookup", "--caller", "+14155550123")
-    assert "__PBX_CUSTOMER_CODE=C10003" in result.output
+    assert "PBX_CUSTOMER_CODE=C10003" in result.output
 
 
 def test_decide_unknown_route_is_a_clean_error(company: dict[str, str]) -> None:

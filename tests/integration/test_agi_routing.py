@@ -30,6 +30,7 @@ from controller.agi.install import install_classic
 from controller.agi.service import AgiService
 from controller.ami.protocol import Message
 from controller.ami.session import AmiCredentials, AmiSession
+from controller.ami.tracker.state import ScreenPop
 from controller.config import AgiSettings, AmiSettings, AsteriskSettings, Settings
 from controller.db.engine import make_engine, session_factory
 from controller.db.migrate import upgrade
@@ -224,8 +225,8 @@ async def test_routed_by_region_with_the_region_in_a_variable(routed: Routed) ->
     # 13911112222 is a Beijing mobile (customer C10002, whose owner is not logged in).
     await routed.call("test-waiter", MAIN_DID, "13911112222")
     region = await routed.wait_for(
-        "__PBX_REGION", lambda e: e.get("Event") == "VarSet"
-        and e.get("Variable") == "__PBX_REGION", since,
+        "PBX_REGION", lambda e: e.get("Event") == "VarSet"
+        and e.get("Variable") == "PBX_REGION", since,
     )  # fmt: skip
     assert region.get("Value") == "北京市"
     joined = await routed.wait_for(
@@ -239,6 +240,9 @@ async def test_sticky_routing_rings_the_owner_first(routed: Routed) -> None:
     await routed.until("8001 free in the live view", lambda: (
         (a := routed.service.live.agent("8001")) is not None and a.available(time.time())
     ))  # fmt: skip
+    assert routed.service.feed is not None
+    pops: list[ScreenPop] = []
+    routed.service.feed.live.sinks.append(lambda outbox: pops.extend(outbox.screen_pops))
     since = len(routed.events)
     # 13800138000 is C10001 (VIP, owner 8001), from Beijing: heading for support.
     await routed.call("test-waiter", MAIN_DID, "13800138000")
@@ -248,11 +252,17 @@ async def test_sticky_routing_rings_the_owner_first(routed: Routed) -> None:
         and e.get("UserEvent") == "TestAgentAnswered", since,
     )  # fmt: skip
     assert answered.get("Agent") == "8001"
-    assert answered.get("Customer") == "C10001"  # screen pop data reached the agent's leg
-    name = next(e for e in routed.events[since:] if e.get("Event") == "VarSet"
-                and e.get("Variable") == "__PBX_CUSTOMER_NAME")  # fmt: skip
+    # The customer reaches the agent as the controller's screen pop (from the caller's
+    # channel), not as a copy of the variables on every leg the call rings.
+    await routed.until("8001's screen pop", lambda: any(p.agent == "8001" for p in pops))
+    pop = next(p for p in pops if p.agent == "8001")
+    assert (pop.customer_code, pop.region, pop.vip) == ("C10001", "北京市", True)
+    assert not answered.get("Customer")  # the agent's leg inherited none of them
+    names = [e for e in routed.events[since:] if e.get("Event") == "VarSet"
+             and e.get("Variable") in ("PBX_CUSTOMER_NAME", "__PBX_CUSTOMER_NAME")]  # fmt: skip
+    assert len(names) == 1, [e.get("Channel") for e in names]  # the caller's channel only
     # Intact through SET VARIABLE ARRAY(...). (AMI shows VarSet values C-escaped.)
-    assert _unescape_c(name.get("Value", "")) == NASTY_NAME
+    assert _unescape_c(names[0].get("Value", "")) == NASTY_NAME
     assert not [e for e in routed.events[since:] if e.get("Event") == "QueueCallerJoin"]
 
 

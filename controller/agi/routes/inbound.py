@@ -18,7 +18,8 @@ Pairs = list[tuple[str, str]]
 
 
 def caller_variables(decision: InboundDecision) -> Pairs:
-    """Who is calling: for screen pop on the agent's phone and for reports (inherited)."""
+    """Who is calling: on the caller's channel, where the controller reads it for the screen
+    pop, the live view and the call history."""
     pairs: Pairs = []
     if decision.caller_e164:
         pairs.append((v.CALLER_E164, decision.caller_e164))

@@ -65,8 +65,8 @@ def test_classic_inbound_decides_like_the_server(database: str) -> None:
     got, stderr = _run(
         script, database, ["inbound", "main-number", "+8675586001234"], "13800138000"
     )
-    assert got["__PBX_CUSTOMER_CODE"] == "C10001"
-    assert got["__PBX_REGION"] == "北京市"
+    assert got["PBX_CUSTOMER_CODE"] == "C10001"
+    assert got["PBX_REGION"] == "北京市"
     assert got["PBX_DEST_CONTEXT"] == "pbx-queue-support"  # region route for Beijing
     assert "PBX_STICKY_AGENT" not in got  # no live state in a classic process
     assert list(got)[-1] == "PBX_AGI_OK"

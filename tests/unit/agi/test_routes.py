@@ -114,9 +114,9 @@ async def env(engine: Engine, tmp_path: Path) -> AsyncIterator[Env]:
 
 async def test_inbound_sticky_vip_with_a_name_full_of_separators(env: Env) -> None:
     got = await env.call("inbound", ["main-number", "+8675586001234"], caller="13800138000")
-    assert got["__PBX_CUSTOMER_NAME"] == NASTY_NAME
+    assert got["PBX_CUSTOMER_NAME"] == NASTY_NAME
     assert got["__PBX_VIP"] == "1"
-    assert got["__PBX_REGION"] == "北京市"
+    assert got["PBX_REGION"] == "北京市"
     assert got["PBX_DEST_CONTEXT"] == "pbx-sticky"
     assert (got["PBX_STICKY_AGENT"], got["PBX_STICKY_CONTEXT"]) == ("8001", "pbx-queue-support")
     assert list(got)[-1] == "PBX_AGI_OK"
@@ -155,7 +155,7 @@ async def test_inbound_without_rules_falls_back(env: Env, caplog: pytest.LogCapt
 
 async def test_caller_lookup_and_outbound(env: Env) -> None:
     got = await env.call("caller-lookup", caller="+14155550123")
-    assert (got["__PBX_CUSTOMER_CODE"], got["CHANNEL(language)"]) == ("C10003", "en")
+    assert (got["PBX_CUSTOMER_CODE"], got["CHANNEL(language)"]) == ("C10003", "en")
     got = await env.call("outbound", ["international", "0014155550123"])
     assert got["PBX_TRUNKS"] == "telecom:30:+8675586001234&voip-backup:0:+8675586001234"
 
