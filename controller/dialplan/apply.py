@@ -24,7 +24,7 @@ from enum import IntEnum
 from pathlib import Path
 
 from controller.ami.session import AmiCredentials, AmiError, AmiSession
-from controller.dialplan import confparse
+from controller.dialplan import confparse, phones
 from controller.dialplan.render import FILES, MODULE_OF, Module, dialplan_marker_context
 
 LAST_GOOD = ".last-good"
@@ -336,7 +336,7 @@ def _empty_file(name: str) -> str:
     return f"; pbx-controller: no configuration applied yet ({name})\n"
 
 
-async def apply_files(
+async def _apply_files(
     files: Mapping[str, str],
     directory: Path,
     credentials: AmiCredentials,
@@ -396,3 +396,61 @@ async def apply_files(
         if retry:
             return ApplyReport(Outcome.ROLLBACK_FAILED, changed, modules, problems + retry)
         return ApplyReport(Outcome.ROLLED_BACK, changed, modules, problems)
+
+
+async def apply_files(
+    files: Mapping[str, str],
+    directory: Path,
+    credentials: AmiCredentials,
+    units: Units = None,
+    progress: Progress = None,
+) -> ApplyReport:
+    """Apply rendered ``files`` into ``directory`` (Asterisk's generated directory).
+
+    ``files`` may be some of the generated files only (those that may have changed);
+    ``units`` then says what changed in them, for the checks after the reload. ``progress``
+    is told each step (:class:`ApplyStep`) as it starts and ends. The phones of
+    ``pjsip.conf`` go to Asterisk as realtime rows (:mod:`controller.dialplan.phones`):
+    written first, confirmed, and put back if the apply fails."""
+    clock = time.perf_counter()
+    if phones.PJSIP_FILE in files:
+        prepare_directory(directory)
+    prepared = phones.prepare(files, directory)
+    writing = time.perf_counter() - clock
+    sync = prepared.sync
+    if sync is None or not sync.changed:
+        return await _apply_files(prepared.files, directory, credentials, units, progress)
+    try:
+        ami = await AmiSession.open(credentials, events=False)
+    except AmiError as exc:
+        return ApplyReport(Outcome.REFUSED, [sync.summary()], [], [str(exc)])
+    report = await _apply_phones(ami, sync, prepared.files, directory, credentials, units, progress)
+    report.write_seconds += writing
+    return report
+
+
+async def _apply_phones(
+    ami: AmiSession,
+    sync: phones.PhoneSync,
+    files: Mapping[str, str],
+    directory: Path,
+    credentials: AmiCredentials,
+    units: Units,
+    progress: Progress,
+) -> ApplyReport:
+    """Phone rows first (Asterisk sees them at once, no reload), then the files as usual;
+    the rows are put back if either is not confirmed."""
+    async with ami:
+        clock = time.perf_counter()
+        sync.write()
+        writing = time.perf_counter() - clock
+        problems = await phones.verify(ami, sync)
+    if problems:
+        sync.undo()
+        return ApplyReport(Outcome.ROLLED_BACK, [sync.summary()], [], problems, writing)
+    report = await _apply_files(files, directory, credentials, units, progress)
+    if report.outcome is not Outcome.APPLIED:
+        sync.undo()
+    report.changed.append(sync.summary())
+    report.write_seconds += writing
+    return report

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from controller.config import Settings
-from controller.dialplan import escape
+from controller.dialplan import escape, phones
 from controller.dialplan.apply import prepare_directory, write_atomically
 from controller.dialplan.render import FILES, GENERATED_DIR
 from controller.dialplan.service import AMI_SECRET, generated_dir
@@ -166,6 +166,28 @@ def _call_records(settings: Settings, directory: Path) -> list[str]:
     return done
 
 
+def _phones_realtime(settings: Settings, directory: Path) -> list[str]:
+    """Asterisk reads the phones from the controller's phones.sqlite3 (PJSIP realtime,
+    controller.dialplan.phones): sorcery.conf, extconfig.conf and res_config_sqlite3.conf
+    parts, added to the admin's sections when the top-level file has them."""
+    config_dir = settings.asterisk.config_dir
+    extend = [
+        top for top, section in phones.ASTERISK_FILES.items()
+        if _has_section(config_dir / top, section)
+    ]  # fmt: skip
+    database = phones.db_path(directory)
+    done = []
+    for name, text in phones.asterisk_files(str(database), extend).items():
+        write_atomically(directory, name, text)
+        done.append(_ensure_include(config_dir / name, f"{GENERATED_DIR}/{name}", ""))
+    phones.connect(database).close()  # Asterisk opens it at start: it must exist
+    done.append(
+        f"{database}: the phones, read by Asterisk through res_config_sqlite3 and "
+        "res_sorcery_realtime (restart Asterisk once so res_pjsip maps them)"
+    )
+    return done
+
+
 def install(settings: Settings) -> list[str]:
     config_dir = settings.asterisk.config_dir
     directory = generated_dir(settings)
@@ -182,10 +204,14 @@ def install(settings: Settings) -> list[str]:
     write_atomically(directory, "features.conf", FEATURES)
     done.append(f"{directory / 'features.conf'}: transfer keys ## (blind) and *2 (attended)")
     done += _call_records(settings, directory)
+    done += _phones_realtime(settings, directory)
     if note:
         done.append(note)
     for spec in FILES:
         if not (directory / spec.name).exists():
             write_atomically(directory, spec.name, "; pbx-controller: not applied yet\n")
-    done.append("next: `asterisk -rx 'core reload'`, then `pbxctl dialplan apply`")
+    done.append(
+        "next: restart Asterisk (`systemctl restart asterisk`: res_pjsip reads sorcery.conf "
+        "only when it starts), then `pbxctl dialplan apply`"
+    )
     return done

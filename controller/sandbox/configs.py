@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from controller.dialplan import phones
+from controller.dialplan.render import GENERATED_DIR
 from controller.errors import SandboxError
 from controller.recovery import cel
 
@@ -40,6 +42,9 @@ GENERATED_FILES = ("manager.conf", "modules.conf")
 RECORD_FILES = {
     "cel.conf": cel.cel_conf(extend=False),
     "cel_custom.conf": cel.cel_custom_conf(extend=False),
+    # Phones as PJSIP realtime rows from the controller's phones.sqlite3 (sorcery.conf,
+    # extconfig.conf, res_config_sqlite3.conf), as `pbxctl dialplan setup` configures them.
+    **phones.sandbox_files(GENERATED_DIR),
 }
 
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")

@@ -26,6 +26,8 @@ MODULES: tuple[str, ...] = (
     "res_sorcery_memory.so",
     "res_sorcery_memory_cache.so",
     "res_sorcery_astdb.so",  # pjsip contacts from registrations persist in astdb
+    "res_sorcery_realtime.so",  # phones: pjsip endpoints, auths, aors from realtime tables
+    "res_config_sqlite3.so",  # ... in the controller's phones.sqlite3 (extconfig.conf)
     "res_pjproject.so",
     "res_rtp_asterisk.so",
     "res_musiconhold.so",
