@@ -4,6 +4,7 @@ or the memory bound, and nothing is written twice."""
 from __future__ import annotations
 
 import asyncio
+import json
 import stat
 from pathlib import Path
 
@@ -34,6 +35,16 @@ def test_records_survive_the_round_trip_through_json() -> None:
     records = [call, interval(3), raw]
     for seq, item in enumerate(records, 1):
         assert codec.loads(codec.dumps(seq, item)) == (seq, item)
+
+
+def test_a_line_is_the_json_of_the_plain_record() -> None:
+    """dumps builds the line in the JSON encoder (records through its default): the same
+    text as the record turned into plain dicts and lists first."""
+    call = transferred_call()
+    raw = RawEvent("s1", 1.5, "Hold", "L1", "U1", (("Event", "Hold"), ("Caller", "赵明")))
+    for seq, item in enumerate([call, interval(3), raw], 1):
+        plain = json.dumps([seq, codec.encode(item)], ensure_ascii=False, separators=(",", ":"))
+        assert codec.dumps(seq, item) == (plain + "\n").encode()
 
 
 def test_a_field_added_by_an_upgrade_gets_its_default() -> None:
