@@ -45,42 +45,53 @@ def _status_and_challenge(data: bytes) -> tuple[int, dict[str, str]]:
     return status, challenge
 
 
-def register(server: str, user: str, password: str, timeout: float = 1.0) -> int:
-    """The final status of one authenticated REGISTER of ``user`` (200: registered)."""
+def register(
+    server: str, user: str, password: str, timeout: float = 1.0, sock: socket.socket | None = None
+) -> int:
+    """The final status of one authenticated REGISTER of ``user`` (200: registered).
+
+    ``sock``: a bound UDP socket to register from (kept open: the contact stays reachable);
+    by default a new one, closed after."""
+    if sock is not None:
+        return _register(sock, server, user, password, timeout)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as own:
+        own.bind(("127.0.0.1", 0))
+        return _register(own, server, user, password, timeout)
+
+
+def _register(sock: socket.socket, server: str, user: str, password: str, timeout: float) -> int:
     host, port = server.rsplit(":", 1)
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(timeout)
-        sock.bind(("127.0.0.1", 0))
-        local = f"127.0.0.1:{sock.getsockname()[1]}"
-        call_id = secrets.token_hex(12)
+    sock.settimeout(timeout)
+    local = f"127.0.0.1:{sock.getsockname()[1]}"
+    call_id = secrets.token_hex(12)
 
-        def exchange(cseq: int, auth: str = "") -> tuple[int, dict[str, str]]:
-            sock.sendto(_request(user, server, local, call_id, cseq, auth), (host, int(port)))
-            while True:
-                data = sock.recv(65535)
-                if not data.startswith(b"SIP/2.0 "):
-                    continue  # a request to us (Asterisk qualifying the new contact)
-                status, challenge = _status_and_challenge(data)
-                if status >= 200:  # skip 100 Trying
-                    return status, challenge
+    def exchange(cseq: int, auth: str = "") -> tuple[int, dict[str, str]]:
+        sock.sendto(_request(user, server, local, call_id, cseq, auth), (host, int(port)))
+        while True:
+            data = sock.recv(65535)
+            if not data.startswith(b"SIP/2.0 "):
+                continue  # a request to us (Asterisk qualifying the new contact)
+            status, challenge = _status_and_challenge(data)
+            if status >= 200:  # skip 100 Trying
+                return status, challenge
 
-        status, challenge = exchange(1)
-        if status != 401 or "nonce" not in challenge:
-            return status
-        realm, nonce, uri = challenge.get("realm", ""), challenge["nonce"], f"sip:{server}"
-        cnonce, nc = secrets.token_hex(8), "00000001"
-        ha1, ha2 = _md5(f"{user}:{realm}:{password}"), _md5(f"REGISTER:{uri}")
-        if "auth" in challenge.get("qop", ""):
-            response = _md5(f"{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}")
-            extra = f',cnonce="{cnonce}",qop=auth,nc={nc}'
-        else:
-            response, extra = _md5(f"{ha1}:{nonce}:{ha2}"), ""
-        opaque = f',opaque="{challenge["opaque"]}"' if "opaque" in challenge else ""
-        auth = (
-            f'Digest username="{user}",realm="{realm}",nonce="{nonce}",uri="{uri}",'
-            f'response="{response}",algorithm=MD5{extra}{opaque}'
-        )
-        return exchange(2, auth)[0]
+    status, challenge = exchange(1)
+    if status != 401 or "nonce" not in challenge:
+        return status
+    realm, nonce, uri = challenge.get("realm", ""), challenge["nonce"], f"sip:{server}"
+    cnonce, nc = secrets.token_hex(8), "00000001"
+    ha1, ha2 = _md5(f"{user}:{realm}:{password}"), _md5(f"REGISTER:{uri}")
+    if "auth" in challenge.get("qop", ""):
+        response = _md5(f"{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}")
+        extra = f',cnonce="{cnonce}",qop=auth,nc={nc}'
+    else:
+        response, extra = _md5(f"{ha1}:{nonce}:{ha2}"), ""
+    opaque = f',opaque="{challenge["opaque"]}"' if "opaque" in challenge else ""
+    auth = (
+        f'Digest username="{user}",realm="{realm}",nonce="{nonce}",uri="{uri}",'
+        f'response="{response}",algorithm=MD5{extra}{opaque}'
+    )
+    return exchange(2, auth)[0]
 
 
 def until_registered(
