@@ -18,9 +18,15 @@ import subprocess
 import tempfile
 import warnings
 import wave
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from controller.db.models import IvrMenu, Queue, RecordingPolicy
 from controller.errors import ControllerError
 from controller.pbxconfig.schema import PbxConfig
 
@@ -40,29 +46,102 @@ class PromptUse:
     name: str  # custom/main-menu-zh
     language: str | None
     used_by: str  # "IVR menu 'main' prompts[zh]"
+    section: str = ""  # the configuration's section: ivr_menus
+    key: str = ""  # the object's key in it: main
+    field: str = ""  # the field, as the YAML file names it: prompts.zh
+
+    @property
+    def problem(self) -> str:
+        """What an apply refuses for this use when its prompt has no sound file."""
+        return (
+            f"{self.used_by}: prompt {self.name!r} has no sound file: upload it on the "
+            "Prompts page (/admin/prompts), or name a prompt that exists"
+        )
+
+
+_KIND = {"ivr_menus": "IVR menu", "queues": "queue", "recording_policies": "recording policy"}
+
+
+def _uses(
+    menus: Iterable[tuple[str, Mapping[str, str], Mapping[str, str]]],
+    queues: Iterable[tuple[str, str | None, Mapping[str, Any] | None]],
+    policies: Iterable[tuple[str, Mapping[str, str]]],
+) -> list[PromptUse]:
+    found: list[PromptUse] = []
+
+    def add(prompts: Mapping[str, str] | None, section: str, key: str, field: str) -> None:
+        for language, name in (prompts or {}).items():
+            used_by = f"{_KIND[section]} {key!r} {field}[{language}]"
+            found.append(PromptUse(name, language, used_by, section, key, f"{field}.{language}"))
+
+    for name, prompts, invalid in menus:
+        add(prompts, "ivr_menus", name, "prompts")
+        add(invalid, "ivr_menus", name, "invalid_prompts")
+    for name, announce, survey in queues:
+        if announce:
+            used_by = f"queue {name!r} periodic_announce"
+            found.append(PromptUse(announce, None, used_by, "queues", name, "periodic_announce"))
+        if survey is not None:
+            add(survey.get("prompts"), "queues", name, "survey.prompts")
+            add(survey.get("thanks_prompts"), "queues", name, "survey.thanks_prompts")
+    for name, notices in policies:
+        add(notices, "recording_policies", name, "notice_prompts")
+    return found
 
 
 def prompt_uses(config: PbxConfig) -> list[PromptUse]:
     """Every prompt the configuration names, with what names it, in configuration order."""
-    found: list[PromptUse] = []
+    return _uses(
+        ((m.name, dict(m.prompts), dict(m.invalid_prompts)) for m in config.ivr_menus),
+        (
+            (q.name, q.periodic_announce, None if q.survey is None else q.survey.model_dump())
+            for q in config.queues
+        ),
+        ((p.name, dict(p.notice_prompts)) for p in config.recording_policies),
+    )
 
-    def add(prompts: dict[str, str], owner: str, field: str) -> None:
-        for language, name in prompts.items():
-            found.append(PromptUse(name, language, f"{owner} {field}[{language}]"))
 
-    for menu in config.ivr_menus:
-        add(dict(menu.prompts), f"IVR menu {menu.name!r}", "prompts")
-        add(dict(menu.invalid_prompts), f"IVR menu {menu.name!r}", "invalid_prompts")
-    for queue in config.queues:
-        if queue.periodic_announce:
-            found.append(PromptUse(queue.periodic_announce, None,
-                                   f"queue {queue.name!r} periodic_announce"))  # fmt: skip
-        if queue.survey is not None:
-            add(dict(queue.survey.prompts), f"queue {queue.name!r}", "survey.prompts")
-            add(dict(queue.survey.thanks_prompts), f"queue {queue.name!r}", "survey.thanks_prompts")
-    for policy in config.recording_policies:
-        add(dict(policy.notice_prompts), f"recording policy {policy.name!r}", "notice_prompts")
-    return found
+def stored_prompt_uses(session: Session) -> list[PromptUse]:
+    """:func:`prompt_uses` of the stored configuration, read from the three tables that name
+    prompts (not an export of the whole configuration: an apply checks them every time)."""
+    menus = session.execute(
+        select(IvrMenu.name, IvrMenu.prompts, IvrMenu.invalid_prompts).order_by(IvrMenu.position)
+    )
+    queues = session.execute(
+        select(Queue.name, Queue.periodic_announce, Queue.survey).order_by(Queue.position)
+    )
+    policies = session.execute(
+        select(RecordingPolicy.name, RecordingPolicy.notice_prompts).order_by(
+            RecordingPolicy.position
+        )
+    )
+    return _uses(
+        [tuple(r) for r in menus],  # type: ignore[misc]
+        [tuple(r) for r in queues],  # type: ignore[misc]
+        [tuple(r) for r in policies],  # type: ignore[misc]
+    )
+
+
+# The formats Asterisk's format modules read (a stock sound is .gsm on Debian).
+SOUND_FORMATS = ("wav", "WAV", "gsm", "ulaw", "alaw", "sln", "sln16", "g722", "g729", "wav16")
+
+
+def has_sound(sounds_dir: Path, name: str, language: str | None = None) -> bool:
+    """Whether Asterisk finds a sound file for ``name``: the converted upload
+    (``<name>.wav``), or a sound in any format Asterisk plays in the sounds directory, in the
+    language's directory or in ``en`` (where Asterisk looks when a language has none)."""
+    try:
+        if prompt_path(sounds_dir, name).is_file():
+            return True
+    except PromptError:
+        return False
+    places = [sounds_dir, *(sounds_dir / x for x in dict.fromkeys([language or "en", "en"]))]
+    return any((place / f"{name}.{ext}").is_file() for place in places for ext in SOUND_FORMATS)
+
+
+def missing(sounds_dir: Path, uses: Iterable[PromptUse]) -> list[PromptUse]:
+    """The uses whose prompt Asterisk has no sound file of."""
+    return [u for u in uses if not has_sound(sounds_dir, u.name, u.language)]
 
 
 def prompt_path(sounds_dir: Path, name: str) -> Path:

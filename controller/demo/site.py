@@ -23,11 +23,13 @@ from pathlib import Path
 import aiohttp
 from pydantic import SecretStr
 
+from controller import prompts
 from controller.access.store import UserInput, create_token, create_user
 from controller.ami.session import AmiSession
 from controller.config import Settings, settings_environment
 from controller.db.engine import make_engine, session_factory
 from controller.db.migrate import upgrade
+from controller.demo.prompts import provide_stand_ins
 from controller.dialplan import service
 from controller.dialplan.apply import Outcome
 from controller.dialplan.render import FILES, GENERATED_DIR
@@ -124,6 +126,7 @@ class DemoSite:
         self.login: tuple[str, str] = ("", "")
         self.agent_login: tuple[str, str] = ("", "")
         self.music_dirs: list[str] = []
+        self.prompt_uses: list[prompts.PromptUse] = []
 
     @property
     def api_url(self) -> str:
@@ -140,6 +143,7 @@ class DemoSite:
         upgrade(engine)
         validated = read_config_file(self.company)
         self.music_dirs = [moh.directory for moh in validated.config.moh_classes]
+        self.prompt_uses = prompts.prompt_uses(validated.config)
         stamp = int(time.time())
         with session_factory(engine)() as session, session.begin():
             import_config(session, validated)
@@ -181,6 +185,7 @@ class DemoSite:
                         "config_dir": self.sandbox.etc_dir,
                         "recordings_dir": self.sandbox.monitor_dir,
                         "log_dir": self.sandbox.log_dir,
+                        "sounds_dir": self.sandbox.sounds_dir,
                         "sip_bind": f"127.0.0.1:{sip_port}",
                     }
                 ),
@@ -199,6 +204,13 @@ class DemoSite:
             target.mkdir(parents=True, exist_ok=True)
             for sound in stock.glob("*.gsm"):
                 shutil.copyfile(sound, target / sound.name)
+
+    def _prepare_prompts(self) -> None:
+        """The example's prompts are the company's own recordings, which a demo has not got:
+        give each a stock sound as a stand-in (an apply refuses a prompt with no sound)."""
+        made = provide_stand_ins(self.settings.asterisk.sounds_dir, self.prompt_uses)
+        if made:
+            self.progress(f"prompts: stock sounds stand in for {len(made)} recording(s)")
 
     async def _apply(self) -> None:
         engine = make_engine(self.settings.effective_database_url)
@@ -266,6 +278,7 @@ class DemoSite:
         self._start_asterisk()
         self.progress("rendering and applying the configuration")
         self._prepare_music()
+        self._prepare_prompts()
         await self._apply()
         self.progress("starting the controller (FastAGI, AMI, web API)")
         self._start_controller()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from controller import __version__
+from controller import __version__, prompts
 from controller.ami.session import AmiCredentials
 from controller.config import Settings
 from controller.db.engine import session_factory
@@ -106,6 +106,20 @@ class Applied:
     seconds: dict[str, float] = field(default_factory=dict)  # by phase, for -v and benchmarks
     full: bool = False  # everything was rendered (else only what the change affects)
     reason: str = ""  # why everything was rendered
+    # The prompts named in the configuration that Asterisk has no sound file of: the apply
+    # was refused for them (each names the object and field).
+    missing_prompts: list[prompts.PromptUse] = field(default_factory=list)
+
+
+def check_prompts(settings: Settings, engine: Engine) -> tuple[list[prompts.PromptUse], str]:
+    """The prompt uses whose sound file is missing, or a warning when the sounds directory
+    is not on this machine (nothing to check against: a controller away from Asterisk)."""
+    sounds = settings.asterisk.sounds_dir
+    if not sounds.is_dir():
+        return [], f"prompts not checked: the sounds directory {sounds} does not exist here"
+    with session_factory(engine)() as session:
+        uses = prompts.stored_prompt_uses(session)
+    return prompts.missing(sounds, uses), ""
 
 
 def update_render_cache(
@@ -160,6 +174,16 @@ async def apply_from_database(
     progress: Progress = None,
 ) -> Applied:
     directory = generated_dir(settings)
+    # Before anything else, even when nothing changed: a prompt that is not there is silence
+    # and an Asterisk warning on every call that reaches it.
+    missing, unchecked = check_prompts(settings, engine)
+    if progress is not None:
+        found = "\n".join(u.problem for u in missing)
+        progress(ApplyStep("prompts", "failed" if missing else "done", "", found or unchecked))
+    notes = [LintIssue("prompts", None, unchecked, error=False)] if unchecked else []
+    if missing:
+        report = ApplyReport(Outcome.REFUSED, [], [], [u.problem for u in missing])
+        return Applied(report, notes, missing_prompts=missing)
     renderer = Renderer(settings.templates_dir, settings.data_dir / TEMPLATE_CACHE)
     inputs = inputs_digest(settings, renderer)
     state = read_state(directory)
@@ -167,7 +191,7 @@ async def apply_from_database(
         with session_factory(engine)() as session:
             revision = current_revision(session)
         if still_current(directory, state, revision, inputs):
-            return Applied(ApplyReport(Outcome.APPLIED), [])
+            return Applied(ApplyReport(Outcome.APPLIED), notes)
 
     clock = time.perf_counter()
     if progress is not None:
@@ -181,7 +205,7 @@ async def apply_from_database(
             progress(ApplyStep("lint", "failed" if errors else "done", "", found))
         if errors:
             report = ApplyReport(Outcome.REFUSED, [], [], [str(i) for i in errors])
-            return Applied(report, update.issues, seconds, update.full, update.reason)
+            return Applied(report, notes + update.issues, seconds, update.full, update.reason)
         files, digests = _to_apply(settings, update, state)
     now = time.perf_counter()
     seconds["controller"] = now - clock
@@ -191,4 +215,4 @@ async def apply_from_database(
         write_state(directory, update.revision, inputs, digests)
     else:
         forget_state(directory)
-    return Applied(report, update.issues, seconds, update.full, update.reason)
+    return Applied(report, notes + update.issues, seconds, update.full, update.reason)

@@ -22,6 +22,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from controller.access import audit
 from controller.config import Settings
 from controller.dialplan import service
-from controller.dialplan.apply import Outcome, changed_files
+from controller.dialplan.apply import ApplyStep, Outcome, Progress, changed_files
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ class Dialplan(Protocol):
 
     def pending(self) -> list[PendingFile]: ...
 
-    async def apply(self) -> service.Applied: ...
+    async def apply(self, progress: Progress = None) -> service.Applied: ...
 
 
 @dataclass
@@ -96,8 +97,8 @@ class AsteriskDialplan:
             found.append(file_diff(name, old, files[name]))
         return found
 
-    async def apply(self) -> service.Applied:
-        return await service.apply_from_database(self.settings, self.engine)
+    async def apply(self, progress: Progress = None) -> service.Applied:
+        return await service.apply_from_database(self.settings, self.engine, progress=progress)
 
 
 RESULTS = {
@@ -121,6 +122,11 @@ class ApplyState:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     summary: str = ""  # the CLI's text of the outcome
+    # Each step as it happened: {step, status, module, detail} (ApplyStep), in order.
+    steps: list[dict[str, str]] = field(default_factory=list)
+    # What a refusal is about, where it names an object: {section, key, field, message, link}
+    # (and ``prompt``, the name of a prompt with no sound file).
+    faults: list[dict[str, str]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -166,10 +172,23 @@ class ApplyRunner:
     async def _run(self, actor: audit.Actor, publish: Publish) -> None:
         state = self.state
         await publish(state.as_json())
+        loop = asyncio.get_running_loop()
+        published: list[asyncio.Future[None]] = []
+
+        def step(done: ApplyStep) -> None:  # on the server's loop, in the order told
+            if state.finished_at is not None:
+                return
+            state.steps.append(asdict(done))
+            state.phase = done.step
+            published.append(asyncio.ensure_future(publish(state.as_json())))
+
+        def progress(done: ApplyStep) -> None:  # in the apply's thread
+            loop.call_soon_threadsafe(step, done)
+
         try:
             # Its own thread and event loop: rendering a large site is CPU work that must not
             # stop the server's loop (pages, websockets) meanwhile.
-            applied = await asyncio.to_thread(asyncio.run, self.dialplan.apply())
+            applied = await asyncio.to_thread(asyncio.run, self.dialplan.apply(progress=progress))
         except Exception as exc:  # the reason goes to the page; the trace to the log
             logger.exception("admin=apply_failed")
             state.state, state.problems = "refused", [str(exc) or type(exc).__name__]
@@ -181,8 +200,15 @@ class ApplyRunner:
             state.problems = list(report.problems)
             state.warnings = [str(i) for i in applied.lint if not i.error][:50]
             state.summary = report.render()
+            state.faults = [
+                {"section": u.section, "key": u.key, "field": u.field, "prompt": u.name,
+                 "message": u.problem, "link": f"/admin/objects/{u.section}/{quote(u.key)}"}
+                for u in applied.missing_prompts
+            ]  # fmt: skip
             outcome = RESULTS[report.outcome]
             state.state = "nothing" if outcome == "applied" and not report.changed else outcome
+        await asyncio.sleep(0)  # the steps the thread told last are taken before the end
+        await asyncio.gather(*published, return_exceptions=True)
         state.phase, state.finished_at = "", time.time()
         await asyncio.to_thread(self._audit, actor, state)
         await publish(state.as_json())

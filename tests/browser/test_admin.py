@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from controller.dialplan.apply import ApplyReport, Outcome
+from controller.dialplan.apply import ApplyReport, Outcome, Progress
 from controller.dialplan.render import Module
 from controller.dialplan.service import Applied
 from controller.pbxconfig.export import export_config
@@ -33,7 +33,7 @@ class Dialplan:
         diff = "--- a/queues.conf\n+++ b/queues.conf\n@@ -3 +3 @@\n-timeout=15\n+timeout=27"
         return [PendingFile("queues.conf", diff, 1, 1, False)]
 
-    async def apply(self) -> Applied:
+    async def apply(self, progress: Progress = None) -> Applied:
         self.applied += 1
         return Applied(ApplyReport(Outcome.APPLIED, ["queues.conf"], [Module.QUEUES]), [])
 

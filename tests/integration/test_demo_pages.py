@@ -10,6 +10,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from controller import prompts
 from controller.config import Settings
 from controller.demo.site import DEMO_AGENT, DemoSite
 from controller.sandbox import AsteriskSandbox
@@ -45,6 +46,9 @@ async def _signed_in(site: DemoSite, login: tuple[str, str]) -> aiohttp.ClientSe
 
 async def test_the_printed_logins_open_the_printed_pages(site: DemoSite) -> None:
     await site.start()
+    # The example's prompts have sound files (stock stand-ins), or the apply would refuse.
+    assert site.prompt_uses
+    assert not prompts.missing(site.settings.asterisk.sounds_dir, site.prompt_uses)
     agent = await _signed_in(site, site.agent_login)
     try:
         workspace = await agent.get("/agent")

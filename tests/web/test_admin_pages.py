@@ -15,7 +15,7 @@ from controller.access import audit
 from controller.access.store import UserInput, create_user
 from controller.config import AsteriskSettings, Settings
 from controller.db.models import AuditEvent, User
-from controller.dialplan.apply import ApplyReport, Outcome
+from controller.dialplan.apply import ApplyReport, ApplyStep, Outcome, Progress
 from controller.dialplan.render import Module
 from controller.dialplan.service import Applied
 from controller.pbxconfig.dump import dump_config
@@ -210,8 +210,10 @@ class FakeDialplan:
     def pending(self) -> list[PendingFile]:
         return [PendingFile("queues.conf", "--- a\n+++ b\n+strategy=linear", 1, 0, False)]
 
-    async def apply(self) -> Applied:
+    async def apply(self, progress: Progress = None) -> Applied:
         self.applied += 1
+        if progress is not None:
+            progress(ApplyStep("lint", "done"))
         return Applied(self.report, [])
 
 
@@ -244,7 +246,10 @@ async def test_apply_streams_its_result_over_the_websocket(
         while not messages or messages[-1]["data"]["state"] == "running":
             messages.append(await socket.receive_json(timeout=5))
         await socket.close()
-        assert [m["type"] for m in messages] == ["apply", "apply"]
+        assert [m["type"] for m in messages] == ["apply", "apply", "apply"]
+        assert messages[1]["data"]["steps"] == [
+            {"step": "lint", "status": "done", "module": "", "detail": ""}
+        ]
         final = messages[-1]["data"]
         assert (final["state"], final["changed"], final["problems"]) == (state, changed, problems)
         shown = await (await api.client.get("/admin/apply/state")).json()
@@ -258,9 +263,9 @@ async def test_a_second_apply_while_one_runs_is_refused(api: Api) -> None:
     import asyncio
 
     class Slow(FakeDialplan):
-        async def apply(self) -> Applied:
+        async def apply(self, progress: Progress = None) -> Applied:
             await asyncio.sleep(0.3)
-            return await super().apply()
+            return await super().apply(progress)
 
     runner = ApplyRunner(Slow(Outcome.APPLIED, [], []), api.factory)  # type: ignore[arg-type]
     api.services.config_apply = runner
@@ -299,7 +304,14 @@ async def test_the_real_pending_changes_hide_secrets_and_apply_is_refused_withou
 
     runner.start(audit.Actor("user", "root.admin"), publish)
     await runner.wait()
-    assert [m["state"] for m in published] == ["running", "refused"]
+    states = [m["state"] for m in published]
+    assert (states[0], states[-1]) == ("running", "refused")
+    assert set(states[1:-1]) <= {"running"}  # one message per step as it goes
     final = published[-1]
+    assert [(s["step"], s["status"]) for s in final["steps"]] == [  # type: ignore[union-attr]
+        ("prompts", "done"),  # no sounds directory here: a warning, not a refusal
+        ("lint", "start"),
+        ("lint", "done"),
+    ]  # then AMI cannot be reached: refused before writing
     assert final["problems"]  # says why (Asterisk's AMI cannot be reached)
     assert "not applied" in str(final["summary"])

@@ -31,7 +31,7 @@ from controller.access.policy import allows
 from controller.access.scopes import Scope
 from controller.errors import ConfigFileError, ConfigIssue, DatabaseError
 from controller.pbxconfig import edit
-from controller.pbxconfig.export import SECTION_MODELS, export_config
+from controller.pbxconfig.export import SECTION_MODELS
 from controller.pbxconfig.schema import SECTION_KEYS
 from controller.web import admin_forms as forms
 from controller.web import i18n
@@ -383,8 +383,8 @@ def _missing_prompts(request: web.Request) -> list[prompts.PromptUse]:
     if services.sounds_dir is None:
         return []
     with services.factory() as session:
-        uses = prompts.prompt_uses(export_config(session))
-    return [u for u in uses if not prompts.prompt_path(services.sounds_dir, u.name).is_file()]
+        uses = prompts.stored_prompt_uses(session)
+    return prompts.missing(services.sounds_dir, uses)  # what an apply refuses
 
 
 def _apply_texts(language: str) -> dict[str, str]:

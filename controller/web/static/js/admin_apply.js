@@ -7,6 +7,7 @@ import { LiveConnection, ServerClock, fill, readJson } from "./live.js";
 
 const page = readJson("page-data");
 const texts = readJson("texts");
+const stepTexts = readJson("apply-step-texts");
 const api = makeApi(page.csrf);
 const CONNECTION = { connecting: "…", live: "", reconnecting: "⟳" };
 
@@ -38,6 +39,9 @@ function applyPanel() {
       const current = this.apply || {};
       if (data.id < (current.id || 0)) return;
       if (data.id === current.id && data.state === "running" && current.state !== "running") return;
+      // Steps are published as they happen; a late copy never takes one back.
+      const stepsOf = (state) => (state.steps || []).length;
+      if (data.id === current.id && data.state === "running" && stepsOf(data) < stepsOf(current)) return;
       // The files listed below the button are from before this apply: offer to list again.
       if (current.state === "running" && data.state !== "running") this.listedBefore = true;
       this.apply = data;
@@ -81,7 +85,40 @@ function applyPanel() {
       return this.apply.reloaded || [];
     },
     get problems() {
-      return this.apply.problems || [];
+      // Those the faults list names with their object and field are not listed twice.
+      const named = new Set((this.apply.faults || []).map((fault) => fault.message));
+      return (this.apply.problems || []).filter((problem) => !named.has(problem));
+    },
+    // One row per step (and module): its start and its end are one line that turns to done or
+    // failed, in the order the apply did them.
+    get stepRows() {
+      const rows = [];
+      const byKey = {};
+      for (const step of this.apply.steps || []) {
+        const key = `${step.step}/${step.module}`;
+        let row = byKey[key];
+        if (!row) {
+          const module = stepTexts.modules[step.module] || step.module;
+          row = { key, label: fill(stepTexts[step.step] || step.step, { module }), status: "", detail: "" };
+          byKey[key] = row;
+          rows.push(row);
+        }
+        row.status = step.status;
+        // A refusal whose faults are listed below (object and field) is not repeated here.
+        row.detail = step.status === "failed" && !this.faults.length ? step.detail : "";
+        row.statusText = stepTexts.status[step.status] || step.status;
+        row.css = `step step-${step.status}`;
+      }
+      return rows;
+    },
+    get faults() {
+      return (this.apply.faults || []).map((fault, index) => ({
+        key: `${index}`,
+        link: fault.link,
+        object: `${stepTexts.sections[fault.section] || fault.section} ${fault.key}`,
+        field: fault.field,
+        message: fault.prompt ? fill(stepTexts.missing_prompt, { name: fault.prompt }) : fault.message,
+      }));
     },
     get changedText() {
       return this.changed.join(", ");
