@@ -458,6 +458,7 @@ class _Incremental:
         self.clock = clock
         self.loaded = _Loaded()
         self.orders: dict[str, dict[str, int]] = {}  # section -> key -> position
+        self.rewritten: set[str] = set()  # files whose text this update changed
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -570,6 +571,10 @@ class _Incremental:
             raise _Refused(result.issues)
         meta = self.cache.meta()
         for name in files:
+            if name not in self.rewritten:
+                # Every unit came out as it was, in the same place: the same bytes.
+                result.units.pop(name, None)
+                continue
             text = compose(SPEC_OF[name], self.cache.body(name))
             new = digest(text)
             if new != meta.get(f"digest:{name}"):
@@ -658,6 +663,7 @@ class _Incremental:
         for path in sorted(old - set(fresh), key=len):
             span = cache.span(name, path)
             if span:
+                self.rewritten.add(name)
                 old_facts.extend(
                     f for fs in cache.facts_of([x.id for x in span]).values() for f in fs
                 )
@@ -673,6 +679,8 @@ class _Incremental:
             info = rec.units[path]
             span = cache.span(name, path)
             if span:
+                if "".join(x.text for x in span) != "".join(x.text for x in segments):
+                    self.rewritten.add(name)
                 old_facts.extend(
                     f for fs in cache.facts_of([x.id for x in span]).values() for f in fs
                 )
@@ -681,6 +689,7 @@ class _Incremental:
                 cache.delete_units(name, [u for _f, u in cache.units_under(name, path)])
             else:
                 low = self._insertion_point(name, path, info.owner)
+                self.rewritten.add(name)
             assert low is not None
             text, ctx = self._place(name, kind, low, segments, new_pieces, old_facts)
             cache.add_units(

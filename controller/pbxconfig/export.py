@@ -52,6 +52,13 @@ def _construct(model: type[_M], **values: Any) -> _M:
     return obj
 
 
+@cache
+def _target_aliases() -> tuple[Any, Any, Any, Any]:
+    """The aliases a destination's targets are joined through: made once, since making an
+    alias builds a copy of every column (the larger part of reading one changed object)."""
+    return aliased(m.Extension), aliased(m.Queue), aliased(m.IvrMenu), aliased(m.TimeCondition)
+
+
 def destination_of(row: m.Destination | None) -> Destination | None:
     if row is None:
         return None
@@ -282,8 +289,7 @@ class _Exporter:
         """The destinations owned through ``owner_column``, by (owner id, slot); ``joins``
         lead from the owner to ``picked_by``, the model export_objects picks by."""
         dest = m.Destination
-        ext, queue = aliased(m.Extension), aliased(m.Queue)
-        ivr, tc = aliased(m.IvrMenu), aliased(m.TimeCondition)
+        ext, queue, ivr, tc = _target_aliases()
         statement = (
             select(
                 owner_column, dest.slot, dest.kind, ext.number, queue.name, ivr.name, tc.name,
