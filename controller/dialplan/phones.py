@@ -437,8 +437,9 @@ async def verify(ami: AmiSession, sync: PhoneSync) -> list[str]:
         output = await ami.command(f"pjsip show endpoint {phone}")
         if "Unable to find" in output or f"Endpoint:  {phone}" not in output:
             problems.append(
-                f"{DB_FILE}: Asterisk does not see phone {phone} (is PJSIP realtime set up? "
-                "`pbxctl dialplan setup`, then restart Asterisk)"
+                f"{DB_FILE}: Asterisk does not see phone {phone}: is PJSIP realtime set up "
+                "(`pbxctl dialplan setup`, then restart Asterisk)? Asterisk keeps the file "
+                "open: after it was deleted or replaced, restart Asterisk"
             )
             break
     for phone in _sample(removed)[:2]:
