@@ -16,14 +16,15 @@ Reports then read talk, hold and after-call work from one row per agent and call
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, or_, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from controller.ami.tracker import AgentInterval, FinishedCall
 from controller.db.models import AgentStateInterval, Handling
 from controller.history.call_rows import LocalTime
-from controller.history.rows import chunks, utc
+from controller.history.rows import utc
 
 SLACK = dt.timedelta(seconds=2)
 HANDLING = Handling.__table__
@@ -56,26 +57,64 @@ def link_after_call_work(
     return set(links)
 
 
+# A batch's records span a second or so; records replayed after an outage may span days. The
+# candidate queries below cover a time window per chunk: a chunk ends at this span.
+WINDOW = dt.timedelta(hours=1)
+
+
+def _windows(items: list[tuple[str, dt.datetime, *tuple[Any, ...]]]) -> Iterator[list[Any]]:
+    """``items`` by time (their second member), in chunks of at most 200 spanning at most
+    :data:`WINDOW`."""
+    part: list[Any] = []
+    for item in sorted(items, key=lambda item: item[1]):
+        if part and (len(part) == 200 or item[1] - part[0][1] > WINDOW):
+            yield part
+            part = []
+        part.append(item)
+    if part:
+        yield part
+
+
+# One statement text whatever the batch (expanding IN, a time window): compiled once and
+# cached, where an OR of one condition per record was compiled anew for every batch. Rows
+# the window lets through beyond the records' own conditions are dropped in Python, by the
+# same test as before.
+_HANDLINGS_NEAR = select(HANDLING.c.id, HANDLING.c.agent_code, HANDLING.c.talk_end).where(
+    HANDLING.c.agent_code.in_(bindparam("agents", expanding=True)),
+    HANDLING.c.local_date.between(bindparam("first_day"), bindparam("last_day")),
+    HANDLING.c.talk_end.between(bindparam("earliest"), bindparam("latest")),
+)
+_ACW_NEAR = select(INTERVAL.c.agent_code, INTERVAL.c.started_at, INTERVAL.c.ended_at).where(
+    INTERVAL.c.state == "acw",
+    INTERVAL.c.ended_at.is_not(None),
+    INTERVAL.c.agent_code.in_(bindparam("agents", expanding=True)),
+    INTERVAL.c.started_at.between(bindparam("earliest"), bindparam("latest")),
+)
+_HANDLINGS_AT = select(HANDLING.c.id, HANDLING.c.agent_code, HANDLING.c.talk_end).where(
+    HANDLING.c.agent_code.in_(bindparam("agents", expanding=True)),
+    HANDLING.c.talk_end.in_(bindparam("ends", expanding=True)),
+)
+
+
 def _handlings_for(
     conn: Connection,
     done: list[tuple[str, dt.datetime, dt.datetime]],
     local: LocalTime,
 ) -> dict[int, tuple[dt.datetime, dt.datetime]]:
     found: dict[int, tuple[dt.datetime, dt.datetime]] = {}
-    for part in chunks(done, 200):
-        # Candidate handlings: the agent's, talk ended within SLACK before the interval.
+    for part in _windows(done):
+        # Candidate handlings: the agents', talk ended within SLACK before an interval.
         # local_date narrows the (agent_code, local_date) index to a day or two.
-        where = [
-            and_(
-                HANDLING.c.agent_code == agent,
-                HANDLING.c.local_date.between(local(start - dt.timedelta(days=1))[0],
-                                              local(start)[0]),
-                HANDLING.c.talk_end.between(start - SLACK, start),
-            )
-            for agent, start, _ in part
-        ]  # fmt: skip
+        first, last = part[0][1], part[-1][1]
         rows = conn.execute(
-            select(HANDLING.c.id, HANDLING.c.agent_code, HANDLING.c.talk_end).where(or_(*where))
+            _HANDLINGS_NEAR,
+            {
+                "agents": sorted({agent for agent, _, _ in part}),
+                "first_day": local(first - dt.timedelta(days=1))[0],
+                "last_day": local(last)[0],
+                "earliest": first - SLACK,
+                "latest": last,
+            },
         ).all()
         for agent, start, end in part:
             near = [(talk_end, hid) for hid, code, talk_end in rows
@@ -89,27 +128,22 @@ def _intervals_for(
     conn: Connection, ended: list[tuple[str, dt.datetime]]
 ) -> dict[int, tuple[dt.datetime, dt.datetime]]:
     found: dict[int, tuple[dt.datetime, dt.datetime]] = {}
-    for part in chunks(ended, 200):
-        where = [
-            and_(
-                INTERVAL.c.agent_code == agent,
-                INTERVAL.c.started_at.between(talk_end, talk_end + SLACK),
-            )
-            for agent, talk_end in part
-        ]
-        acws = conn.execute(
-            select(INTERVAL.c.agent_code, INTERVAL.c.started_at, INTERVAL.c.ended_at).where(
-                INTERVAL.c.state == "acw", INTERVAL.c.ended_at.is_not(None), or_(*where)
-            )
+    for part in _windows(ended):
+        first, last = part[0][1], part[-1][1]
+        agents = sorted({agent for agent, _ in part})
+        candidates = conn.execute(
+            _ACW_NEAR, {"agents": agents, "earliest": first, "latest": last + SLACK}
         ).all()
+        # An ACW interval that began within SLACK after one of its agent's talks ended.
+        ends: dict[str, list[dt.datetime]] = {}
+        for agent, talk_end in part:
+            ends.setdefault(agent, []).append(talk_end)
+        acws = [(code, start, end) for code, start, end in candidates
+                if any(t <= start <= t + SLACK for t in ends.get(code, ()))]  # fmt: skip
         if not acws:
             continue
-        agents = sorted({agent for agent, _ in part})
         rows = conn.execute(
-            select(HANDLING.c.id, HANDLING.c.agent_code, HANDLING.c.talk_end).where(
-                HANDLING.c.agent_code.in_(agents),
-                HANDLING.c.talk_end.in_(sorted({t for _, t in part})),
-            )
+            _HANDLINGS_AT, {"agents": agents, "ends": sorted({t for _, t in part})}
         ).all()
         for code, start, end in acws:
             near = [(talk_end, hid) for hid, agent, talk_end in rows
