@@ -12,7 +12,7 @@ import click
 from controller.access import audit
 from controller.cli.context import CliContext, pass_cli
 from controller.db.engine import session_factory
-from controller.dialplan import service, setup
+from controller.dialplan import phones, service, setup
 from controller.dialplan.apply import ApplyReport, Outcome, changed_files
 from controller.dialplan.lint import lint
 from controller.filemodes import make_private_dirs, write_private_file
@@ -61,8 +61,10 @@ def dialplan_diff(cli: CliContext) -> None:
     Example:
       pbxctl dialplan diff && echo "Asterisk is up to date"
     """
-    files = service.render_from_database(cli.settings, cli.engine)
     directory = service.generated_dir(cli.settings)
+    # pjsip.conf as Asterisk gets it (without the phones), and the phone rows that would change.
+    prepared = phones.prepare(service.render_from_database(cli.settings, cli.engine), directory)
+    files = prepared.files
     changed = changed_files(files, directory)
     for name in changed:
         old_path = directory / name
@@ -76,8 +78,16 @@ def dialplan_diff(cli: CliContext) -> None:
                 old, files[name].splitlines(keepends=True), f"a/{name}", f"b/{name}"
             )
         )
-    if changed:
-        click.echo(f"{len(changed)} file(s) would change: {', '.join(changed)}", err=True)
+    rows = phones.describe(prepared.sync) if prepared.sync is not None else []
+    for line in rows:
+        click.echo(line)
+    if prepared.sync is not None and prepared.sync.changed and not rows:
+        rows = ["phone templates"]  # only the templates' digest (no row comes out different)
+    if changed or rows:
+        what = [f"{len(changed)} file(s) would change: {', '.join(changed)}"] if changed else []
+        if rows:
+            what.append(prepared.sync.summary() if prepared.sync else phones.DB_FILE)
+        click.echo("; ".join(what), err=True)
         raise SystemExit(1)
     click.echo("nothing would change", err=True)
 

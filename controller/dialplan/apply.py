@@ -413,8 +413,6 @@ async def apply_files(
     ``pjsip.conf`` go to Asterisk as realtime rows (:mod:`controller.dialplan.phones`):
     written first, confirmed, and put back if the apply fails."""
     clock = time.perf_counter()
-    if phones.PJSIP_FILE in files:
-        prepare_directory(directory)
     prepared = phones.prepare(files, directory)
     writing = time.perf_counter() - clock
     sync = prepared.sync
@@ -442,6 +440,7 @@ async def _apply_phones(
     the rows are put back if either is not confirmed."""
     async with ami:
         clock = time.perf_counter()
+        prepare_directory(directory)
         sync.write()
         writing = time.perf_counter() - clock
         problems = await phones.verify(ami, sync)

@@ -245,6 +245,16 @@ def connect(path: Path) -> sqlite3.Connection:
     return db
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    """The database for reading only (``pbxctl dialplan diff`` changes nothing); an empty
+    in-memory one when there is no file yet."""
+    if not path.exists():
+        return sqlite3.connect(":memory:")
+    db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=10)
+    db.execute("PRAGMA busy_timeout = 10000")
+    return db
+
+
 def _columns(db: sqlite3.Connection, table: str) -> list[str]:
     return [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
 
@@ -378,17 +388,21 @@ def plan(path: Path, split_file: Split) -> PhoneSync:
     """Compare the phone sections with what the database holds: the rows to write."""
     sync = PhoneSync(path, templates_digest=_digest(split_file.templates))
     new_digests = {key: _digest(text) for key, text in split_file.sections.items()}
-    with contextlib.closing(connect(path)) as db:
-        meta = dict(db.execute("SELECT key, value FROM pbx_meta"))
+    with contextlib.closing(_read_only(path)) as db:
+        try:
+            meta = dict(db.execute("SELECT key, value FROM pbx_meta"))
+            query = "SELECT tbl, id, digest FROM pbx_phone_sections"
+            stored = {(t, n): d for t, n, d in db.execute(query)}
+        except sqlite3.OperationalError:  # no database yet, or one without our tables
+            meta, stored = {}, {}
         sync.old_templates_digest = meta.get("templates")
-        query = "SELECT tbl, id, digest FROM pbx_phone_sections"
-        stored = {(t, n): d for t, n, d in db.execute(query)}
         everything = sync.old_templates_digest != sync.templates_digest
         touched = [k for k, d in new_digests.items() if everything or stored.get(k) != d]
         gone = [k for k in stored if k not in new_digests]
         if not touched and not gone:
             return sync
-        sync.old_rows = read_rows(db, [*touched, *gone])
+        if stored:
+            sync.old_rows = read_rows(db, [*touched, *gone])
     sync.old_digests = {k: stored[k] for k in [*touched, *gone] if k in stored}
     new_rows = rows_of(split_file.templates, {k: split_file.sections[k] for k in touched})
     for key in touched:

@@ -127,6 +127,14 @@ def test_dialplan_render_diff_and_lint_need_no_asterisk(run, tmp_path: Path) -> 
     diff = run("dialplan", "diff", **env)
     assert diff.exit_code == 1
     assert "+[pbx-ivr-main]" in diff.output
+    # Phones are realtime rows, not pjsip.conf sections: the diff shows the rows (no secrets).
+    assert "+[1001](pbx-phone-endpoint)" not in diff.output
+    assert "+ phone 1001: ps_endpoints row added: " in diff.output
+    assert (
+        "+ phone 1001: ps_auths row added: auth_type=userpass, username=1001, password=***\n"
+        in (diff.output)
+    )
+    assert not (etc / "pbx-controller").exists()  # a diff changes nothing
     linted = run("dialplan", "lint", **env)
     assert linted.exit_code == 0, linted.output
     assert "0 error(s)" in linted.output
