@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from controller.errors import Message
+
 
 class DestinationKind(StrEnum):
     """Where a call can be sent. Written ``kind:target`` in the YAML format."""
@@ -46,12 +48,17 @@ class Destination:
     def __post_init__(self) -> None:
         if self.kind is DestinationKind.HANGUP:
             if self.target:
-                raise ValueError("'hangup' takes no target")
+                raise ValueError(Message("'hangup' takes no target"))
         elif not self.target:
-            raise ValueError(f"'{self.kind}' needs a target, e.g. '{self.kind}:NAME'")
+            raise ValueError(
+                Message("'{kind}' needs a target, e.g. '{kind}:NAME'", kind=self.kind.value)
+            )
         elif self.kind is DestinationKind.EXTERNAL and not _EXTERNAL_NUMBER.match(self.target):
             raise ValueError(
-                f"external number {self.target!r} must be 3-20 digits, optionally with a leading +"
+                Message(
+                    "external number {number} must be 3-20 digits, optionally with a leading +",
+                    number=repr(self.target),
+                )
             )
 
     @classmethod
@@ -63,10 +70,17 @@ class Destination:
         except ValueError:
             kinds = ", ".join(k.value for k in DestinationKind)
             raise ValueError(
-                f"unknown destination {text!r}: expected 'kind:target' with kind one of {kinds}"
+                Message(
+                    "unknown destination {text}: expected 'kind:target' with kind one of {kinds}",
+                    text=repr(text),
+                    kinds=kinds,
+                )
             ) from None
         if not sep and kind is not DestinationKind.HANGUP:
-            raise ValueError(f"destination {text!r} needs a target, e.g. '{kind}:NAME'")
+            raise ValueError(
+                Message("destination {text} needs a target, e.g. '{kind}:NAME'", text=repr(text),
+                        kind=kind.value)
+            )  # fmt: skip
         return cls(kind, target.strip())
 
     def __str__(self) -> str:

@@ -28,6 +28,32 @@ class SettingsError(ControllerError):
     exit_code = 2
 
 
+class Message(str):
+    """A message in English (the string itself, as the CLI and API show it) that keeps the
+    template and the values it was made from, so a page can word it in its own language
+    (``controller/web/config_messages.py``). A value may be a Message itself::
+
+        Message("{value} is not {what}", value=repr(text), what=Message("a PIN (4-12 digits)"))
+    """
+
+    __slots__ = ("params", "template")
+    template: str
+    params: dict[str, object]
+
+    def __new__(cls, template: str, **params: object) -> Message:
+        made = super().__new__(cls, template.format(**{k: str(v) for k, v in params.items()}))
+        made.template = template
+        made.params = params
+        return made
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_message, (self.template, self.params))
+
+
+def _message(template: str, params: dict[str, object]) -> Message:
+    return Message(template, **params)
+
+
 @dataclass(frozen=True, slots=True)
 class ConfigIssue:
     """One problem in a configuration file, located as precisely as we can."""

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from controller.dialplan.build import problems as unwritable_values
-from controller.errors import ConfigFileError, ConfigIssue
+from controller.errors import ConfigFileError, ConfigIssue, Message
 from controller.pbxconfig.collector import collector_paused
 from controller.pbxconfig.references import Problem, check_references
 from controller.pbxconfig.schema import SECTION_KEYS, PbxConfig
@@ -88,22 +88,77 @@ def _model_at(path: Path_) -> type[BaseModel] | None:
     return model
 
 
+# pydantic's own messages, by error type, as templates of the values in its context.
+_PYDANTIC = {
+    "greater_than_equal": "Input should be greater than or equal to {ge}",
+    "less_than_equal": "Input should be less than or equal to {le}",
+    "greater_than": "Input should be greater than {gt}",
+    "less_than": "Input should be less than {lt}",
+    "int_parsing": "Input should be a valid integer, unable to parse string as an integer",
+    "int_from_float": "Input should be a valid integer, got a number with a fractional part",
+    "int_type": "Input should be a valid integer",
+    "bool_parsing": "Input should be a valid boolean, unable to interpret input",
+    "bool_type": "Input should be a valid boolean",
+    "string_type": "Input should be a valid string",
+    "list_type": "Input should be a valid list",
+    "dict_type": "Input should be a valid dictionary",
+    "model_type": "Input should be a valid dictionary or instance of {class_name}",
+    "model_attributes_type": "Input should be a valid dictionary or object to extract fields from",
+    "enum": "Input should be {expected}",
+    "string_too_long": "String should have at most {max_length} characters",
+    "string_pattern_mismatch": "String should match pattern '{pattern}'",
+}
+_SIZED = {
+    "too_short": "{what} should have at least {min_length} {items} after validation, not {actual}",
+    "too_long": "{what} should have at most {max_length} {items} after validation, not {actual}",
+}
+
+
+def _pydantic_template(error: Mapping[str, Any]) -> str:
+    """pydantic's message for ``error``, as a Message when we know its template."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "value_error":
+        raised = ctx.get("error")
+        found = raised.args[0] if isinstance(raised, ValueError) and raised.args else None
+        if isinstance(found, str):
+            return found  # a Message when the validator made one
+        return str(error["msg"]).removeprefix("Value error, ")
+    template = _PYDANTIC.get(kind)
+    if kind in _SIZED:
+        limit = ctx.get("min_length" if kind == "too_short" else "max_length")
+        ctx = {**ctx, "what": Message(str(error["msg"]).split(" ", 1)[0]),
+               "items": Message("item" if limit == 1 else "items"),
+               "actual": ctx.get("actual_length")}  # fmt: skip
+        template = _SIZED[kind]
+    if template is not None:
+        try:
+            found = Message(template, **{k: v for k, v in ctx.items() if f"{{{k}}}" in template})
+        except (KeyError, IndexError):
+            found = None
+        if found is not None and str(found) == error["msg"]:
+            return found
+    message = str(error["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return message
+
+
 def _pydantic_message(error: Mapping[str, Any], path: Path_) -> str:
     kind = error["type"]
     if kind == "missing":
-        return "required field is missing"
+        return Message("required field is missing")
     if kind == "extra_forbidden":
         name = str(path[-1]) if path else "?"
         owner = _model_at(path[:-1])
         close = difflib.get_close_matches(name, list(owner.model_fields) if owner else [], n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return f"unknown field {name!r}{hint}"
-    message = str(error["msg"])
-    for prefix in ("Value error, ", "Assertion failed, "):
-        message = message.removeprefix(prefix)
+        if close:
+            return Message("unknown field {name}; did you mean {close}?", name=repr(name),
+                           close=repr(close[0]))  # fmt: skip
+        return Message("unknown field {name}", name=repr(name))
+    message = _pydantic_template(error)
     value = error.get("input")
     if kind not in {"value_error"} and isinstance(value, str | int | float | bool) and value != "":
-        message += f" (got {value!r})"
+        message = Message("{message} (got {value})", message=message, value=repr(value))
     return message
 
 
@@ -119,7 +174,7 @@ def _missing_sections(data: Mapping[str, Any], source: SourceMap) -> list[Config
     ``site`` is refused at once instead of after validating them all.
     """
     return [
-        make_issue((name,), "required field is missing", source, data)
+        make_issue((name,), Message("required field is missing"), source, data)
         for name, spec in PbxConfig.model_fields.items()
         if spec.is_required() and name not in data
     ]

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from controller.domain import Destination, DestinationKind
+from controller.errors import Message
 from controller.pbxconfig.schema import SECTION_KEYS, PbxConfig
 from controller.pbxconfig.types import phone_number_e164
 from controller.pbxconfig.yamlsrc import Path_
@@ -58,21 +59,30 @@ class Checker:
                 path: Path_ = (section, i, key_field)
                 if key in index.paths:
                     first = self._where(index.paths[key])
-                    self.problem(path, f"duplicate {what} {key!r} (first defined at {first})")
+                    self.problem(
+                        path,
+                        Message("duplicate {what} {key} (first defined at {first})",
+                                what=Message(what), key=repr(key), first=first),
+                    )  # fmt: skip
                 else:
                     index.paths[key] = path
             self.indexes[section] = index
 
     def ref(self, section: str, key: str | None, path: Path_) -> None:
         if key is not None and key not in self.indexes[section]:
-            what = self.indexes[section].what
-            self.problem(path, f"{what} {key!r} does not exist")
+            what = Message(self.indexes[section].what)
+            self.problem(path, Message("{what} {key} does not exist", what=what, key=repr(key)))
 
     def unique(self, values: Iterable[tuple[str, Path_]], what: str) -> None:
         seen: dict[str, Path_] = {}
         for value, path in values:
             if value in seen:
-                self.problem(path, f"{what} {value!r} is listed twice")
+                self.problem(
+                    path,
+                    Message(
+                        "{what} {value} is listed twice", what=Message(what), value=repr(value)
+                    ),
+                )
             else:
                 seen[value] = path
 
@@ -91,18 +101,27 @@ class Checker:
         if section is None:
             return
         if dest.target not in self.indexes[section]:
-            self.problem(path, f"destination {dest}: {self.indexes[section].what} does not exist")
+            what = Message(self.indexes[section].what)
+            self.problem(
+                path, Message("destination {dest}: {what} does not exist", dest=dest, what=what)
+            )
         elif dest.kind is DestinationKind.TIME_CONDITION:
             tc = next(t for t in self.config.time_conditions if t.name == dest.target)
             if tc.open is None or tc.closed is None:
                 self.problem(
                     path,
-                    f"destination {dest}: that time condition has no open and closed destinations",
+                    Message(
+                        "destination {dest}: that time condition has no open and closed"
+                        " destinations",
+                        dest=dest,
+                    ),
                 )
         elif dest.kind is DestinationKind.VOICEMAIL:
             extension = next(e for e in self.config.extensions if e.number == dest.target)
             if extension.voicemail is None:
-                self.problem(path, f"destination {dest}: extension has no voicemail box")
+                self.problem(
+                    path, Message("destination {dest}: extension has no voicemail box", dest=dest)
+                )
 
     def destinations(self) -> Iterator[tuple[Destination | None, Path_]]:
         cfg = self.config
@@ -143,7 +162,10 @@ class Checker:
                 elif child == tc.name and tc.name not in reported:
                     reported.update(trail)
                     loop = " -> ".join([*trail, child])
-                    self.problem(("time_conditions", i, "name"), f"time conditions loop: {loop}")
+                    self.problem(
+                        ("time_conditions", i, "name"),
+                        Message("time conditions loop: {loop}", loop=loop),
+                    )
                 elif child not in trail and child in edges:
                     trail.append(child)
                     stack.append((child, iter(edges[child])))
@@ -249,7 +271,10 @@ class Checker:
             if language not in menu.prompts:
                 self.problem(
                     ("ivr_menus", i, "prompts"),
-                    f"no prompt for the site's default language {language!r}",
+                    Message(
+                        "no prompt for the site's default language {language}",
+                        language=repr(language),
+                    ),
                 )
 
     def _routes(self) -> None:
@@ -265,8 +290,13 @@ class Checker:
             if key in seen:
                 self.problem(
                     ("inbound_routes", i, "did"),
-                    f"another route already handles DID {route.did!r} with caller prefix "
-                    f"{route.caller_prefix!r} (at {self._where(seen[key])})",
+                    Message(
+                        "another route already handles DID {did} with caller prefix {prefix}"
+                        " (at {where})",
+                        did=repr(route.did),
+                        prefix=repr(route.caller_prefix),
+                        where=self._where(seen[key]),
+                    ),
                 )
             else:
                 seen[key] = ("inbound_routes", i, "did")
@@ -293,14 +323,18 @@ class Checker:
                 try:
                     e164 = phone_number_e164(number, country)
                 except ValueError as exc:
-                    self.problem(path, str(exc))
+                    self.problem(path, exc.args[0] if exc.args else str(exc))
                     continue
                 if e164 in owners:
                     code, first = owners[e164]
                     self.problem(
                         path,
-                        f"number {e164} already belongs to customer {code!r}"
-                        f" ({self._where(first)})",
+                        Message(
+                            "number {number} already belongs to customer {code} ({where})",
+                            number=e164,
+                            code=repr(code),
+                            where=self._where(first),
+                        ),
                     )
                 else:
                     owners[e164] = (customer.code, path)

@@ -34,6 +34,7 @@ from controller.domain import (
     TrunkAuth,
     Weekday,
 )
+from controller.errors import Message
 from controller.pbxconfig.types import (
     AgentCode,
     CallerIdNumber,
@@ -74,9 +75,11 @@ SkillLevel = Annotated[int, Field(ge=1, le=10)]
 def _secret(value: str) -> str:
     # Long enough to survive the SIP scanners that probe every public PBX.
     if not 12 <= len(value) <= 128 or not all("\x21" <= ch <= "\x7e" for ch in value):
-        raise ValueError("a password must be 12-128 printable ASCII characters without spaces")
+        raise ValueError(
+            Message("a password must be 12-128 printable ASCII characters without spaces")
+        )
     if value.isdigit() or len(set(value)) < 6:
-        raise ValueError("this password is too easy to guess; use a random one")
+        raise ValueError(Message("this password is too easy to guess; use a random one"))
     return value
 
 
@@ -171,9 +174,9 @@ class Trunk(Model):
     def _credentials(self) -> Trunk:
         if self.auth in {TrunkAuth.REGISTER, TrunkAuth.CREDENTIALS}:
             if not self.username:
-                raise ValueError(f"auth '{self.auth}' needs a username")
+                raise ValueError(Message("auth '{auth}' needs a username", auth=self.auth.value))
         elif self.username or self.password:
-            raise ValueError("auth 'ip' takes no username or password")
+            raise ValueError(Message("auth 'ip' takes no username or password"))
         return self
 
 
@@ -201,7 +204,9 @@ class AgentGroup(Model):
     def _leads_are_members(self) -> AgentGroup:
         outside = [lead for lead in self.team_leads if lead not in self.members]
         if outside:
-            raise ValueError(f"team leads {outside} must also be listed in members")
+            raise ValueError(
+                Message("team leads {leads} must also be listed in members", leads=outside)
+            )
         return self
 
 
@@ -227,7 +232,9 @@ class Holiday(Model):
     @model_validator(mode="after")
     def _order(self) -> Holiday:
         if self.until is not None and self.until < self.date:
-            raise ValueError(f"until ({self.until}) is before date ({self.date})")
+            raise ValueError(
+                Message("until ({until}) is before date ({date})", until=self.until, date=self.date)
+            )
         return self
 
 
@@ -254,11 +261,13 @@ class TimeRule(Model):
     def _order(self) -> TimeRule:
         if self.end <= self.start:
             raise ValueError(
-                "end must be after start; write an overnight opening as two rules"
-                " (e.g. 22:00-24:00 and 00:00-06:00)"
+                Message(
+                    "end must be after start; write an overnight opening as two rules"
+                    " (e.g. 22:00-24:00 and 00:00-06:00)"
+                )
             )
         if len(set(self.days)) != len(self.days):
-            raise ValueError("a day is listed twice")
+            raise ValueError(Message("a day is listed twice"))
         return self
 
 
@@ -313,16 +322,23 @@ class WallboardThresholds(Model):
             limit = getattr(self, name)
             if limit is not None and limit.amber > limit.red:
                 raise ValueError(
-                    f"{name}: amber ({limit.amber}) must not be above red ({limit.red})"
-                )
+                    Message("{name}: amber ({amber}) must not be above red ({red})",
+                            name=name, amber=limit.amber, red=limit.red)
+                )  # fmt: skip
         sl = self.service_level_percent
         if sl is not None:
             if max(sl.amber, sl.red) > 100:
-                raise ValueError("service_level_percent: amber and red are percentages, 0-100")
+                raise ValueError(
+                    Message("service_level_percent: amber and red are percentages, 0-100")
+                )
             if sl.amber < sl.red:
                 raise ValueError(
-                    f"service_level_percent: amber ({sl.amber}) must not be below red ({sl.red}):"
-                    " a service level below amber turns amber, below red turns red"
+                    Message(
+                        "service_level_percent: amber ({amber}) must not be below red ({red}):"
+                        " a service level below amber turns amber, below red turns red",
+                        amber=sl.amber,
+                        red=sl.red,
+                    )
                 )
         return self
 
@@ -399,7 +415,7 @@ class IvrMenu(Model):
     @model_validator(mode="after")
     def _zero_out_key(self) -> IvrMenu:
         if self.zero_out is not None and "0" in self.options:
-            raise ValueError("key 0 is both an option and zero_out; keep one")
+            raise ValueError(Message("key 0 is both an option and zero_out; keep one"))
         return self
 
 
@@ -438,7 +454,9 @@ class OutboundRoute(Model):
     @model_validator(mode="after")
     def _fixed_number(self) -> OutboundRoute:
         if (self.caller_id is CallerIdPolicy.FIXED) != (self.caller_id_number is not None):
-            raise ValueError("caller_id_number is needed with, and only with, caller_id: fixed")
+            raise ValueError(
+                Message("caller_id_number is needed with, and only with, caller_id: fixed")
+            )
         return self
 
 
@@ -457,7 +475,10 @@ class Customer(Model):
 
 def _format_version(value: int) -> int:
     if value != FORMAT_VERSION:
-        raise ValueError(f"this controller reads format {FORMAT_VERSION}, not {value}")
+        raise ValueError(
+            Message("this controller reads format {ours}, not {value}", ours=FORMAT_VERSION,
+                    value=value)
+        )  # fmt: skip
     return value
 
 

@@ -19,14 +19,17 @@ from pydantic import AfterValidator, BeforeValidator, PlainSerializer
 
 from controller import urltemplate
 from controller.domain import Destination
+from controller.errors import Message
 
 
 def _matching(pattern: str, what: str) -> AfterValidator:
     compiled = re.compile(pattern)
 
+    described = Message(what)
+
     def check(value: str) -> str:
         if not compiled.fullmatch(value):
-            raise ValueError(f"{value!r} is not {what}")
+            raise ValueError(Message("{value} is not {what}", value=repr(value), what=described))
         return value
 
     return AfterValidator(check)
@@ -103,7 +106,10 @@ _CODECS = frozenset({"alaw", "ulaw", "g722", "g729", "gsm", "opus", "ilbc", "spe
 
 def _codec(value: str) -> str:
     if value not in _CODECS:
-        raise ValueError(f"unknown codec {value!r}; known: {', '.join(sorted(_CODECS))}")
+        raise ValueError(
+            Message("unknown codec {value}; known: {known}", value=repr(value),
+                    known=", ".join(sorted(_CODECS)))
+        )  # fmt: skip
     return value
 
 
@@ -120,7 +126,10 @@ def _zones() -> frozenset[str]:
 
 def _timezone(value: str) -> str:
     if value not in _zones():
-        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Shanghai")
+        raise ValueError(
+            Message("unknown time zone {value}; use an IANA name such as Asia/Shanghai",
+                    value=repr(value))
+        )  # fmt: skip
     return value
 
 
@@ -129,7 +138,9 @@ TimeZone = Annotated[str, AfterValidator(_timezone)]
 
 def _country(value: str) -> str:
     if value not in phonenumbers.SUPPORTED_REGIONS:
-        raise ValueError(f"unknown country {value!r}; use an ISO 3166 code such as CN")
+        raise ValueError(
+            Message("unknown country {value}; use an ISO 3166 code such as CN", value=repr(value))
+        )
     return value
 
 
@@ -141,8 +152,9 @@ def _network(value: str) -> str:
         return str(ipaddress.ip_network(value, strict=False))
     except ValueError:
         raise ValueError(
-            f"{value!r} is not an IP address or network such as 203.0.113.0/24"
-        ) from None
+            Message("{value} is not an IP address or network such as 203.0.113.0/24",
+                    value=repr(value))
+        ) from None  # fmt: skip
 
 
 Network = Annotated[str, AfterValidator(_network)]
@@ -152,7 +164,7 @@ def _destination(value: Any) -> Destination:
     if isinstance(value, Destination):
         return value
     if not isinstance(value, str):
-        raise ValueError("a destination is written as 'kind:target', e.g. 'queue:sales'")
+        raise ValueError(Message("a destination is written as 'kind:target', e.g. 'queue:sales'"))
     return Destination.parse(value)
 
 
@@ -167,11 +179,13 @@ def _money(value: Any) -> Decimal:
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
-        raise ValueError(f"{value!r} is not an amount such as 0.06") from None
+        raise ValueError(
+            Message("{value} is not an amount such as 0.06", value=repr(value))
+        ) from None
     if not amount.is_finite() or amount < 0:
-        raise ValueError(f"{value!r} is not an amount such as 0.06")
+        raise ValueError(Message("{value} is not an amount such as 0.06", value=repr(value)))
     if amount.as_tuple().exponent < -4:  # type: ignore[operator]
-        raise ValueError(f"{value!r} has more than 4 decimal places")
+        raise ValueError(Message("{value} has more than 4 decimal places", value=repr(value)))
     return amount
 
 
@@ -189,7 +203,9 @@ def _clock(value: Any) -> dt.time:
     text = str(value)
     match = re.fullmatch(r"([01]?[0-9]|2[0-4]):([0-5][0-9])", text)
     if not match or (match.group(1) == "24" and match.group(2) != "00"):
-        raise ValueError(f"{text!r} is not a time of day such as 09:00 or 24:00")
+        raise ValueError(
+            Message("{value} is not a time of day such as 09:00 or 24:00", value=repr(text))
+        )
     hour, minute = int(match.group(1)), int(match.group(2))
     # 24:00 (end of day) is stored as 23:59:59.999999 so that it sorts after every time.
     return dt.time(23, 59, 59, 999999) if hour == 24 else dt.time(hour, minute)
@@ -210,7 +226,9 @@ def _day(value: Any) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise ValueError(f"{value!r} is not a date such as 2026-10-01") from None
+        raise ValueError(
+            Message("{value} is not a date such as 2026-10-01", value=repr(value))
+        ) from None
 
 
 Day = Annotated[dt.date, BeforeValidator(_day), PlainSerializer(dt.date.isoformat, return_type=str)]
@@ -221,7 +239,10 @@ def phone_number_e164(text: str, country: str) -> str:
     try:
         parsed = phonenumbers.parse(text, country)
     except phonenumbers.NumberParseException:
-        raise ValueError(f"{text!r} is not a phone number") from None
+        raise ValueError(Message("{value} is not a phone number", value=repr(text))) from None
     if not phonenumbers.is_possible_number(parsed):
-        raise ValueError(f"{text!r} is not a possible phone number in {country}")
+        raise ValueError(
+            Message("{value} is not a possible phone number in {country}", value=repr(text),
+                    country=country)
+        )  # fmt: skip
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

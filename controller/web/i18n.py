@@ -25,10 +25,12 @@ _LOCALES = {"zh": "zh_CN", "en": "en"}
 
 
 @functools.cache
-def translations(language: str) -> gettext.NullTranslations:
+def translations(language: str, domain: str = "messages") -> gettext.NullTranslations:
+    """A language's catalogue: ``messages`` (the pages' words) or ``config`` (the
+    configuration's field names and the importer's messages, docs/web.md "Admin")."""
     if language not in LANGUAGES or language == "en":
         return gettext.NullTranslations()
-    path = CATALOGUES / _LOCALES[language] / "LC_MESSAGES" / "messages.po"
+    path = CATALOGUES / _LOCALES[language] / "LC_MESSAGES" / f"{domain}.po"
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=_LOCALES[language])
     compiled = BytesIO()

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from multidict import MultiDict
 from sqlalchemy import select
 
 from controller.access import audit
@@ -46,22 +47,37 @@ async def _signed_in(api: Api, login: str = "root.admin", role: str = "admin") -
     return str(me["csrf_token"])
 
 
-def _form_values(html: str) -> dict[str, str]:
-    """The values a browser would send for the object form (inputs, selects, text areas)."""
-    found: dict[str, str] = {}
+def _form_values(html: str) -> MultiDict[str]:
+    """The values a browser would send for the object form (inputs, selects, text areas;
+    not a disabled one, nor the rows' templates). A yes/no is one value ("true" when ticked);
+    several checkboxes of one name (a rule's days) are several values."""
+    found: MultiDict[str] = MultiDict()
     form = html.split('<form class="object"', 1)[1].split("</form>", 1)[0]
+    form = re.sub(r"<template>.*?</template>", "", form, flags=re.S)
+    checkboxes = {a for a in re.findall(r'<input type="checkbox" name="([^"]+)"', form)}
     for m in re.finditer(r"<input([^>]*)>", form):
         attrs = dict(re.findall(r'(\w[\w-]*)="([^"]*)"', m.group(1)))
-        if "name" not in attrs:
+        if "name" not in attrs or re.search(r"\sdisabled\b", m.group(1)):
             continue
+        name = attrs["name"]
         if attrs.get("type") == "checkbox":
-            if " checked" in m.group(1):
-                found[attrs["name"]] = "true"
+            if re.search(r"\schecked\b", m.group(1)):
+                if attrs.get("value") == "true":
+                    found[name] = "true"
+                else:
+                    found.add(name, attrs["value"])
             continue
-        found[attrs["name"]] = _unescape(attrs.get("value", ""))
-    for m in re.finditer(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        if attrs.get("type") == "hidden" and name in checkboxes and attrs.get("value") == "false":
+            found[name] = "false"
+            continue
+        found[name] = _unescape(attrs.get("value", ""))
+    for m in re.finditer(r"<select([^>]*)>(.*?)</select>", form, re.S):
+        if re.search(r"\sdisabled\b", m.group(1)):
+            continue
+        name = re.search(r'name="([^"]+)"', m.group(1))
+        assert name is not None
         chosen = re.search(r'<option value="([^"]*)" selected', m.group(2))
-        found[m.group(1)] = _unescape(chosen.group(1)) if chosen else ""
+        found[name.group(1)] = _unescape(chosen.group(1)) if chosen else ""
     for m in re.finditer(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
         found[m.group(1)] = _unescape(m.group(2))
     return found
@@ -118,13 +134,12 @@ async def test_a_queue_is_saved_through_the_importer(api: Api) -> None:
                      r'Input should be greater than or equal to 1 \(got -3\)<', text, re.S)  # fmt: skip
     assert re.search(r'data-field="strategy".*?class="field-error"[^>]*>[^<]*bogus', text, re.S)
     # ... and the references' (checked once the schema's are met).
-    unknown = {**values, "members": "- agent: '9999'\n"}
+    unknown = {**values, "members[0].agent": "9999"}
     refused = await api.client.post("/admin/objects/queues/support", data=unknown)
     assert refused.status == 422
     text = await refused.text()
-    assert re.search(r'data-field="members".*?class="field-error"[^>]*>[^<]*9999', text, re.S), (
-        text[-3000:]
-    )
+    assert re.search(r'data-path="members\[0\]\.agent".*?class="field-error"[^>]*>[^<]*9999',
+                     text, re.S), text[-3000:]  # fmt: skip
     assert _revision(api) == revision  # nothing written
 
     good = {**values, "ring_seconds": "27", "max_wait_seconds": ""}
@@ -157,7 +172,9 @@ async def test_an_extension_is_added_and_removed(api: Api) -> None:
     await _signed_in(api)
     form = await (await api.client.get("/admin/new/extensions")).text()
     values = _form_values(form)
-    values.update(number="1999", name="测试 分机", phone="transport: udp\ncodecs: [alaw]\n")
+    values.update({"number": "1999", "name": "测试 分机", "phone.__on": "true",
+                   "phone.transport": "udp", "phone.codecs[0].codecs": "alaw",
+                   "phone.codecs[1].codecs": ""})  # fmt: skip
     made = await api.client.post("/admin/new/extensions", data=values, allow_redirects=False)
     assert made.status == 303, await made.text()
     with api.factory() as session:
@@ -188,13 +205,16 @@ async def test_a_form_without_its_csrf_token_is_refused(api: Api) -> None:
     assert response.status == 403
 
 
-async def test_broken_yaml_is_shown_at_its_field(api: Api) -> None:
+async def test_a_key_typed_twice_is_shown_at_its_row(api: Api) -> None:
     await _signed_in(api)
     values = _form_values(await (await api.client.get("/admin/objects/queues/sales")).text())
-    response = await api.client.post("/admin/objects/queues/sales",
-                                     data={**values, "members": "- agent: [8001\n"})  # fmt: skip
+    skill = values["required_skills[0].key"]
+    response = await api.client.post("/admin/objects/queues/sales", data={
+        **values, "required_skills[5].key": skill, "required_skills[5].value": "3"})  # fmt: skip
     assert response.status == 422
-    assert re.search(r'data-field="members".*?class="field-error"', await response.text(), re.S)
+    text = await response.text()
+    assert re.search(r'data-error-of="required_skills\[1\]".*?class="field-error"[^>]*>'
+                     rf"{skill} is listed twice<", text, re.S)  # fmt: skip
 
 
 def _revision(api: Api) -> int:

@@ -34,7 +34,7 @@ from controller.pbxconfig import edit
 from controller.pbxconfig.export import SECTION_MODELS
 from controller.pbxconfig.schema import SECTION_KEYS
 from controller.web import admin_forms as forms
-from controller.web import i18n
+from controller.web import config_labels, config_messages, i18n
 from controller.web.access import principal, requires
 from controller.web.config_apply import Busy
 from controller.web.errors import ApiError
@@ -175,13 +175,58 @@ async def object_list(request: web.Request) -> web.Response:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """What an object's form offers in its selects: the objects of other sections, the
+    stored (converted) prompts."""
+
+    objects: dict[str, list[tuple[str, str]]]
+    prompts: list[str]
+
+
+# A section with more objects than this is offered as a list to type into (a datalist), not
+# a select repeated in every row.
+SELECT_LIMIT = 300
+
+
+def _objects(session: Session, sections: set[str]) -> dict[str, list[tuple[str, str]]]:
+    found = {}
+    for section in sorted(sections & set(SECTION_MODELS)):
+        model, key_name = SECTION_MODELS[section]
+        label = _label_column(model, key_name)
+        key = getattr(model, key_name)
+        columns = [key, label] if label is not None else [key]
+        order = getattr(model, "position", model.id)
+        rows = session.execute(select(*columns).order_by(order, model.id))
+        found[section] = [(r[0], (r[1] or "") if len(r) > 1 else "") for r in rows]
+    return found
+
+
+async def _choices(request: web.Request, section: str) -> Choices:
+    services = request.app[SERVICES]
+    wanted = forms.references(section)
+    objects = await asyncio.to_thread(in_session, services.factory, _objects, wanted)
+    names: list[str] = []
+    if "prompts" in wanted and services.sounds_dir is not None:
+        names = await asyncio.to_thread(forms.stored_prompts, services.sounds_dir)
+    return Choices(objects, names)
+
+
 def _form_context(
+    request: web.Request,
     section: str,
     key: str | None,
     values: dict[str, Any],
     base: dict[str, Any] | None,
+    choices: Choices,
     **extra: Any,
 ) -> dict[str, Any]:
+    words = i18n.translations(language(request), "config").gettext
+    kinds = forms.DESTINATION_KINDS
+    targets: dict[str, list[str]] = {}
+    for kind, target in kinds.items():
+        if target is not None:
+            targets.setdefault(target, []).append(kind)
     return {
         "section": section,
         "key": key,
@@ -194,16 +239,36 @@ def _form_context(
         "conflict": extra.pop("conflict", None),
         "saved": extra.pop("saved", False),
         "quote": quote,
+        "choices": choices.objects,
+        "prompt_names": choices.prompts,
+        "large": [s for s, found in choices.objects.items() if len(found) > SELECT_LIMIT],
+        "label": lambda name: config_labels.label(section, name, words),
+        "choice_label": lambda name, value: config_labels.choice_label(name, value, words),
+        "destination_kinds": list(kinds),
+        "destination_sections": [(" ".join(k), s) for s, k in targets.items()],
         **extra,
     }
+
+
+async def _form_page(
+    request: web.Request,
+    section: str,
+    key: str | None,
+    values: dict[str, Any],
+    base: dict[str, Any] | None,
+    status: int = 200,
+    **extra: Any,
+) -> web.Response:
+    choices = await _choices(request, section)
+    context = _form_context(request, section, key, values, base, choices, **extra)
+    return frame(request, "admin/form.html", status, **context)
 
 
 @routes.get("/admin/new/{section}")
 @requires(Scope.CONFIG_APPLY)
 async def new_form(request: web.Request) -> web.Response:
     section = _section(request)
-    context = _form_context(section, None, forms.shown_values(section, None), None)
-    return frame(request, "admin/form.html", **context)
+    return await _form_page(request, section, None, forms.shown_values(section, None), None)
 
 
 @routes.get("/admin/objects/{section}/{key}")
@@ -215,15 +280,14 @@ async def edit_form(request: web.Request) -> web.Response:
     item = await asyncio.to_thread(in_session, factory, edit.read_object, section, key)
     if item is None:
         raise ApiError(404, "not_found", f"no {edit.describe(section, key)}")
-    context = _form_context(
-        section, key, forms.shown_values(section, item), item, saved="saved" in request.query
-    )
-    return frame(request, "admin/form.html", **context)
+    values = forms.shown_values(section, item)
+    return await _form_page(request, section, key, values, item, saved="saved" in request.query)
 
 
-def _bools(form: MultiDictProxy[Any]) -> dict[str, str]:
-    # A yes/no field sends a hidden "false" and, when ticked, "true" after it: the last wins.
-    return {name: str(form.getall(name)[-1]) for name in set(form.keys())}
+def _all_values(form: MultiDictProxy[Any]) -> dict[str, list[str]]:
+    # A yes/no field sends a hidden "false" and, when ticked, "true" after it; a rule's days
+    # send one value each.
+    return {name: [str(v) for v in form.getall(name)] for name in set(form.keys())}
 
 
 def _base(form: MultiDictProxy[Any]) -> dict[str, Any] | None:
@@ -259,15 +323,14 @@ def _save(
 async def _submit(request: web.Request, section: str, key: str | None) -> web.Response:
     services = request.app[SERVICES]
     form = await request.post()
-    fields = {name: str(value) for name, value in form.items()}
-    submitted = forms.read_form(section, fields, _bools(form))
+    words = i18n.translations(language(request), "config").gettext
+    submitted = forms.read_form(section, _all_values(form), words)
     base = _base(form) if key is not None else None
     if key is not None:
         submitted.item[forms.key_field(section)] = key  # the key is not edited: it is the URL's
     if submitted.errors:
-        context = _form_context(section, key, submitted.shown, base,
+        return await _form_page(request, section, key, submitted.shown, base, 422,
                                 field_errors=submitted.errors)  # fmt: skip
-        return frame(request, "admin/form.html", 422, **context)
     actor = audit.Actor.of(principal(request), services.auth.address(request))
 
     def run(session: Session) -> str:
@@ -278,16 +341,19 @@ async def _submit(request: web.Request, section: str, key: str | None) -> web.Re
         written = await asyncio.to_thread(in_session, services.factory, run)
     except ConfigFileError as exc:
         labels = _labels(section, key, submitted.item)
-        at_field, general = forms.place_issues(section, labels, exc.issues)
-        context = _form_context(section, key, submitted.shown, base,
+        at_field, general = forms.place_issues(
+            section, labels, exc.issues, submitted.shown,
+            message=lambda issue: config_messages.message(issue, words),
+            general=lambda issue: config_messages.render(issue, words),
+        )  # fmt: skip
+        return await _form_page(request, section, key, submitted.shown, base, 422,
                                 field_errors=at_field, errors=general)  # fmt: skip
-        return frame(request, "admin/form.html", 422, **context)
     except edit.Conflict as conflict:
-        context = _form_context(section, key, submitted.shown, base, conflict=conflict)
-        return frame(request, "admin/form.html", 409, **context)
+        return await _form_page(request, section, key, submitted.shown, base, 409,
+                                conflict=conflict)  # fmt: skip
     except DatabaseError as exc:
-        context = _form_context(section, key, submitted.shown, base, errors=[str(exc)])
-        return frame(request, "admin/form.html", 409, **context)
+        return await _form_page(request, section, key, submitted.shown, base, 409,
+                                errors=[str(exc)])  # fmt: skip
     raise web.HTTPSeeOther(
         f"/admin/objects/{section}/{quote(written, safe='')}?saved=1{_lang_query(request)}"
     )
@@ -339,9 +405,9 @@ async def remove(request: web.Request) -> web.Response:
         issues = exc.issues if isinstance(exc, ConfigFileError) else [ConfigIssue(str(exc))]
         item = await asyncio.to_thread(in_session, services.factory, edit.read_object, section, key)
         values = forms.shown_values(section, item)
-        context = _form_context(section, key, values, item,
-                                errors=[i.render() for i in issues])  # fmt: skip
-        return frame(request, "admin/form.html", 409, **context)
+        words = i18n.translations(language(request), "config").gettext
+        rendered = [config_messages.render(i, words) for i in issues]
+        return await _form_page(request, section, key, values, item, 409, errors=rendered)
     raise web.HTTPSeeOther(
         f"/admin/objects/{section}?removed={quote(key, safe='')}{_lang_query(request)}"
     )
