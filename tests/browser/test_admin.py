@@ -98,9 +98,7 @@ async def _edit_and_apply(api: Api, browser: Browser, dialplan: Dialplan) -> Non
     await page.locator("#f-ring_seconds").fill("0")
     await page.get_by_role("button", name="保存").click()
     field = page.locator('[data-field="ring_seconds"]')
-    await expect(field.locator(".field-error")).to_have_text(
-        "Input should be greater than or equal to 1 (got 0)"
-    )
+    await expect(field.locator(".field-error")).to_have_text("应大于或等于 1（填写的是 0）")
     await expect(page.locator("#f-ring_seconds")).to_have_attribute("aria-invalid", "true")
     await expect(page.locator("#f-ring_seconds")).to_have_value("0")  # what was typed stays
     assert _revision(api) == revision
@@ -109,7 +107,9 @@ async def _edit_and_apply(api: Api, browser: Browser, dialplan: Dialplan) -> Non
     await page.goto(f"{base}/admin/objects/queues/support?lang=en")
     await page.locator("#f-ring_seconds").fill("0")
     await page.get_by_role("button", name="Save").click()
-    await expect(field.locator(".field-error")).to_be_visible()
+    await expect(field.locator(".field-error")).to_have_text(
+        "Input should be greater than or equal to 1 (got 0)"
+    )
     await screenshot(page, "admin-form-error-en")
 
     # A good value: stored (a new revision; the export has it), not yet applied.

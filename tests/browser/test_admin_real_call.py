@@ -26,6 +26,7 @@ from controller.pbxconfig.export import export_config
 from controller.sandbox import AsteriskSandbox
 from controller.service import Controller
 from tests.browser.conftest import PASSWORD, screenshot
+from tests.browser.test_admin_forms import add_member, add_option
 from tests.integration.ami_lab import TEST_CONTEXTS, lab_settings, prepare_company
 from tests.integration.test_dialplan_apply import TOP_LEVEL
 
@@ -113,14 +114,13 @@ async def test_a_queue_and_an_ivr_key_made_in_the_pages_take_a_real_call(
     await page.goto(f"{site.base}/admin/new/queues")
     await page.locator("#f-name").fill("vip-line")
     await page.locator("#f-display_name").fill("贵宾专线")
-    await page.locator("#f-members").fill("- agent: '8001'\n")
+    await add_member(page, "8001")
     await page.get_by_role("button", name="保存").click()
     await expect(page.locator(".notice.ok")).to_be_visible()
 
     # ... and key 7 of the main menu leading to it.
     await page.goto(f"{site.base}/admin/objects/ivr_menus/main")
-    options = page.locator("#f-options")
-    await options.fill((await options.input_value()).rstrip() + "\n'7': queue:vip-line\n")
+    await add_option(page, "7", "queue", "vip-line")
     await page.get_by_role("button", name="保存").click()
     await expect(page.locator(".notice.ok")).to_be_visible()
     with site.controller.factory() as session:
