@@ -16,6 +16,7 @@ closed hours). Seeded: the same arguments give the same files.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import random
 from collections.abc import Iterator
@@ -259,19 +260,42 @@ class Simulation:
                 self.state(agent, "paused", start, end, self.rng.choice(PAUSES))
 
 
+TEMPLATE_DAYS = 7  # a week: the older history repeats it (same weekdays, shifted dates)
+
+
 def generate(
-    target: Path, calls: int, days: int, last_day: dt.date, seed: int = 13
+    target: Path,
+    calls: int,
+    days: int,
+    last_day: dt.date,
+    seed: int = 13,
+    generate_days: int | None = None,
 ) -> dict[str, int]:
-    """Write the TSV files into ``target``; the rows written per table."""
+    """Write the TSV files into ``target``; the rows written per table.
+
+    With ``generate_days`` (fewer than ``days``), only the last ``generate_days`` days are
+    simulated; the first week of them is the template that bench/reports_load.py copies
+    inside the database, week by week further back, to fill the older days (dates shifted by
+    whole weeks, ids after the generated ones). ``replicate.json`` says how: the ids that
+    end the template week per table, the rows generated per table, the number of copies.
+    """
     target.mkdir(parents=True, exist_ok=True)
     files = {name: (target / f"{name}.tsv").open("w", encoding="utf-8") for name in TABLES}
     out = Writer(files, dict.fromkeys(TABLES, 0))
     rng = random.Random(seed)
     sim = Simulation(out, rng)
     per_day = calls / days
-    first = last_day - dt.timedelta(days=days - 1)
+    simulated = days if generate_days is None else min(days, generate_days)
+    if simulated < days and simulated < TEMPLATE_DAYS:
+        raise ValueError(f"--generate-days {simulated}: at least {TEMPLATE_DAYS} (the template)")
+    first = last_day - dt.timedelta(days=simulated - 1)
+    template: dict[str, int] = {}
+    manifest = target / "replicate.json"
+    manifest.unlink(missing_ok=True)
     try:
-        for n in range(days):
+        for n in range(simulated):
+            if n == TEMPLATE_DAYS:
+                template = dict(out.ids)
             day = first + dt.timedelta(days=n)
             weekend = day.weekday() >= 5
             sim.pauses.clear()
@@ -279,6 +303,14 @@ def generate(
     finally:
         for f in files.values():
             f.close()
+    if simulated < days:
+        copies = -(-(days - simulated) // TEMPLATE_DAYS)
+        manifest.write_text(json.dumps({
+            "template_days": TEMPLATE_DAYS, "template_ids": template,
+            "generated": dict(out.ids), "copies": copies,
+            "first_day": str(first - dt.timedelta(days=copies * TEMPLATE_DAYS)),
+        }, indent=1))  # fmt: skip
+        return {t: out.ids[t] + copies * template[t] for t in TABLES}
     return dict(out.ids)
 
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import time
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, make_url, select, text
 
@@ -70,7 +72,7 @@ def _indexes(names: list[str], backend: str) -> list[object]:
     return found
 
 
-def load(data: Path, url: str) -> None:
+def load(data: Path, url: str, copies: int | None = None) -> None:
     create_database(url)
     if "mariadb" in url or "mysql" in url:
         url += ("&" if "?" in url else "?") + "local_infile=1"
@@ -93,6 +95,10 @@ def load(data: Path, url: str) -> None:
         else:
             _executemany(engine, table, path)
         print(f"{table}: loaded in {time.monotonic() - started:.0f} s", flush=True)
+    manifest = data / "replicate.json"
+    if manifest.exists():
+        plan = json.loads(manifest.read_text())
+        replicate(engine, backend, plan, plan["copies"] if copies is None else copies)
     started = time.monotonic()
     with engine.begin() as conn:
         for index in indexes:
@@ -108,6 +114,73 @@ def load(data: Path, url: str) -> None:
             conn.execute(text(f"ANALYZE {table}" if backend != "mariadb" and backend != "mysql"
                               else f"ANALYZE TABLE `{table}`"))  # fmt: skip
     engine.dispose()
+
+
+# Columns that hold another table's id, and columns made unique per copy.
+_REFERENCES = {"call_id": "call", "leg_id": "queue_leg", "from_handling_id": "handling"}
+_SUFFIXED = {"linkedid", "entry_channel_uid", "member_channel_uid", "channel_uid"}
+_TIMES = {"started_at", "answered_at", "ended_at", "entered_at", "connected_at", "rang_at",
+          "talk_start", "talk_end", "acw_start", "acw_end", "at"}  # fmt: skip
+
+
+def _shifted(column: str, table: str, backend: str, plan: dict[str, Any]) -> str:
+    """The expression of ``column`` in copy ``k`` of the template week: dates ``7k`` days
+    earlier, ids after the generated rows and the copies before (``k`` counts from 1)."""
+    days = f"{plan['template_days']} * k"
+    if column == "id" or column in _REFERENCES:
+        of = table if column == "id" else _REFERENCES[column]
+        first, size = plan["generated"][of], plan["template_ids"][of]
+        return f"{column} + {first} + (k - 1) * {size}"
+    if column in _TIMES:
+        if backend == "postgresql":
+            return f"{column} - make_interval(days => {days})"
+        if backend == "sqlite":  # ISO text: the seconds' fraction kept as it is
+            return f"datetime({column}, '-' || ({days}) || ' days') || substr({column}, 20)"
+        return f"{column} - INTERVAL {days} DAY"
+    if column == "local_date":
+        if backend == "postgresql":
+            return f"{column} - {days}"
+        if backend == "sqlite":
+            return f"date({column}, '-' || ({days}) || ' days')"
+        return f"{column} - INTERVAL {days} DAY"
+    if column in _SUFFIXED:
+        if backend in ("mysql", "mariadb"):
+            return f"CONCAT({column}, 'w', k)"
+        return f"{column} || 'w' || k"
+    return column
+
+
+def replicate(engine: Engine, backend: str, plan: dict[str, Any], copies: int) -> None:
+    """Fill the older history: ``copies`` copies of the template week (the first generated
+    week), each a week further back, by INSERT ... SELECT in the database."""
+    step = 10  # copies per statement (one transaction each)
+    for table, columns in TABLES.items():
+        started = time.monotonic()
+        quoted = [f"`{c}`" if backend in ("mysql", "mariadb") else c for c in columns]
+        exprs = ", ".join(_shifted(c, table, backend, plan) for c in columns)
+        template = plan["template_ids"][table]
+        for low in range(1, copies + 1, step):
+            high = min(copies, low + step - 1)
+            if backend == "postgresql":
+                series = f"generate_series({low}, {high}) AS s(k)"
+            elif backend in ("mysql", "mariadb"):
+                series = f"(SELECT seq AS k FROM seq_{low}_to_{high}) AS s"  # noqa: S608
+            else:
+                series = (f"(WITH RECURSIVE s(k) AS (SELECT {low} UNION ALL SELECT k + 1 FROM s "  # noqa: S608
+                          f"WHERE k < {high}) SELECT k FROM s) AS s")  # fmt: skip
+            name = f"`{table}`" if backend in ("mysql", "mariadb") else f'"{table}"'
+            statement = (f"INSERT INTO {name} ({', '.join(quoted)}) SELECT {exprs} "  # noqa: S608
+                         f"FROM {name} CROSS JOIN {series} WHERE id <= {template}")  # fmt: skip
+            with engine.begin() as conn:
+                if backend == "postgresql":
+                    conn.execute(text("SET LOCAL session_replication_role = replica"))
+                elif backend in ("mysql", "mariadb"):
+                    conn.execute(text("SET foreign_key_checks = 0, unique_checks = 0"))
+                else:
+                    conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+                conn.exec_driver_sql(statement)
+        print(f"{table}: {copies} copies of the template week in "
+              f"{time.monotonic() - started:.0f} s", flush=True)  # fmt: skip
 
 
 def _copy(engine: Engine, table: str, path: Path) -> None:
@@ -160,9 +233,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("data", type=Path)
     parser.add_argument("url")
+    parser.add_argument("--copies", type=int, help="copies of the template week (a history "
+                        "generated with --generate-days): default, as many as its --days ask")  # fmt: skip
     args = parser.parse_args()
     started = time.monotonic()
-    load(args.data, args.url)
+    load(args.data, args.url, args.copies)
     print(f"loaded {args.data} into {args.url} in {time.monotonic() - started:.0f} s ({SERVER})")
 
 

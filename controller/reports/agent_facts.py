@@ -60,11 +60,19 @@ class AgentFacts:
     survey_score: int = 0  # the sum of the scores
 
     def add(self, other: AgentFacts) -> None:
+        # Written out, not a loop over the field names: a month's report adds thousands.
+        mine = self.state_ms
         for key, ms in other.state_ms.items():
-            self.state_ms[key] = self.state_ms.get(key, 0) + ms
-        for name in ("handled", "talk_ms", "hold_ms", "acw_ms", "transfers_received", "missed",
-                     "transfers_made", "surveys", "survey_score"):  # fmt: skip
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+            mine[key] = mine.get(key, 0) + ms
+        self.handled += other.handled
+        self.talk_ms += other.talk_ms
+        self.hold_ms += other.hold_ms
+        self.acw_ms += other.acw_ms
+        self.transfers_received += other.transfers_received
+        self.missed += other.missed
+        self.transfers_made += other.transfers_made
+        self.surveys += other.surveys
+        self.survey_score += other.survey_score
 
     def state(self, state: str) -> int:
         return sum(ms for (s, _), ms in self.state_ms.items() if s == state)

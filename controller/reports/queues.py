@@ -122,10 +122,18 @@ def figures(facts: QueueFacts, variant: Variant) -> dict[str, Any]:
 def fold(
     facts: Mapping[FactKey, QueueFacts], interval: Interval
 ) -> dict[tuple[IntervalKey, str], QueueFacts]:
-    """Bucket facts summed into the report's intervals."""
+    """Bucket facts summed into the report's intervals (takes over the facts' objects)."""
     folded: dict[tuple[IntervalKey, str], QueueFacts] = {}
+    keys: dict[Any, IntervalKey] = {}
     for (queue, bucket), f in facts.items():
-        folded.setdefault((interval_key(bucket, interval), queue), QueueFacts()).add(f)
+        key = keys.get(bucket)
+        if key is None:
+            key = keys[bucket] = interval_key(bucket, interval)
+        mine = folded.get((key, queue))
+        if mine is None:  # a bucket that is an interval of its own: its facts as they are
+            folded[(key, queue)] = f
+        else:
+            mine.add(f)
     return folded
 
 

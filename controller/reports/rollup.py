@@ -24,11 +24,12 @@ center row counts every queue).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields, replace
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Table, and_, delete, func, insert, or_, select
+from sqlalchemy import BigInteger, Table, and_, case, cast, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from controller.db.models import (
@@ -70,13 +71,19 @@ def next_hour(at: dt.datetime, tz: Any) -> dt.datetime:
 
 
 def hours_in(since: dt.datetime, until: dt.datetime, tz: Any) -> list[Hour]:
+    return list(_hours_in(since, until, tz))
+
+
+@functools.lru_cache(maxsize=64)
+def _hours_in(since: dt.datetime, until: dt.datetime, tz: Any) -> tuple[Hour, ...]:
+    """The local hours of [since, until) (a report asks for the same ones several times)."""
     found: dict[Hour, None] = {}
     at = since
     while at < until:
         day, hour, _ = bucket_of(at, tz, False)
         found[(day, hour)] = None
         at += dt.timedelta(minutes=15)
-    return list(found)
+    return tuple(found)
 
 
 def _hours_where(table: Table, hours: Iterable[Hour]) -> Any:
@@ -312,8 +319,9 @@ def _read_queues(
     session: Session, q: qf.FactQuery, lo: dt.datetime, hi: dt.datetime, daily: bool
 ) -> dict[qf.FactKey, qf.QueueFacts]:
     hour = (QUEUE.c.local_hour,) if not daily else ()
-    sums = [(func.max if n.startswith("max_") or n == "sl_seconds" else func.sum)(QUEUE.c[n])
-            .label(n) for n in QUEUE_COLUMNS]  # fmt: skip
+    # Cast: a sum of BIGINT is a NUMERIC (a Decimal to parse) on PostgreSQL and MariaDB.
+    sums = [cast((func.max if n.startswith("max_") or n == "sl_seconds" else func.sum)(QUEUE.c[n]),
+                 BigInteger).label(n) for n in QUEUE_COLUMNS]  # fmt: skip
     query = (
         select(QUEUE.c.local_date, *hour, QUEUE.c.queue_name, *sums)
         .where(_covered_hours(QUEUE, q.tz, lo, hi))
@@ -322,12 +330,11 @@ def _read_queues(
     if q.queues is not None:
         query = query.where(QUEUE.c.queue_name.in_(sorted(q.queues)))
     found: dict[qf.FactKey, qf.QueueFacts] = {}
-    for row in session.execute(query):
-        bucket: Bucket = (row.local_date, 0 if daily else int(row.local_hour), 0)
-        values = row[-len(sums) :]
-        found[(row.queue_name, bucket)] = qf.QueueFacts(
-            **{n: int(v) for n, v in zip(QUEUE_COLUMNS, values, strict=True)}
-        )
+    n = len(sums)
+    for row in session.execute(query).all():
+        bucket: Bucket = (row[0], 0 if daily else int(row[1]), 0)
+        values = dict(zip(QUEUE_COLUMNS, row[-n:], strict=True))
+        found[(row[-n - 1], bucket)] = qf.QueueFacts(**values)
     return found
 
 
@@ -354,29 +361,54 @@ def agent_facts(
 def _read_agents(
     session: Session, q: af.AgentQuery, lo: dt.datetime, hi: dt.datetime, daily: bool
 ) -> dict[af.AgentKey, af.AgentFacts]:
+    """The rollups' agent facts of [lo, hi): the call counts, the time per state in one row
+    per agent and bucket (a column per state), the paused time per reason apart."""
     found: dict[af.AgentKey, af.AgentFacts] = {}
-    for table in (AGENT, STATE):
+    agents = [] if q.agents is None else [AGENT.c.agent_code.in_(sorted(q.agents))]
+
+    def keys(table: Table) -> tuple[Any, ...]:
         hour = (table.c.local_hour,) if not daily else ()
-        keys = (table.c.local_date, *hour, table.c.agent_code)
-        if table is STATE:
-            keys += (table.c.state, table.c.reason)
-            values = [func.sum(table.c.ms).label("ms")]
-        else:
-            values = [func.sum(table.c[n]).label(n) for n in AGENT_COLUMNS]
-        query = select(*keys, *values).where(_covered_hours(table, q.tz, lo, hi)).group_by(*keys)
-        if q.agents is not None:
-            query = query.where(table.c.agent_code.in_(sorted(q.agents)))
-        for row in session.execute(query):
-            bucket: Bucket = (row.local_date, 0 if daily else int(row.local_hour), 0)
-            f = found.get((row.agent_code, bucket))
-            if f is None:
-                f = found[(row.agent_code, bucket)] = af.AgentFacts()
-            if table is STATE:
-                key = (row.state, row.reason)
-                f.state_ms[key] = f.state_ms.get(key, 0) + int(row.ms)
-            else:
-                for name in AGENT_COLUMNS:
-                    setattr(f, name, getattr(f, name) + int(getattr(row, name)))
+        return (table.c.local_date, *hour, table.c.agent_code)
+
+    def facts(row: Any) -> af.AgentFacts:
+        key = (row[-1], (row[0], 0 if daily else int(row[1]), 0))
+        f = found.get(key)
+        if f is None:
+            f = found[key] = af.AgentFacts()
+        return f
+
+    # The key columns come last in each row: date, [hour,] agent, [reason].
+    calls = [cast(func.sum(AGENT.c[n]), BigInteger) for n in AGENT_COLUMNS]  # not NUMERIC
+    query = (select(*calls, *keys(AGENT)).where(_covered_hours(AGENT, q.tz, lo, hi), *agents)
+             .group_by(*keys(AGENT)))  # fmt: skip
+    for row in session.execute(query).all():
+        f = facts(row[len(calls) :])
+        f.handled, f.talk_ms, f.hold_ms, f.acw_ms = (
+            f.handled + int(row[0]), f.talk_ms + int(row[1]), f.hold_ms + int(row[2]),
+            f.acw_ms + int(row[3]),
+        )  # fmt: skip
+        f.transfers_received += int(row[4])
+        f.missed += int(row[5])
+        f.transfers_made += int(row[6])
+    agents = [] if q.agents is None else [STATE.c.agent_code.in_(sorted(q.agents))]
+    where = [_covered_hours(STATE, q.tz, lo, hi), *agents]
+    states = [s for s in af.STATES if s != "paused"]
+    per_state = [cast(func.sum(case((STATE.c.state == s, STATE.c.ms), else_=0)), BigInteger)
+                 for s in states]  # fmt: skip
+    query = (select(*per_state, *keys(STATE)).where(*where, STATE.c.state != "paused")
+             .group_by(*keys(STATE)))  # fmt: skip
+    for row in session.execute(query).all():
+        state_ms = facts(row[len(states) :]).state_ms
+        for state, ms in zip(states, row, strict=False):
+            if ms:
+                state_ms[(state, "")] = state_ms.get((state, ""), 0) + int(ms)
+    query = (select(cast(func.sum(STATE.c.ms), BigInteger), *keys(STATE), STATE.c.reason)
+             .where(*where, STATE.c.state == "paused")
+             .group_by(*keys(STATE), STATE.c.reason))  # fmt: skip
+    for row in session.execute(query).all():
+        state_ms = facts(row[1:-1]).state_ms
+        key = ("paused", row[-1])
+        state_ms[key] = state_ms.get(key, 0) + int(row[0])
     return found
 
 
