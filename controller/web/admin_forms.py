@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
 
 from controller.domain import Destination, DestinationKind
@@ -117,6 +117,8 @@ class Widget:
     item: Widget | None = None  # LIST: a row's value; MAP: the key
     optional: bool = False  # GROUP: may be left out (None: no voicemail, no callback)
     wrapped: bool = False  # MAP: the value is an object (its fields are the columns)
+    title: str = ""  # what the column is called when not its name (a mapping's key, value)
+    empty: bool = False  # TEXT: "" is a value of its own (a prefix for every number)
 
     @property
     def columns(self) -> tuple[Widget, ...]:
@@ -252,13 +254,16 @@ def _widget(
     if origin is dict and not inside:
         key_type, value_type = typing.get_args(base)
         key = _widget(name, key_type, True, None, section, inside=True)
-        key = Widget("key", key.kind, True, key.choices, None, key.ref)
+        title = {Kind.LANGUAGE: "language", Kind.REF: "skill"}.get(key.kind, "key")
+        key = Widget("key", key.kind, True, key.choices, None, key.ref, title=title)
         model = _model(value_type)
         if model is not None:
             fields = _fields_of(model, section, inside=True)
             return Widget(name, Kind.MAP, required, default=default, fields=fields, item=key,
                           wrapped=True)  # fmt: skip
         value = _widget("value", value_type, True, None, section, inside=True)
+        title = {Kind.PROMPT: "prompt", Kind.NUMBER: "level"}.get(value.kind, "value")
+        value = Widget("value", value.kind, True, value.choices, None, value.ref, title=title)
         return Widget(name, Kind.MAP, required, default=default, fields=(value,), item=key)
     model = _model(base)
     if model is not None:
@@ -270,7 +275,16 @@ def _widget(
     if origin is not None:
         return Widget(name, Kind.YAML, required, default=default)
     kind, choices, ref = _scalar(name, annotation, section)
-    return Widget(name, kind, required, choices, default, ref)
+    empty = kind is Kind.TEXT and required and _accepts_empty(annotation)
+    return Widget(name, kind, required, choices, default, ref, empty=empty)
+
+
+def _accepts_empty(annotation: Any) -> bool:
+    try:
+        TypeAdapter(annotation).validate_python("")
+    except ValidationError:
+        return False
+    return True
 
 
 def section_model(section: str) -> type[BaseModel]:
@@ -421,7 +435,7 @@ class _Reader:
         if kind is not Kind.TEXT or text.strip() == "":
             text = text.strip()
         if text == "":
-            return text, _OMIT
+            return text, text if spec.empty else _OMIT
         if kind is Kind.NUMBER:
             return text, int(text) if _INTEGER.fullmatch(text) else text
         return text, text
@@ -476,7 +490,7 @@ class _Reader:
                 typed[column.name], got = self.read(column, f"{row_path}.{column.name}")
                 if got is not _OMIT:
                     read[column.name] = got
-            if not read:
+            if not read or all(_blank(v) for v in typed.values()):
                 continue  # a blank row (added, never filled): dropped
             at = f"{path}[{len(rows)}]"  # where the page shows it again
             rows.append(typed)
@@ -495,6 +509,12 @@ class _Reader:
         if spec.kind is Kind.MAP:
             return rows, mapping if mapping or spec.required else _OMIT
         return rows, values if values or spec.required else _OMIT
+
+
+def _blank(typed: Any) -> bool:
+    if isinstance(typed, Mapping):
+        return all(_blank(v) for k, v in typed.items() if k != "__on")
+    return typed in ("", [], False, None)
 
 
 def read_form(

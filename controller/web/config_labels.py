@@ -144,6 +144,17 @@ LABELS: dict[str, str] = {
     "wrapup_seconds": "After-call work (seconds)",
     "zero_out": "Key 0 reaches extension",
     "target": "Target",
+    "prompt": "Prompt",
+    "skill": "Skill",
+    "level": "Level (1-10)",
+}
+
+# What an optional setting left empty means, where "(none)" would mislead.
+EMPTY: dict[str, str] = {
+    "holiday": "(as when closed)",
+    "timeout": "(say goodbye and hang up)",
+    "invalid": "(say goodbye and hang up)",
+    "overflow": "(no overflow)",
 }
 
 # A name another section means otherwise: (section, name).
@@ -231,9 +242,16 @@ CHOICES: dict[str, dict[str, str]] = {
 }
 
 
-def label(section: str, name: str, gettext: Callable[[str], str]) -> str:
-    text = SECTION_LABELS.get((section, name)) or LABELS.get(name)
+def label(section: str, name: str, gettext: Callable[[str], str], top: bool = False) -> str:
+    """A field's label; ``top``: a field of the object itself (not of a nested setting), where
+    a section's own label applies."""
+    text = (SECTION_LABELS.get((section, name)) if top else None) or LABELS.get(name)
     return gettext(text) if text else name
+
+
+def empty_label(name: str, gettext: Callable[[str], str]) -> str | None:
+    text = EMPTY.get(name)
+    return gettext(text) if text else None
 
 
 def choice_label(name: str, value: str, gettext: Callable[[str], str]) -> str:
@@ -243,7 +261,7 @@ def choice_label(name: str, value: str, gettext: Callable[[str], str]) -> str:
 
 def all_texts() -> set[str]:
     """Every text of this module (what the catalogue must translate)."""
-    found = set(LABELS.values()) | set(SECTION_LABELS.values())
+    found = set(LABELS.values()) | set(SECTION_LABELS.values()) | set(EMPTY.values())
     for values in CHOICES.values():
         found |= set(values.values())
     return found
