@@ -29,11 +29,25 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields, replace
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import BigInteger, Table, and_, case, cast, delete, func, insert, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Table,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from controller.db.models import (
+    ReportAgentDay,
     ReportAgentHour,
+    ReportAgentStateDay,
     ReportAgentStateHour,
     ReportDirtyHour,
     ReportQueueHour,
@@ -41,12 +55,14 @@ from controller.db.models import (
 )
 from controller.reports import agent_facts as af
 from controller.reports import queue_facts as qf
-from controller.reports.calendar import Bucket, bucket_of
+from controller.reports.calendar import Bucket, bucket_of, local_midnight
 from controller.reports.thresholds import Thresholds
 
 QUEUE = ReportQueueHour.__table__
 AGENT = ReportAgentHour.__table__
 STATE = ReportAgentStateHour.__table__
+AGENT_DAY = ReportAgentDay.__table__  # the sums of AGENT's rows per date
+STATE_DAY = ReportAgentStateDay.__table__
 DIRTY = ReportDirtyHour.__table__
 RANGE = ReportRollupRange.__table__
 CHUNK = dt.timedelta(days=7)
@@ -135,8 +151,26 @@ def _compute(
     for table, rows in ((QUEUE, queue_rows), (AGENT, agent_rows), (STATE, state_rows)):
         for part in _chunks(rows, 5000):
             conn.execute(insert(table), list(part))
+    _compute_days(session, sorted({day for day, _ in hours}))
     for part in _chunks(hours, 400):
         conn.execute(delete(DIRTY).where(_hours_where(DIRTY, part), DIRTY.c.marked_at <= started))
+
+
+def _compute_days(session: Session, days: Sequence[dt.date]) -> None:
+    """Make the agent day rollups of these dates the sums of their hourly rows again."""
+    conn = session.connection()
+    for day_table, hour_table, values in (
+        (AGENT_DAY, AGENT, AGENT_COLUMNS), (STATE_DAY, STATE, ("ms",))
+    ):  # fmt: skip
+        keys = [c.name for c in day_table.primary_key.columns]
+        for part in _chunks(days, 400):
+            conn.execute(delete(day_table).where(day_table.c.local_date.in_(list(part))))
+            sums = select(*[hour_table.c[k] for k in keys],
+                          *[func.sum(hour_table.c[v]) for v in values])  # fmt: skip
+            sums = sums.where(hour_table.c.local_date.in_(list(part))).group_by(
+                *[hour_table.c[k] for k in keys]
+            )
+            conn.execute(insert(day_table).from_select([*keys, *values], sums))
 
 
 def _chunks(values: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
@@ -182,7 +216,7 @@ def build(
 def clear(session: Session) -> None:
     """Forget every rollup (reports then compute from the facts until the next build)."""
     conn = session.connection()
-    for table in (RANGE, QUEUE, AGENT, STATE, DIRTY):
+    for table in (RANGE, QUEUE, AGENT, STATE, AGENT_DAY, STATE_DAY, DIRTY):
         conn.execute(delete(table))
     session.commit()
 
@@ -358,15 +392,53 @@ def agent_facts(
     return merged
 
 
+def _whole_days(tz: Any, lo: dt.datetime, hi: dt.datetime) -> tuple[list[dt.date], list[Hour]]:
+    """The local dates of [lo, hi) that lie in it whole, and the hours of the other ones."""
+    whole: list[dt.date] = []
+    rest: list[Hour] = []
+    for day, hour in hours_in(lo, hi, tz):
+        if whole and whole[-1] == day:
+            continue
+        if lo <= local_midnight(day, tz) and local_midnight(day + dt.timedelta(days=1), tz) <= hi:
+            whole.append(day)
+        else:
+            rest.append((day, hour))
+    return whole, rest
+
+
+def _agent_source(
+    hour_table: Table, day_table: Table, values: Sequence[str], tz: Any, lo: dt.datetime,
+    hi: dt.datetime, daily: bool,
+) -> Any:  # fmt: skip
+    """The rollup rows of [lo, hi) with columns local_date, [local_hour,] agent_code and
+    ``values``: by hour from ``hour_table``; ``daily``, the whole dates from ``day_table``
+    (the same sums, kept by :func:`_compute_days`) and the others' hours from ``hour_table``."""
+    if not daily:
+        return hour_table, [_covered_hours(hour_table, tz, lo, hi)]
+    whole, rest = _whole_days(tz, lo, hi)
+    columns = ("local_date", "agent_code", *values)
+    parts = []
+    if whole:
+        parts.append(select(*[day_table.c[c] for c in columns])
+                     .where(day_table.c.local_date >= whole[0],
+                            day_table.c.local_date <= whole[-1]))  # fmt: skip
+    if rest:
+        parts.append(select(*[hour_table.c[c] for c in columns])
+                     .where(_hours_where(hour_table, rest)))  # fmt: skip
+    if len(parts) == 1 and not rest:
+        return day_table, [day_table.c.local_date >= whole[0], day_table.c.local_date <= whole[-1]]
+    return union_all(*parts).subquery("rolled"), []
+
+
 def _read_agents(
     session: Session, q: af.AgentQuery, lo: dt.datetime, hi: dt.datetime, daily: bool
 ) -> dict[af.AgentKey, af.AgentFacts]:
     """The rollups' agent facts of [lo, hi): the call counts, the time per state in one row
-    per agent and bucket (a column per state), the paused time per reason apart."""
+    per agent and bucket (a column per state), the paused time per reason apart. ``daily``:
+    whole days from the day rollups."""
     found: dict[af.AgentKey, af.AgentFacts] = {}
-    agents = [] if q.agents is None else [AGENT.c.agent_code.in_(sorted(q.agents))]
 
-    def keys(table: Table) -> tuple[Any, ...]:
+    def keys(table: Any) -> tuple[Any, ...]:
         hour = (table.c.local_hour,) if not daily else ()
         return (table.c.local_date, *hour, table.c.agent_code)
 
@@ -377,10 +449,13 @@ def _read_agents(
             f = found[key] = af.AgentFacts()
         return f
 
+    def chosen(table: Any) -> list[Any]:
+        return [] if q.agents is None else [table.c.agent_code.in_(sorted(q.agents))]
+
     # The key columns come last in each row: date, [hour,] agent, [reason].
-    calls = [cast(func.sum(AGENT.c[n]), BigInteger) for n in AGENT_COLUMNS]  # not NUMERIC
-    query = (select(*calls, *keys(AGENT)).where(_covered_hours(AGENT, q.tz, lo, hi), *agents)
-             .group_by(*keys(AGENT)))  # fmt: skip
+    src, where = _agent_source(AGENT, AGENT_DAY, AGENT_COLUMNS, q.tz, lo, hi, daily)
+    calls = [cast(func.sum(src.c[n]), BigInteger) for n in AGENT_COLUMNS]  # not NUMERIC
+    query = select(*calls, *keys(src)).where(*where, *chosen(src)).group_by(*keys(src))
     for row in session.execute(query).all():
         f = facts(row[len(calls) :])
         f.handled, f.talk_ms, f.hold_ms, f.acw_ms = (
@@ -390,21 +465,21 @@ def _read_agents(
         f.transfers_received += int(row[4])
         f.missed += int(row[5])
         f.transfers_made += int(row[6])
-    agents = [] if q.agents is None else [STATE.c.agent_code.in_(sorted(q.agents))]
-    where = [_covered_hours(STATE, q.tz, lo, hi), *agents]
+    src, where = _agent_source(STATE, STATE_DAY, ("state", "reason", "ms"), q.tz, lo, hi, daily)
+    where = [*where, *chosen(src)]
     states = [s for s in af.STATES if s != "paused"]
-    per_state = [cast(func.sum(case((STATE.c.state == s, STATE.c.ms), else_=0)), BigInteger)
+    per_state = [cast(func.sum(case((src.c.state == s, src.c.ms), else_=0)), BigInteger)
                  for s in states]  # fmt: skip
-    query = (select(*per_state, *keys(STATE)).where(*where, STATE.c.state != "paused")
-             .group_by(*keys(STATE)))  # fmt: skip
+    query = (select(*per_state, *keys(src)).where(*where, src.c.state != "paused")
+             .group_by(*keys(src)))  # fmt: skip
     for row in session.execute(query).all():
         state_ms = facts(row[len(states) :]).state_ms
         for state, ms in zip(states, row, strict=False):
             if ms:
                 state_ms[(state, "")] = state_ms.get((state, ""), 0) + int(ms)
-    query = (select(cast(func.sum(STATE.c.ms), BigInteger), *keys(STATE), STATE.c.reason)
-             .where(*where, STATE.c.state == "paused")
-             .group_by(*keys(STATE), STATE.c.reason))  # fmt: skip
+    query = (select(cast(func.sum(src.c.ms), BigInteger), *keys(src), src.c.reason)
+             .where(*where, src.c.state == "paused")
+             .group_by(*keys(src), src.c.reason))  # fmt: skip
     for row in session.execute(query).all():
         state_ms = facts(row[1:-1]).state_ms
         key = ("paused", row[-1])

@@ -52,7 +52,9 @@ from controller.db.models.pbx import (
 from controller.db.models.rating import CallCharge
 from controller.db.models.report_filters import SavedReportFilter
 from controller.db.models.reports import (
+    ReportAgentDay,
     ReportAgentHour,
+    ReportAgentStateDay,
     ReportAgentStateHour,
     ReportDirtyHour,
     ReportQueueHour,
@@ -129,7 +131,9 @@ __all__ = [
     "RawQueueLogLine",
     "Recording",
     "RecordingPolicy",
+    "ReportAgentDay",
     "ReportAgentHour",
+    "ReportAgentStateDay",
     "ReportAgentStateHour",
     "ReportDirtyHour",
     "ReportQueueHour",

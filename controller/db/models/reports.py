@@ -81,6 +81,35 @@ class ReportAgentStateHour(Base):
     ms: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class ReportAgentDay(Base):
+    """The sum of :class:`ReportAgentHour`'s rows of one local date (kept with them): what a
+    report by day or longer reads for the whole days of its window."""
+
+    __tablename__ = "report_agent_day"
+
+    local_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    agent_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    handled: Mapped[int] = mapped_column(Integer, default=0)
+    talk_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    hold_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    acw_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    transfers_received: Mapped[int] = mapped_column(Integer, default=0)
+    missed: Mapped[int] = mapped_column(Integer, default=0)
+    transfers_made: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReportAgentStateDay(Base):
+    """The sum of :class:`ReportAgentStateHour`'s rows of one local date."""
+
+    __tablename__ = "report_agent_state_day"
+
+    local_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    agent_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ms: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class ReportDirtyHour(Base):
     """A local hour the history writer changed: its rollup rows are computed again. A mark
     made again while the hour is being computed moves ``marked_at``, so that computation

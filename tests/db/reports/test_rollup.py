@@ -5,6 +5,7 @@ whole days, hours, a window partly covered, a reader of some queues, a write aft
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,15 @@ import pytest
 from sqlalchemy import Engine, delete, func, select
 
 from controller.db.engine import session_factory
-from controller.db.models import ReportDirtyHour, ReportQueueHour, ReportRollupRange
+from controller.db.models import (
+    ReportAgentDay,
+    ReportAgentHour,
+    ReportAgentStateDay,
+    ReportAgentStateHour,
+    ReportDirtyHour,
+    ReportQueueHour,
+    ReportRollupRange,
+)
 from controller.reports import rollup
 from controller.reports.calendar import Interval, Window, local_midnight
 from controller.reports.request import ReportRequest
@@ -110,6 +119,45 @@ def test_a_call_written_after_the_build_marks_its_hours(engine: Engine) -> None:
     assert covered == _reports(engine, DAY, DAY, SHANGHAI)
     # queue_day 9 + agent_day 2 + the late one
     assert next(r for r in covered["queues/day"] if r["queue"] == "sales")["offered"] == 12
+
+
+def _plain(rows: Any) -> list[tuple[Any, ...]]:
+    """Rows sorted, sums as int (SUM gives a Decimal on PostgreSQL and MariaDB)."""
+    return sorted(tuple(int(v) if isinstance(v, int | Decimal) else v for v in r) for r in rows)
+
+
+def _day_rows(engine: Engine) -> tuple[list[Any], list[Any]]:
+    """(the agent day rollups, the sums of the hourly ones per date)."""
+    stored: list[Any] = []
+    sums: list[Any] = []
+    with session_factory(engine)() as session:
+        for day, hour in ((ReportAgentDay.__table__, ReportAgentHour.__table__),
+                          (ReportAgentStateDay.__table__, ReportAgentStateHour.__table__)):  # fmt: skip
+            keys = [c.name for c in day.primary_key.columns]
+            values = [c.name for c in day.columns if c.name not in keys]
+            stored += _plain(session.execute(select(*[day.c[c] for c in (*keys, *values)])))
+            sums += _plain(session.execute(
+                select(*[hour.c[k] for k in keys], *[func.sum(hour.c[v]) for v in values])
+                .group_by(*[hour.c[k] for k in keys])
+            ))  # fmt: skip
+    return stored, sums
+
+
+def test_the_day_rollups_are_the_sums_of_the_hours(engine: Engine) -> None:
+    _write(engine)
+    _build(engine, SHANGHAI, DAY - dt.timedelta(days=1), DAY + dt.timedelta(days=2))
+    stored, sums = _day_rows(engine)
+    assert stored == sums
+    assert any(row[0] == DAY for row in stored)
+    # A call written later: its hour is computed again before a report, and its day too.
+    late = History()
+    late.call("late", "2026-05-04 09:30:00", Leg("sales", 8, "answered", (Work("8001", 30, 0, 5),)))
+    late.write(engine)
+    covered = _reports(engine, DAY, DAY, SHANGHAI)
+    stored, sums = _day_rows(engine)
+    assert stored == sums
+    _drop_range(engine)
+    assert covered == _reports(engine, DAY, DAY, SHANGHAI)
 
 
 def test_todays_figures_over_rollups(engine: Engine) -> None:
