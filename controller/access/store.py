@@ -23,7 +23,7 @@ from controller.access.passwords import (
     verify_password,
 )
 from controller.access.policy import Principal
-from controller.access.scopes import ScopeError, check_pattern
+from controller.access.scopes import Scope, ScopeError, check_pattern, grants
 from controller.db.models import Agent, ApiToken, Queue, Role, User
 from controller.errors import ControllerError
 
@@ -43,6 +43,31 @@ class AccessError(ControllerError):
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+# -- the last admin -------------------------------------------------------------------------
+
+
+def has_admin(session: Session) -> bool:
+    """Whether an enabled user can manage users, roles and tokens."""
+    session.flush()
+    rows = session.execute(
+        select(Role.scopes).join(User, User.role_id == Role.id).where(User.disabled_at.is_(None))
+    )
+    return any(grants(scopes, Scope.USERS_MANAGE.value) for (scopes,) in rows)
+
+
+def keep_an_admin(session: Session, had: bool, what: str, field: str | None) -> None:
+    """Refuse a change (still in its transaction) that leaves no enabled user who can manage
+    users, roles and tokens where there was one (``had``): nobody could undo it from the
+    pages, or give access again. A database without any admin yet (the first ``pbxctl``
+    commands) is not refused."""
+    if had and not has_admin(session):
+        raise AccessError(
+            f"{what}: it would leave no enabled user who can manage users (the last admin); "
+            "give another user the admin role first",
+            field,
+        )
 
 
 # -- roles --------------------------------------------------------------------------------
@@ -81,6 +106,7 @@ def save_role(session: Session, name: str, scopes: Sequence[str], description: s
         raise AccessError(f"role {name!r}: field scopes: {err}", "scopes") from None
     if not checked:
         raise AccessError(f"role {name!r}: field scopes: give at least one scope", "scopes")
+    had = has_admin(session)
     role = session.scalar(select(Role).where(Role.name == name))
     if role is not None and role.builtin:
         raise AccessError(f"role {name!r} is shipped with the product and cannot change", "name")
@@ -88,6 +114,7 @@ def save_role(session: Session, name: str, scopes: Sequence[str], description: s
         role = Role(name=name, builtin=False)
         session.add(role)
     role.scopes, role.description = checked, description[:200]
+    keep_an_admin(session, had, f"role {name!r}: field scopes", "scopes")
     return role
 
 
@@ -203,13 +230,58 @@ def set_role(
     user = user_by_login(session, login)
     role = role_by_name(session, role_name)
     _check_user_fields(session, user.login, user.language, user.agent_code, role)
+    had = has_admin(session)
     user.role, user.queues = role, _queues(session, queues, f"user {user.login!r}")
+    keep_an_admin(session, had, f"user {user.login!r}: field role", "role")
     return user
+
+
+@dataclass(frozen=True, slots=True)
+class UserEdit:
+    """What an admin changes of a user (the password apart): every field as it should be."""
+
+    display_name: str
+    language: str
+    role: str
+    agent_code: str | None = None
+    queues: Sequence[str] | None = None
+
+
+def edit_user(session: Session, login: str, data: UserEdit) -> tuple[User, dict[str, object]]:
+    """Change a user as ``data`` says, with the user checks of :func:`create_user`; returns
+    the user and what changed (field -> [before, after]) for the audit log."""
+    user = user_by_login(session, login)
+    role = role_by_name(session, data.role)
+    agent_code = (data.agent_code or "").strip() or None
+    _check_user_fields(session, user.login, data.language, agent_code, role)
+    queues = _queues(session, data.queues, f"user {user.login!r}")
+    after: dict[str, object] = {
+        "display_name": data.display_name.strip()[:128],
+        "language": data.language,
+        "role": role.name,
+        "agent_code": agent_code,
+        "queues": queues,
+    }
+    before: dict[str, object] = {
+        "display_name": user.display_name,
+        "language": user.language,
+        "role": user.role.name,
+        "agent_code": user.agent_code,
+        "queues": user.queues,
+    }
+    had = has_admin(session)
+    user.display_name, user.language = str(after["display_name"]), data.language
+    user.role, user.agent_code, user.queues = role, agent_code, queues
+    keep_an_admin(session, had, f"user {user.login!r}: field role", "role")
+    return user, {k: [before[k], after[k]] for k in after if before[k] != after[k]}
 
 
 def set_disabled(session: Session, login: str, disabled: bool) -> User:
     user = user_by_login(session, login)
+    had = has_admin(session)
     user.disabled_at = (user.disabled_at or _now()) if disabled else None
+    if disabled:
+        keep_an_admin(session, had, f"user {user.login!r}", None)
     return user
 
 

@@ -99,7 +99,11 @@ for _route in (("GET", "/admin"), ("GET", "/admin/objects/{section}"),
 for _route in (("GET", "/admin/users"), ("POST", "/admin/users"),
                ("POST", "/admin/users/{login}/{change}"), ("GET", "/admin/roles"),
                ("GET", "/admin/tokens"), ("POST", "/admin/tokens"),
-               ("POST", "/admin/tokens/{name}/revoke"), ("GET", "/admin/audit")):  # fmt: skip
+               ("POST", "/admin/tokens/{name}/revoke"), ("GET", "/admin/audit"),
+               ("GET", "/admin/users/{login}"), ("POST", "/admin/users/{login}"),
+               ("POST", "/admin/users/{login}/password"), ("GET", "/admin/roles/new"),
+               ("POST", "/admin/roles"), ("GET", "/admin/roles/{name}"),
+               ("POST", "/admin/roles/{name}"), ("POST", "/admin/roles/{name}/delete")):  # fmt: skip
     MATRIX[_route] = ADMIN_ONLY  # users.manage, audit.read
 for _route in (("GET", "/admin/prompts"), ("POST", "/admin/prompts/upload"),
                ("GET", "/admin/prompts/file")):  # fmt: skip
@@ -229,6 +233,7 @@ def _concrete(api: Api, template: str) -> str:
         .replace("{section}", "queues")
         .replace("{key}", "no-such-queue")  # let in: 404, or 409 (a save of what is not there)
         .replace("{login}/{change}", "no-such-user/disable")  # let in: 404
+        .replace("{login}", "no-such-user")  # let in: 404
     )
 
 
