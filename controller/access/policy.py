@@ -12,6 +12,7 @@ decision is one of:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -56,9 +57,22 @@ def own(principal: Principal, target: Target) -> bool:
     return principal.agent is not None and principal.agent in target.agents
 
 
+@functools.lru_cache(maxsize=4096)
+def _granted(patterns: frozenset[str], scope: str) -> bool:
+    return grants(patterns, scope)
+
+
+def _grants(patterns: Iterable[str], scope: str) -> bool:
+    """:func:`grants`, remembered for a principal's (frozen) patterns: the websocket asks it
+    for every changed call and every audience, many times a second."""
+    if isinstance(patterns, frozenset):
+        return _granted(patterns, scope)
+    return grants(patterns, scope)
+
+
 def allows(principal: Principal, scope: Scope, on: Target | None = None) -> bool:
-    full = grants(principal.patterns, scope.value)
-    mine = scope in OWNABLE and grants(principal.patterns, scope.own)
+    full = _grants(principal.patterns, scope.value)
+    mine = scope in OWNABLE and _grants(principal.patterns, scope.own)
     if on is None:
         return full or (mine and principal.agent is not None)
     return (full and in_queues(principal, on)) or (mine and own(principal, on))
