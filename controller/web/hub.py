@@ -1,8 +1,9 @@
 """Fan-out of live changes to websocket clients (a LiveState sink).
 
-The tracker marks what changed; the hub coalesces changes and, every ``interval`` seconds,
-sends each subscribed socket the current view of what changed (a wallboard never gets more
-than a few messages a second, however busy the PBX). Screen pops go at once to the sockets
+The tracker marks what changed; the hub coalesces changes and sends each subscribed socket
+the current view of what changed: at once when nothing was sent for ``interval`` seconds,
+else at most once per ``interval`` (a busy PBX gives a wallboard at most a few messages a
+second; a quiet one gets each change without waiting). Screen pops go at once to the sockets
 that follow that agent, with the caller's customer record and last calls looked up in the
 database and the queue's CRM page (``screen_pop_url``, docs/crm.md).
 
@@ -13,24 +14,32 @@ to the sockets whose principal may see that call, queue or agent
 names, an agent's only their own.
 
 ``board`` (the wallboard's live tiles, :mod:`controller.web.board`) is sent after a change of
-a queue or an agent, one computation for every socket that sees the same queues.
-``figures`` (today's offered, answered, SL, ASA, AHT per queue) is published by
+a queue or an agent that changed the tiles, one computation for every socket that sees the
+same queues. ``figures`` (today's offered, answered, SL, ASA, AHT per queue) is published by
 :class:`controller.web.figures.TodayFigures` every 10-15 s, computed server-side from the
 history, never in the page. Both carry ``server_time`` so a page can keep timers counting.
+
+Cost: sockets with the same principal, topics and agents form an *audience*; what an
+audience may see is decided, serialized and framed once per broadcast, and each socket gets
+one write of the prebuilt websocket frames. A socket that reads so slowly that more than
+:data:`MAX_PENDING` bytes wait for it is closed (1013, "try again later"): the page
+reconnects and starts again from a snapshot, and the others never wait for it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
+import struct
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
 from controller.access.directory import AgentDirectory
 from controller.access.policy import Principal, allows_any, queue_visible
@@ -44,7 +53,7 @@ from controller.ami.tracker import (
     Tracker,
     to_json,
 )
-from controller.web.board import TOTAL, board, serving_by_queue
+from controller.web.board import TOTAL, Tile, board, serving_by_queue
 from controller.web.gate import Gate
 from controller.web.thresholds import strictest
 
@@ -73,16 +82,87 @@ MESSAGE_SCOPES: dict[str, tuple[Scope, ...]] = {
 CustomerLookup = Callable[[ScreenPop], Awaitable[dict[str, Any]]]
 # The queues a socket sees (None: all): sockets with the same key share a board and figures.
 ViewKey = frozenset[str] | None
+# Bytes written to a socket and not yet taken by the client beyond which it is closed: a
+# second or more of a busy call center's messages (a board is 1-3 KiB).
+MAX_PENDING = 1 << 20
 
 
-@dataclass(eq=False)
+def frame(text: str) -> bytes:
+    """``text`` as one websocket text frame, server to client (unmasked, RFC 6455 5.2)."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        return bytes((0x81, size)) + payload
+    if size < 1 << 16:
+        return struct.pack("!BBH", 0x81, 126, size) + payload
+    return struct.pack("!BBQ", 0x81, 127, size) + payload
+
+
+def message_frame(kind: str, data: Any) -> bytes:
+    return frame(json.dumps({"type": kind, "data": data}))
+
+
+class Audience:
+    """The sockets that get the same messages: one principal, the same topics and agents."""
+
+    __slots__ = ("agents", "number", "principal", "sees_queues", "topics")
+
+    def __init__(
+        self, principal: Principal, number: int, topics: frozenset[str], agents: frozenset[str]
+    ) -> None:
+        self.principal, self.number, self.topics, self.agents = principal, number, topics, agents
+        self.sees_queues = allows_any(principal, MESSAGE_SCOPES["board"])
+
+
 class Subscriber:
-    socket: web.WebSocketResponse
-    principal: Principal
-    topics: set[str] = field(default_factory=lambda: set(DEFAULT_TOPICS))
-    agents: set[str] = field(default_factory=set)  # screen pops only for these (empty: all)
-    calls: set[str] = field(default_factory=set)  # live calls it was sent
-    sees_queues: bool | None = None  # whether it may get boards and figures (once known)
+    """One websocket: whom it belongs to, what it asked for, what it was sent."""
+
+    def __init__(
+        self,
+        socket: web.WebSocketResponse,
+        principal: Principal,
+        transport: asyncio.BaseTransport | None = None,
+    ) -> None:
+        self.socket = socket
+        self.principal = principal
+        # Where the hub writes its prebuilt frames (the request's; None: through ``socket``).
+        self.transport = transport
+        self._topics: frozenset[str] = DEFAULT_TOPICS
+        self._agents: frozenset[str] = frozenset()  # screen pops only for these (empty: all)
+        self.calls: set[str] = set()  # live calls it was sent
+        self.sees_queues: bool | None = None  # whether it may get boards and figures (once known)
+        self.board = 0  # the version of the last board it was sent (0: none since connecting)
+        self.audience: Audience | None = None  # set by the hub, reset by a new subscription
+
+    @property
+    def topics(self) -> frozenset[str]:
+        return self._topics
+
+    @topics.setter
+    def topics(self, value: Iterable[str]) -> None:
+        self._topics, self.audience = frozenset(value), None
+
+    @property
+    def agents(self) -> frozenset[str]:
+        return self._agents
+
+    @agents.setter
+    def agents(self, value: Iterable[str]) -> None:
+        self._agents, self.audience = frozenset(value), None
+
+
+@dataclass(frozen=True, slots=True)
+class _Board:
+    """The last board sent to the sockets that see one set of queues."""
+
+    signature: tuple[Any, ...]  # what a page shows of it (not the clock)
+    version: int
+
+
+def _tile_key(tile: Tile) -> tuple[Any, ...]:
+    """What a page shows of a tile: the longest wait counts on from ``oldest_joined_at``."""
+    joined = None if tile.oldest_joined_at is None else round(tile.oldest_joined_at, 3)
+    return (tile.queue, tile.waiting, joined, tile.agents)
 
 
 class Hub:
@@ -90,7 +170,7 @@ class Hub:
         self,
         tracker: Tracker,
         lookup: CustomerLookup | None = None,
-        interval: float = 0.25,
+        interval: float = 0.1,
         gate: Gate | None = None,
     ) -> None:
         self.tracker = tracker
@@ -102,9 +182,12 @@ class Hub:
         self._queues: set[str] = set()
         self._agents: set[str] = set()
         self._popping: set[asyncio.Task[None]] = set()
-        # When the oldest change not yet broadcast reached the hub (the board tells it, so a
-        # page or a bench can tell how long a change took to reach it).
+        self._closing: set[asyncio.Task[None]] = set()
+        # When the oldest change not yet broadcast reached the hub, and the oldest a board
+        # shows (of a queue or an agent): the board tells the latter, so a page or a bench
+        # can tell how long a change took to reach it.
         self._changed_since: float | None = None
+        self._board_since: float | None = None
         self._wake = asyncio.Event()
         self.sent = 0
         # Today's figures by ViewKey, as last published; thresholds by queue (configuration).
@@ -112,23 +195,32 @@ class Hub:
         self.thresholds: dict[str, dict[str, Any]] = {}
         self.figures_wanted = asyncio.Event()  # a socket sees queues nobody computed yet
         self._serving: tuple[AgentDirectory, dict[str, frozenset[str]]] | None = None
+        self._audiences: dict[tuple[Principal, frozenset[str], frozenset[str]], Audience] = {}
+        self._principals: dict[Principal, int] = {}
+        self._boards: dict[ViewKey, _Board] = {}
+        self._versions = itertools.count(1)
         self.clock = time.time
 
     def on_outbox(self, outbox: Outbox) -> None:
         """LiveState sink: remember what changed; the broadcaster sends it. Screen pops go
         at once (the phone is ringing), not at the next broadcast."""
-        if self._changed_since is None and (outbox.calls or outbox.queues or outbox.agents):
-            self._changed_since = self.clock()
-        self._calls |= outbox.calls
-        self._queues |= outbox.queues
-        self._agents |= outbox.agents
+        if outbox.calls or outbox.queues or outbox.agents:
+            now = None
+            if self._changed_since is None:
+                now = self._changed_since = self.clock()
+            if self._board_since is None and (outbox.queues or outbox.agents):
+                self._board_since = now if now is not None else self.clock()
+            self._calls |= outbox.calls
+            self._queues |= outbox.queues
+            self._agents |= outbox.agents
+            self._wake.set()
         for pop in outbox.screen_pops:
             task = asyncio.get_running_loop().create_task(self._pop(pop))
             self._popping.add(task)
             task.add_done_callback(self._popping.discard)
-        self._wake.set()
 
     async def run(self) -> None:
+        """Broadcast a change at once, then gather the changes of the next ``interval``."""
         while True:
             await self._wake.wait()
             self._wake.clear()
@@ -142,36 +234,64 @@ class Hub:
         calls, self._calls = self._calls, set()
         queues, self._queues = self._queues, set()
         agents, self._agents = self._agents, set()
-        since, self._changed_since = self._changed_since, None
+        self._changed_since = None
+        board_since, self._board_since = self._board_since, None
         if not self.subscribers:
             return
-        now = self.tracker.now
-        cycle = _Cycle(
-            self.gate,
-            [(lid, self.tracker.call(lid, now)) for lid in sorted(calls)],
-            [q for q in (self.tracker.queue(n, now) for n in sorted(queues)) if q],
-            [s for s in (self.tracker.seat(c, now) for c in sorted(agents)) if s],
-        )
-        boards: dict[ViewKey, str] = {}
-        live: tuple[list[QueueView], dict[str, SeatView]] | None = None
-        for sub in list(self.subscribers):
-            for text in cycle.messages_for(sub):
-                await self._send_text(sub, text)
-            if (queues or agents) and "board" in sub.topics and self.may_see_queues(sub):
-                key = sub.principal.queues
-                if key not in boards:
-                    if live is None:  # every queue and seat once per cycle, for every board
-                        live = self._live_views(now)
-                    message = self.board_message(sub.principal, live)
-                    message["data"]["changes_since"] = since
-                    boards[key] = json.dumps(message)
-                await self._send_text(sub, boards[key])
+        cycle = _Cycle(self, sorted(calls), sorted(queues), sorted(agents), board_since)
+        groups: dict[Audience, list[Subscriber]] = {}
+        for sub in self.subscribers:
+            audience = sub.audience or self._audience(sub)
+            group = groups.get(audience)
+            if group is None:
+                groups[audience] = [sub]
+            else:
+                group.append(sub)
+        for audience, subs in groups.items():
+            self._deliver(cycle, audience, subs)
+
+    def _audience(self, sub: Subscriber) -> Audience:
+        key = (sub.principal, sub.topics, sub.agents)
+        found = self._audiences.get(key)
+        if found is None:
+            if len(self._audiences) > 4 * len(self.subscribers) + 64:  # gone principals
+                self._audiences.clear()
+                self._principals.clear()
+            number = self._principals.setdefault(sub.principal, len(self._principals))
+            found = self._audiences[key] = Audience(sub.principal, number, *key[1:])
+        sub.audience = found
+        return found
+
+    def _deliver(self, cycle: _Cycle, audience: Audience, subs: list[Subscriber]) -> None:
+        """Write this cycle's messages for ``audience`` to its sockets, one write each."""
+        frames = cycle.frames_for(audience)
+        shown, hidden = cycle.calls_for(audience)
+        board = cycle.board_for(audience)
+        if not frames and not hidden and board is None:
+            return
+        common = b"".join(frames)
+        for sub in subs:
+            data, count = common, len(frames)
+            if shown:
+                sub.calls.update(shown)
+            if hidden and not hidden.isdisjoint(sub.calls):
+                ended = sorted(hidden & sub.calls)  # ended, or out of its sight now
+                sub.calls.difference_update(ended)
+                data += b"".join(cycle.ended(linkedid) for linkedid in ended)
+                count += len(ended)
+            if board is not None and sub.board != board[0]:
+                sub.board = board[0]
+                data += cycle.board_frame(audience.principal.queues)
+                count += 1
+            if data:
+                self._write(sub, data, count)
 
     def snapshot(self, sub: Subscriber) -> dict[str, Any]:
         """What a socket gets on connect: everything live it may see."""
         who, gate = sub.principal, self.gate
         calls = [c for c in self.tracker.calls() if gate.call(who, c)]
         sub.calls = {c.linkedid for c in calls}
+        sub.board = 0
         queues = [q for q in (gate.queue(who, q) for q in self.tracker.queues()) if q]
         seats = [s for s in self.tracker.seats() if gate.seat(who, s)]
         data: dict[str, Any] = {
@@ -187,6 +307,14 @@ class Hub:
                 self.figures_wanted.set()
             data["figures"] = figures
         return {"type": "snapshot", "data": data}
+
+    def join(self, sub: Subscriber) -> None:
+        """Send a new socket its snapshot and add it to the broadcasts, with no change in
+        between (nothing here waits)."""
+        self._write(sub, message_frame("snapshot", self.snapshot(sub)["data"]), 1, slow=None)
+        transport = sub.transport
+        if transport is not None and not transport.is_closing() and not sub.socket.closed:
+            self.subscribers.add(sub)
 
     # -- the wallboard's tiles and today's figures -------------------------------------------
 
@@ -204,21 +332,31 @@ class Hub:
     def _live_views(self, now: float) -> tuple[list[QueueView], dict[str, SeatView]]:
         return self.tracker.queues(now), {s.agent: s for s in self.tracker.seats(now)}
 
-    def board_message(
+    def board_parts(
         self, who: Principal, live: tuple[list[QueueView], dict[str, SeatView]] | None = None
-    ) -> dict[str, Any]:
+    ) -> tuple[list[Tile], dict[str, Any]]:
         """The tiles of the queues ``who`` sees, and their thresholds."""
         now = self.tracker.now
         queues, seats = live if live is not None else self._live_views(now)
         views = [q for q in queues if queue_visible(who, q.name)]
         tiles = board(views, seats, self._serving_by_queue(), now)
-        shown = {q: t for q, t in self.thresholds.items() if q in {v.name for v in views}}
+        names = {v.name for v in views}
+        shown = {q: t for q, t in self.thresholds.items() if q in names}
+        return tiles, {**shown, TOTAL: strictest(shown.values())}
+
+    def board_message(
+        self, who: Principal, live: tuple[list[QueueView], dict[str, SeatView]] | None = None
+    ) -> dict[str, Any]:
+        tiles, thresholds = self.board_parts(who, live)
+        return self._board_message(tiles, thresholds)
+
+    def _board_message(self, tiles: list[Tile], thresholds: dict[str, Any]) -> dict[str, Any]:
         return {
             "type": "board",
             "data": {
                 "server_time": self.clock(),
                 "tiles": to_json(tiles),
-                "thresholds": {**shown, TOTAL: strictest(shown.values())},
+                "thresholds": thresholds,
             },
         }
 
@@ -233,20 +371,18 @@ class Hub:
     async def publish_figures(self, computed: dict[ViewKey, dict[str, Any]]) -> None:
         """Keep today's figures of each queue set and send them to the sockets that see it."""
         self.figures.update(computed)
-        texts = {
-            key: json.dumps({"type": "figures", "data": data}) for key, data in computed.items()
-        }
+        frames = {key: message_frame("figures", data) for key, data in computed.items()}
         for sub in list(self.subscribers):
             key = sub.principal.queues
-            if "figures" in sub.topics and key in texts and self.may_see_queues(sub):
-                await self._send_text(sub, texts[key])
+            if "figures" in sub.topics and key in frames and self.may_see_queues(sub):
+                self._write(sub, frames[key], 1)
 
     async def publish(self, kind: str, data: dict[str, Any]) -> None:
         """A message to every socket subscribed to its topic (``kind``) that may have it."""
-        text = json.dumps({"type": kind, "data": data})
+        data_frame = message_frame(kind, data)
         for sub in list(self.subscribers):
             if kind in sub.topics and allows_any(sub.principal, MESSAGE_SCOPES[kind]):
-                await self._send_text(sub, text)
+                self._write(sub, data_frame, 1)
 
     async def _pop(self, pop: ScreenPop) -> None:
         targets = [
@@ -263,24 +399,44 @@ class Hub:
             except Exception:
                 logger.exception("hub=customer_lookup_failed linkedid=%s", pop.linkedid)
         data = {**to_json(pop), "customer": None, "last_calls": [], "screen_pop_url": None, **found}
+        pop_frame = message_frame("screen_pop", data)
         for sub in targets:
-            await self._send(sub, {"type": "screen_pop", "data": data})
+            self._write(sub, pop_frame, 1)
 
-    async def _send(self, sub: Subscriber, message: dict[str, Any]) -> None:
-        await self._send_text(sub, json.dumps(message))
-
-    async def _send_text(self, sub: Subscriber, text: str) -> None:
-        if sub.socket.closed:
+    def _write(
+        self, sub: Subscriber, data: bytes, count: int, slow: int | None = MAX_PENDING
+    ) -> None:
+        """Give the socket's connection these frames (``count`` messages); never waits. More
+        than ``slow`` bytes waiting for the client close the socket (None: a snapshot, as big
+        as the call center, is not a sign of a slow reader)."""
+        socket, transport = sub.socket, sub.transport
+        if socket.closed or transport is None or transport.is_closing():
             self.subscribers.discard(sub)
             return
-        try:
-            await sub.socket.send_str(text)
-            self.sent += 1
-        except (ConnectionError, RuntimeError):
+        transport.write(data)  # type: ignore[attr-defined]
+        self.sent += count
+        if slow is None:
+            return
+        pending = transport.get_write_buffer_size()  # type: ignore[attr-defined]
+        if pending > slow:
             self.subscribers.discard(sub)
+            logger.warning(
+                "hub=slow_socket_closed who=%r pending_bytes=%d", sub.principal.name, pending
+            )
+            task = asyncio.get_running_loop().create_task(self._close_slow(sub))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+    async def _close_slow(self, sub: Subscriber) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(
+                sub.socket.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow"), 5
+            )
+        if sub.transport is not None and not sub.transport.is_closing():
+            sub.transport.abort()  # type: ignore[attr-defined]
 
     async def close(self) -> None:
-        for task in list(self._popping):
+        for task in list(self._popping) + list(self._closing):
             task.cancel()
         for sub in list(self.subscribers):
             with contextlib.suppress(Exception):
@@ -289,76 +445,148 @@ class Hub:
 
 
 class _Cycle:
-    """One broadcast's changes: each message serialized once, and what each principal may see
-    of them decided once, whatever the number of sockets (a call center's wallboards share
-    one principal, an agent's tabs another). Per socket there is only the list to send and
-    which of its calls ended."""
+    """One broadcast's changes: each message serialized and framed once, and what each
+    principal may see of them decided once, whatever the number of sockets (a call center's
+    wallboards share one principal, an agent's tabs another). Views are built only if some
+    audience asks for them."""
 
     def __init__(
         self,
-        gate: Gate,
-        calls: list[tuple[str, CallView | None]],
-        queues: list[QueueView],
-        seats: list[SeatView],
+        hub: Hub,
+        calls: list[str],
+        queues: list[str],
+        agents: list[str],
+        board_since: float | None,
     ) -> None:
-        self.gate, self.calls, self.queues, self.seats = gate, calls, queues, seats
-        self._texts: dict[tuple[str, str], str] = {}
-        # Principals are compared by value once per socket and cycle; decisions are keyed
-        # by the principal's number here (hashing a Principal costs more than the lookup).
-        self._numbers: dict[Principal, int] = {}
+        self.hub, self.gate, self.now = hub, hub.gate, hub.tracker.now
+        self.linkedids, self.queue_names, self.agent_codes = calls, queues, agents
+        self.board_since = board_since
+        self._call_views: list[tuple[str, CallView | None]] | None = None
+        self._queue_views: list[QueueView] | None = None
+        self._seat_views: list[SeatView] | None = None
+        self._live: tuple[list[QueueView], dict[str, SeatView]] | None = None
+        self._frames: dict[tuple[str, str], bytes] = {}
         self._shown: dict[tuple[int, str], Any] = {}
+        self._for: dict[Audience, list[bytes]] = {}
+        self._boards: dict[ViewKey, tuple[int, bytes | None, Any]] = {}
 
-    def _text(self, kind: str, key: str, view: Any) -> str:
-        found = self._texts.get((kind, key))
+    def _frame(self, kind: str, key: str, view: Any) -> bytes:
+        found = self._frames.get((kind, key))
         if found is None:
-            found = self._texts[(kind, key)] = json.dumps({"type": kind, "data": to_json(view)})
+            found = self._frames[(kind, key)] = message_frame(kind, to_json(view))
         return found
 
-    def _calls_shown(self, number: int, who: Principal) -> tuple[list[tuple[str, str]], set[str]]:
-        """The changed calls ``who`` may see, as (linkedid, message); the others' linkedids."""
-        found = self._shown.get((number, "calls"))
+    def ended(self, linkedid: str) -> bytes:
+        found = self._frames.get(("call_ended", linkedid))
         if found is None:
-            shown, hidden = [], set()
-            for linkedid, view in self.calls:
+            found = message_frame("call_ended", {"linkedid": linkedid})
+            self._frames[("call_ended", linkedid)] = found
+        return found
+
+    def _calls(self) -> list[tuple[str, CallView | None]]:
+        if self._call_views is None:
+            tracker, now = self.hub.tracker, self.now
+            self._call_views = [(lid, tracker.call(lid, now)) for lid in self.linkedids]
+        return self._call_views
+
+    def _calls_shown(self, audience: Audience) -> tuple[list[bytes], tuple[str, ...], set[str]]:
+        """The changed calls ``who`` may see (messages, linkedids); the others' linkedids."""
+        found = self._shown.get((audience.number, "calls"))
+        if found is None:
+            who, frames, shown, hidden = audience.principal, [], [], set()
+            for linkedid, view in self._calls():
                 if view is not None and self.gate.call(who, view):
-                    shown.append((linkedid, self._text("call", linkedid, view)))
+                    frames.append(self._frame("call", linkedid, view))
+                    shown.append(linkedid)
                 else:
                     hidden.add(linkedid)
-            found = self._shown[(number, "calls")] = (shown, hidden)
+            found = self._shown[(audience.number, "calls")] = (frames, tuple(shown), hidden)
         return found  # type: ignore[no-any-return]
 
-    def _queues_shown(self, number: int, who: Principal) -> list[str]:
-        found = self._shown.get((number, "queues"))
+    def calls_for(self, audience: Audience) -> tuple[tuple[str, ...], set[str]]:
+        if "calls" not in audience.topics or not self.linkedids:
+            return (), set()
+        _, shown, hidden = self._calls_shown(audience)
+        return shown, hidden
+
+    def _queues_shown(self, audience: Audience) -> list[bytes]:
+        found = self._shown.get((audience.number, "queues"))
         if found is None:
+            if self._queue_views is None:
+                tracker, now = self.hub.tracker, self.now
+                views = (tracker.queue(n, now) for n in self.queue_names)
+                self._queue_views = [q for q in views if q]
             found = []
-            for queue in self.queues:
-                shown = self.gate.queue(who, queue)
+            for queue in self._queue_views:
+                shown = self.gate.queue(audience.principal, queue)
                 if shown is not None:
                     variant = "full" if shown is queue else "redacted"
-                    found.append(self._text("queue", f"{queue.name}|{variant}", shown))
-            self._shown[(number, "queues")] = found
+                    found.append(self._frame("queue", f"{queue.name}|{variant}", shown))
+            self._shown[(audience.number, "queues")] = found
         return found  # type: ignore[no-any-return]
 
-    def _seats_shown(self, number: int, who: Principal) -> list[str]:
-        found = self._shown.get((number, "agents"))
+    def _seats_shown(self, audience: Audience) -> list[bytes]:
+        found = self._shown.get((audience.number, "agents"))
         if found is None:
-            found = [self._text("agent", s.agent, s) for s in self.seats if self.gate.seat(who, s)]
-            self._shown[(number, "agents")] = found
+            if self._seat_views is None:
+                tracker, now = self.hub.tracker, self.now
+                views = (tracker.seat(c, now) for c in self.agent_codes)
+                self._seat_views = [s for s in views if s]
+            who = audience.principal
+            found = [
+                self._frame("agent", s.agent, s) for s in self._seat_views if self.gate.seat(who, s)
+            ]
+            self._shown[(audience.number, "agents")] = found
         return found  # type: ignore[no-any-return]
 
-    def messages_for(self, sub: Subscriber) -> list[str]:
-        who, out = sub.principal, []
-        number = self._numbers.setdefault(who, len(self._numbers))
-        if "calls" in sub.topics and self.calls:
-            shown, hidden = self._calls_shown(number, who)
-            for linkedid, text in shown:
-                sub.calls.add(linkedid)
-                out.append(text)
-            for linkedid in sorted(hidden & sub.calls):  # ended, or out of its sight now
-                sub.calls.discard(linkedid)
-                out.append(json.dumps({"type": "call_ended", "data": {"linkedid": linkedid}}))
-        if "queues" in sub.topics and self.queues:
-            out += self._queues_shown(number, who)
-        if "agents" in sub.topics and self.seats:
-            out += self._seats_shown(number, who)
-        return out
+    def frames_for(self, audience: Audience) -> list[bytes]:
+        """The messages of this cycle every socket of ``audience`` gets (calls, queues,
+        agents; not the board, nor the end of calls only some of its sockets were sent)."""
+        found = self._for.get(audience)
+        if found is None:
+            topics, found = audience.topics, []
+            if "calls" in topics and self.linkedids:
+                found += self._calls_shown(audience)[0]
+            if "queues" in topics and self.queue_names:
+                found += self._queues_shown(audience)
+            if "agents" in topics and self.agent_codes:
+                found += self._seats_shown(audience)
+            self._for[audience] = found
+        return found
+
+    def board_for(self, audience: Audience) -> tuple[int, bytes | None, Any] | None:
+        """(version, frame, parts) of the board the audience's sockets should have now, or
+        None when this cycle changed no queue or agent. A board whose tiles did not change
+        keeps its version: sockets that have it get nothing."""
+        if not (self.queue_names or self.agent_codes):
+            return None
+        if "board" not in audience.topics or not audience.sees_queues:
+            return None
+        key = audience.principal.queues
+        found = self._boards.get(key)
+        if found is None:
+            hub = self.hub
+            if self._live is None:  # every queue and seat once per cycle, for every board
+                self._live = hub._live_views(self.now)
+            tiles, thresholds = hub.board_parts(audience.principal, self._live)
+            signature = (tuple(_tile_key(t) for t in tiles), thresholds)
+            last = hub._boards.get(key)
+            if last is not None and last.signature == signature:
+                found = (last.version, None, (tiles, thresholds))
+            else:
+                version = next(hub._versions)
+                hub._boards[key] = _Board(signature, version)
+                found = (version, None, (tiles, thresholds))
+            self._boards[key] = found
+        return found
+
+    def board_frame(self, key: ViewKey) -> bytes:
+        """The board of ``key`` as a frame (built once, for the sockets that lack it)."""
+        version, built, parts = self._boards[key]
+        if built is None:
+            message = self.hub._board_message(*parts)
+            message["data"]["changes_since"] = self.board_since
+            built = json.dumps(message)
+            built = frame(built)
+            self._boards[key] = (version, built, parts)
+        return built

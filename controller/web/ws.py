@@ -46,9 +46,8 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     # cost more CPU than the rest of the fan-out.
     socket = web.WebSocketResponse(heartbeat=20.0, max_msg_size=MAX_MESSAGE, compress=False)
     await socket.prepare(request)
-    subscriber = Subscriber(socket, principal(request))
-    await socket.send_json(services.hub.snapshot(subscriber))
-    services.hub.subscribers.add(subscriber)
+    subscriber = Subscriber(socket, principal(request), request.transport)
+    services.hub.join(subscriber)  # the snapshot, then every change after it
     try:
         async for message in socket:
             if message.type is not WSMsgType.TEXT:
