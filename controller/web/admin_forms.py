@@ -655,6 +655,11 @@ def place_issues(
 _LANGUAGE_DIR = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
 
 
+def prompt_name(name: str) -> bool:
+    """Whether ``name`` is a prompt's name (the configuration's Prompt type)."""
+    return bool(_PROMPT_NAME.fullmatch(name))
+
+
 def stored_prompts(sounds_dir: Path) -> list[str]:
     """The prompts a form may offer: every recording converted into ``sounds_dir`` (its
     ``.wav`` files, as uploads are stored), by name, sorted. Asterisk's own sounds, in the

@@ -157,11 +157,27 @@ async def test_an_ivr_key_and_prompts_are_chosen_from_lists(
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         base = await sign_in(api, page, "it.chen")
+        # A new prompt, named by no configuration yet, uploaded on the prompts page.
+        await page.goto(f"{base}/admin/prompts?lang=zh")
+        await page.wait_for_function(
+            "() => { const e = document.querySelector('[x-data]'); return !!(e && e._x_dataStack); }"
+        )
+        recording = tmp_path / "新欢迎语.wav"
+        recording.write_bytes(tone(44100, 2, 2, 2.0))
+        await page.locator("#new-prompt").fill("custom/welcome-new")
+        await page.locator('tr.new-prompt input[type="file"]').set_input_files(str(recording))
+        await expect(page.locator(".notice")).to_have_text("custom/welcome-new:已保存,2 秒。")
+        row = page.locator('tr[data-prompt="custom/welcome-new"]')
+        await expect(row.locator(".length")).to_have_text("2.0 s")  # after the page's reload
+        await expect(row).to_contain_text("尚未使用")
+        await screenshot(page, "admin-prompts-new-zh")
+
         await page.goto(f"{base}/admin/objects/ivr_menus/main?lang=zh")
         await _ready(page)
         prompt = page.locator('td[data-path="prompts[0].value"] select')
         offered = await prompt.locator("option").all_inner_texts()
         assert "custom/welcome-zh" in offered
+        assert "custom/welcome-new" in offered
         assert not any(o.startswith("en/") for o in offered)
         assert any("尚无录音" in o for o in offered)  # the stored name, not converted yet
         await prompt.select_option("custom/welcome-zh")

@@ -206,3 +206,33 @@ async def test_every_object_goes_through_its_form_unchanged(api: Api) -> None:
         assert getattr(after, section) == getattr(before, section), section
     assert checked > 30
     assert isinstance(after, PbxConfig)
+
+
+@pytest.mark.asyncio
+async def test_a_new_prompt_is_uploaded_below_custom_and_then_offered(
+    api: Api, tmp_path: Path
+) -> None:
+    from tests.unit.test_prompts import tone
+    from tests.web.test_admin_prompts import _form
+
+    api.services.sounds_dir = tmp_path
+    try:
+        csrf = await _signed_in(api)
+        headers = {"X-CSRF-Token": csrf}
+        recording = tone(8000, 1, 2, 0.5)
+        for name in ("en/beep", "custom/../x", "custom/a.wav/"):
+            refused = await api.client.post(f"/admin/prompts/upload?name={name}&new=1",
+                                            data=_form(recording, "a.wav"), headers=headers)  # fmt: skip
+            assert refused.status == 422, name
+            assert "field name" in (await refused.json())["error"]["message"]
+        stored = await api.client.post("/admin/prompts/upload?name=custom/hello&new=1",
+                                       data=_form(recording, "a.wav"), headers=headers)  # fmt: skip
+        assert stored.status == 200
+        assert (tmp_path / "custom" / "hello.wav").is_file()
+        listed = await (await api.client.get("/admin/prompts?lang=en")).text()
+        assert 'data-prompt="custom/hello"' in listed
+        form = await (await api.client.get("/admin/objects/queues/sales")).text()
+        assert '<option value="custom/hello"' in form  # the queue's announcement may use it
+        assert forms.stored_prompts(tmp_path) == ["custom/hello"]
+    finally:
+        api.services.sounds_dir = None

@@ -4,7 +4,9 @@ OGG) per prompt, converted to what Asterisk plays (:mod:`controller.prompts`).
 
 The upload is sent by the page's script with the session's CSRF token in its header and read
 as a stream (up to :data:`controller.prompts.MAX_UPLOAD`), not as a form: a form body is held
-to the API's 64 KiB. Only a prompt the configuration names can be written.
+to the API's 64 KiB. Only a prompt the configuration names can be written, or a new one
+(``&new=1``) below ``custom/``: uploaded and converted first, it is then offered by the IVR
+and queue forms (which offer only converted prompts), and listed here as not used yet.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from controller import prompts
 from controller.access import audit
 from controller.access.scopes import Scope
 from controller.pbxconfig.export import export_config
+from controller.web import admin_forms as forms
 from controller.web import i18n
 from controller.web.access import principal, requires
 from controller.web.errors import ApiError
@@ -28,6 +31,7 @@ from controller.web.pages.admin import frame
 from controller.web.pages.frame import in_session
 
 routes = web.RouteTableDef()
+NEW_PREFIX = "custom/"  # where prompts that no configuration names yet are uploaded
 
 
 def _uses(session: Session) -> list[prompts.PromptUse]:
@@ -51,6 +55,10 @@ async def prompt_list(request: web.Request) -> web.Response:
         row = rows.setdefault(use.name, {"name": use.name, "used_by": [], "seconds": None})
         row["used_by"].append(use.used_by)
     if services.sounds_dir is not None:
+        stored = await asyncio.to_thread(forms.stored_prompts, services.sounds_dir)
+        for name in stored:
+            if name.startswith(NEW_PREFIX):
+                rows.setdefault(name, {"name": name, "used_by": [], "seconds": None})
         for row in rows.values():
             path = prompts.prompt_path(services.sounds_dir, row["name"])
             row["seconds"] = await asyncio.to_thread(prompts.duration, path)
@@ -59,6 +67,7 @@ async def prompt_list(request: web.Request) -> web.Response:
         "uploading": gettext("Converting {name}…"),
         "uploaded": gettext("{name}: stored, {seconds} s."),
         "failed": gettext("{name}: not stored: {message}"),
+        "no_name": gettext("Name the new prompt first, e.g. custom/welcome-zh."),
     }
     return frame(request, "admin/prompts.html", section="", admin_page="prompts",
                  rows=list(rows.values()), available=services.sounds_dir is not None,
@@ -89,7 +98,12 @@ async def upload(request: web.Request) -> web.Response:
     sounds = _sounds(request)
     name = request.query.get("name", "")
     uses = await asyncio.to_thread(in_session, services.factory, _uses)
-    if name not in {u.name for u in uses}:
+    if request.query.get("new") == "1":
+        if not name.startswith(NEW_PREFIX) or not forms.prompt_name(name):
+            rule = f"{NEW_PREFIX}NAME (letters, digits, '_', '-', '.', '/'), e.g. custom/welcome-zh"
+            message = f"field name: a new prompt is named {rule}; got {name!r}"
+            raise ApiError(422, "invalid", message)
+    elif name not in {u.name for u in uses}:
         raise ApiError(404, "not_found", f"no prompt {name!r} in the configuration")
     filename, data = await _read_upload(request)
     try:

@@ -10,18 +10,31 @@ function promptUploads() {
   return {
     notice: "",
     failed: false,
+    newName: "",
+
+    setNewName(event) {
+      this.newName = event.target.value.trim();
+    },
 
     async upload(event) {
       const input = event.target;
-      const name = input.dataset.prompt;
+      const isNew = input.dataset.new === "1";
+      const name = isNew ? this.newName : input.dataset.prompt;
       const file = input.files && input.files[0];
       if (!file) return;
+      if (!name) {
+        this.failed = true;
+        this.notice = texts.no_name;
+        input.value = "";
+        return;
+      }
       this.failed = false;
       this.notice = fill(texts.uploading, { name });
       const body = new FormData();
       body.append("file", file, file.name);
       try {
-        const response = await fetch(`/admin/prompts/upload?name=${encodeURIComponent(name)}`, {
+        const query = `name=${encodeURIComponent(name)}${isNew ? "&new=1" : ""}`;
+        const response = await fetch(`/admin/prompts/upload?${query}`, {
           method: "POST",
           body,
           credentials: "same-origin",
