@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from controller.db import models as m
@@ -164,6 +164,53 @@ class _Children:
     destinations: list[tuple[int, str, Destination | None]] = field(default_factory=list)
 
 
+# PostgreSQL: below this many rows an executemany is as quick as a COPY.
+COPY_MIN_ROWS = 50
+
+
+def copy_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> bool:
+    """Insert ``rows`` with PostgreSQL's COPY (psycopg): the server takes 10,000 rows as one
+    stream instead of as 10,000 INSERTs, which took seconds on the server for a new site.
+
+    The values go through the same conversions an INSERT applies (each column type's bind
+    processor, Python-side scalar defaults of the columns left out); False, having done
+    nothing, on another backend or when a column left out has a default computed in Python.
+    """
+    if conn.dialect.name != "postgresql" or conn.dialect.driver != "psycopg":
+        return False
+    names = list(rows[0])
+    columns = [table.c[name] for name in names]
+    defaults: list[Any] = []
+    for column in table.columns:
+        if column.name in rows[0] or column.default is None:
+            continue
+        if not column.default.is_scalar:
+            return False
+        columns.append(column)
+        defaults.append(column.default.arg)  # type: ignore[attr-defined]
+    dialect = conn.dialect
+    processors = [column.type._cached_bind_processor(dialect) for column in columns]
+    quote = dialect.identifier_preparer.quote
+    statement = (
+        f"COPY {dialect.identifier_preparer.format_table(table)} "
+        f"({', '.join(quote(column.name) for column in columns)}) FROM STDIN"
+    )
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                values = [row[name] for name in names]
+                values += defaults
+                copy.write_row(
+                    [v if p is None else p(v) for v, p in zip(values, processors, strict=True)]
+                )
+    except dialect.loaded_dbapi.Error as exc:
+        # As SQLAlchemy reports a failed INSERT: IntegrityError for a duplicate key ...
+        raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from exc
+    return True
+
+
 class _Importer:
     def __init__(self, session: Session, validated: ValidatedConfig, now: datetime) -> None:
         self.session = session
@@ -219,13 +266,16 @@ class _Importer:
         self.conn.execute(statement, [{f"p_{k}": v for k, v in row.items()} for row in rows])
 
     def insert_rows(self, table: Table, rows: list[Row]) -> None:
-        """One executemany INSERT of ``rows``.
+        """One executemany INSERT of ``rows`` (PostgreSQL: one COPY, when there are many).
 
         Without RETURNING: the ids are read back by key afterwards. psycopg pipelines a plain
         executemany of one prepared statement, while a multi-row INSERT ... RETURNING is a
         new statement text per batch that it parses each time (3x slower on PostgreSQL)."""
-        if rows:
-            self.conn.execute(insert(table), rows)
+        if not rows:
+            return
+        if len(rows) >= COPY_MIN_ROWS and copy_rows(self.conn, table, rows):
+            return
+        self.conn.execute(insert(table), rows)
 
     def select_ids(self, column: Any, keys: Sequence[Any], *also: Any) -> Iterator[Any]:
         """(key, *also, id) of the rows of ``column``'s table whose ``column`` is in ``keys``."""
@@ -390,8 +440,7 @@ class _Importer:
             elif target_column is not None:
                 row[target_column] = self.ids[_TARGET_SECTIONS[target_column]][dest.target]
             rows.append(row)
-        if rows:
-            self.conn.execute(insert(m.Destination.__table__), rows)
+        self.insert_rows(m.Destination.__table__, rows)
 
     def write_queue_versions(self, diff: ConfigDiff) -> None:
         touched = diff.keys("queues", "added", "changed")
@@ -508,8 +557,7 @@ class _Importer:
                 updates.append(row | {"id": stored[0]})
         self.delete_ids(m.Phone.__table__, "id", gone)
         self.update_rows(m.Phone.__table__, updates)
-        if inserts:
-            self.conn.execute(insert(m.Phone.__table__), inserts)
+        self.insert_rows(m.Phone.__table__, inserts)
 
     # -- one writer per section: the row's values, then its child rows -------------------
 

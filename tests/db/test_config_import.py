@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import Engine, func, select
+import yaml
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bench.dataset import large_company
 from controller.db import models as m
 from controller.db.engine import session_factory
 from controller.errors import ConfigFileError
 from controller.pbxconfig.dump import dump_config
 from controller.pbxconfig.export import export_config
-from controller.pbxconfig.importer import ImportReport, import_config
+from controller.pbxconfig.importer import ImportReport, copy_rows, import_config
 from controller.pbxconfig.load import parse_config
 from tests.conftest import EXAMPLE
 
@@ -252,3 +255,45 @@ def test_revision_changes_with_the_configuration_only(engine: Engine) -> None:
     _import(engine, EXAMPLE_TEXT.replace("    wrapup_seconds: 15\n", "    wrapup_seconds: 20\n"))
     with factory() as session:
         assert current_revision(session) == 2
+
+
+def test_a_large_site_round_trips(engine: Engine) -> None:
+    """Hundreds of rows per table: on PostgreSQL they are written with COPY (the column
+    types' conversions and defaults as an INSERT applies them)."""
+    text = yaml.safe_dump(large_company(300, menus=60, queues=60), allow_unicode=True)
+    validated = parse_config(text, "large.yaml")
+    with session_factory(engine)() as session, session.begin():
+        report = import_config(session, validated)
+    assert len(report.diff.sections["extensions"].added) == 300
+    with session_factory(engine)() as session:
+        assert export_config(session) == validated.config
+        phones = session.scalars(select(m.Phone)).all()
+        assert len(phones) == 300
+        assert all(p.password and p.codecs for p in phones)
+    assert _import(engine, text).diff.empty
+
+
+def test_copy_refuses_a_duplicate_as_an_insert_does(engine: Engine) -> None:
+    rows = [
+        {"number": f"{5000 + i}", "name": f"N{i}", "position": i, "ring_seconds": 20,
+         "voicemail_enabled": False}
+        for i in range(60)
+    ]  # fmt: skip
+    rows.append(dict(rows[0], position=60))
+
+    def write() -> None:
+        with session_factory(engine)() as session, session.begin():
+            conn = session.connection()
+            if not copy_rows(conn, m.Extension.__table__, rows):  # not PostgreSQL
+                conn.execute(insert(m.Extension.__table__), rows)
+
+    with pytest.raises(IntegrityError):
+        write()
+    rows.pop()
+    write()
+    with session_factory(engine)() as session:
+        stored = session.scalars(select(m.Extension).order_by(m.Extension.position)).all()
+    assert [(x.number, x.voicemail_pin_generated) for x in stored[:2]] == [
+        ("5000", False),
+        ("5001", False),
+    ]  # the column left out got its Python-side default
