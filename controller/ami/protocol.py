@@ -23,12 +23,13 @@ Pairs = list[tuple[str, str]]
 class Message(Mapping[str, str]):
     """One AMI message. ``msg[key]`` is the first value of a key; :meth:`all` gives every value."""
 
-    __slots__ = ("_block", "_first", "_pairs")
+    __slots__ = ("_block", "_first", "_pairs", "_simple")
 
     def __init__(self, pairs: Pairs) -> None:
         self._block: str | None = None
         self._pairs: Pairs | None = pairs
         self._first: dict[str, str] | None = _first_values(pairs)
+        self._simple = False
 
     @classmethod
     def from_text(cls, block: str) -> Message:
@@ -37,6 +38,7 @@ class Message(Mapping[str, str]):
         message._block = block
         message._pairs = None
         message._first = None
+        message._simple = False  # split on the fast path: every line "Key: value", keys unique
         return message
 
     def __getitem__(self, key: str) -> str:
@@ -61,7 +63,12 @@ class Message(Mapping[str, str]):
         """Every ``(key, value)`` in order, repeated keys included."""
         pairs = self._pairs
         if pairs is None:
-            pairs = self._pairs = _pairs(self._block or "")
+            if self._simple and self._first is not None:
+                # Split already, one pair per line: the same pairs, without parsing again
+                # (the history keeps the events it stores verbatim as pairs).
+                pairs = self._pairs = list(self._first.items())
+            else:
+                pairs = self._pairs = _pairs(self._block or "")
         return pairs
 
     def all(self, key: str) -> list[str]:
@@ -118,6 +125,8 @@ class Message(Mapping[str, str]):
             first = None
         if first is None or len(first) != len(lines) or ":" in "".join(first):
             first = _first_values(self.pairs)
+        else:
+            self._simple = True
         return first
 
     def __repr__(self) -> str:
