@@ -132,6 +132,10 @@ def _edge_rows(session: Session) -> None:
                                   hold_ms=12_345, acw_ms=0, missed=2))  # fmt: skip
     session.add(m.ReportAgentStateHour(**hour, agent_code="8001", state="paused", reason="午饭",
                                        ms=3_600_000))  # fmt: skip
+    day = {"local_date": call.local_date, "agent_code": "8001"}  # the hours' sums (0019)
+    session.add(m.ReportAgentDay(**day, handled=1, talk_ms=2**40 + 5, hold_ms=12_345, acw_ms=0,
+                                 missed=2))  # fmt: skip
+    session.add(m.ReportAgentStateDay(**day, state="paused", reason="午饭", ms=3_600_000))
     session.add(m.ReportRollupRange(id=1, since=T.replace(minute=0, second=0, microsecond=0),
                                     until=T.replace(hour=6, minute=0, second=0, microsecond=0)))  # fmt: skip
     request = m.CallbackRequest(
