@@ -230,6 +230,11 @@ def items_query(session: Session, req: ReportRequest) -> tuple[Select[Any], Wher
     shift = quarter_shift(req.window.tz, req.window.since)
     where = Where(key, req.interval, dialect_of(session), shift)
     row = options.get("row", "")
+    seen = req.audience.queues
+    if report == "queues" and row != qf.CENTER and seen is not None and row not in seen:
+        # Refused, not an empty list: "no calls" would be a figure the reader may not see.
+        raise ReportError(f"report 'detail': queue {row!r} is outside the queues you may see",
+                          forbidden=True)  # fmt: skip
     return items(session, req, where, row), where
 
 

@@ -59,7 +59,8 @@ async def _api(api: Api, name: str, *pairs: tuple[str, str], **query: str) -> di
 async def _table(page: Page) -> list[dict[str, str]]:
     """The report table's body as {column key: text} per row, read from the DOM."""
     return await page.evaluate(
-        """() => [...document.querySelectorAll('table.report-table tbody tr')].map(tr =>
+        """() => [...document.querySelectorAll('table.report-table tbody tr:not(.empty-gap)')]
+             .map(tr =>
              Object.fromEntries([...tr.querySelectorAll('td[data-key]')].map(td =>
                [td.dataset.key, td.textContent.trim()])))"""
     )
@@ -89,7 +90,26 @@ async def test_the_queue_report_equals_the_api_and_drills_down(
     # Offered on May 4: c1-c9 and c11 (c10 is May 5's, c13 May 3's, c12 reached no queue).
     assert sum(series[0]) == 10
     assert await draws_chinese(page, "队列绩效")
+    # The hours without calls are hidden (a note says how many where), shown on demand.
+    marked = await page.evaluate(
+        "() => [...document.querySelectorAll('tbody tr:not(.empty-gap)')]"
+        ".map(tr => tr.classList.contains('empty-row'))"
+    )
+    empty = [r for r, hidden in zip(body["rows"], marked, strict=True) if hidden]
+    assert empty
+    assert all(r["offered"] == 0 and r["handled"] == 0 for r in empty)
+    await expect(page.locator("tbody tr.empty-row:visible")).to_have_count(0)
+    gaps = await page.locator("tbody tr.empty-gap").all_text_contents()
+    assert sum(int("".join(ch for ch in g if ch.isdigit())) for g in gaps) == len(empty)
+    await expect(page.locator("tbody tr:not(.empty-gap):visible")).to_have_count(
+        len(body["rows"]) - len(empty)
+    )
     await screenshot(page, "reports-queues-zh")
+    await page.locator(".show-empty-rows").check()
+    await expect(page.locator("tbody tr.empty-row:visible")).to_have_count(len(empty))
+    await expect(page.locator("tbody tr.empty-gap:visible")).to_have_count(0)
+    await screenshot(page, "reports-queues-all-hours-zh")
+    await page.locator(".show-empty-rows").uncheck()
     await page.screenshot(path=str(ARTIFACTS / "reports-queues-zh-top.png"))  # the first screen
     await page.get_by_role("link", name="English").click()  # the filters stay
     await expect(page.locator("h1")).to_have_text("Queue performance")

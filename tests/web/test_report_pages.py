@@ -149,8 +149,20 @@ async def test_a_supervisor_of_sales_sees_no_support_figure(api: Api) -> None:
         sales,
         **{"from": DAY, "report": "queues", "figure": "offered", "row": "support"},
     )
-    assert status == 200  # the drill-down is narrowed to their queues: nothing of support
-    assert 'data-total="0"' in page
+    assert status == 403  # refused, not "0 calls": a figure of support they may not see
+    assert "queue &#39;support&#39; is outside the queues you may see" in page
+    assert 'role="alert"' in page
+    assert 'data-total="0"' not in page
+    api_answer = await api.client.get("/api/v1/reports/detail", headers=sales, params={
+        "from": DAY, "report": "queues", "figure": "offered", "row": "support"})  # fmt: skip
+    assert api_answer.status == 403
+    status, page = await _page(
+        api,
+        "/reports/detail",
+        sales,
+        **{"from": DAY, "report": "queues", "figure": "offered", "row": "sales"},
+    )
+    assert status == 200  # their own queue's drill-down
 
 
 async def test_a_bad_filter_is_shown_at_its_field(api: Api) -> None:
@@ -330,3 +342,35 @@ async def test_the_index_offers_last_week_in_one_click(api: Api) -> None:
     assert status == 200
     assert 'href="/reports/queues?period=last_week&amp;lang=en" class="period"' in page
     assert 'href="/reports/detail?period=last_week' not in page  # a drill-down has no week
+
+
+async def test_a_long_table_by_hour_hides_its_rows_without_calls_until_asked(api: Api) -> None:
+    status, page = await _page(
+        api, "/reports/queues", **{"from": DAY, "interval": "hour", "lang": "en"}
+    )
+    assert status == 200
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    rows = re.findall(r"<tr class=\"([^\"]*)\">(.*?)</tr>", body, re.S)
+    hidden = [cells for css, cells in rows if "empty-row" in css]
+    shown = [cells for css, cells in rows if "empty-row" not in css and "empty-gap" not in css]
+    gaps = [int(n) for n in re.findall(r"… (\d+) rows without calls hidden", body)]
+    assert hidden
+    assert shown
+    assert sum(gaps) == len(hidden)  # each hidden run is said where it was
+    switch = re.search(r'class="show-empty-rows"> Show the (\d+) rows without calls', page)
+    assert switch is not None
+    assert int(switch.group(1)) == len(hidden)
+    offered = re.compile(r'data-key="offered"[^>]*>(?:<a [^>]*>)?([^<]*)<')
+    for cells in hidden:
+        assert offered.search(cells).group(1) == "0"  # type: ignore[union-attr]
+    assert any(offered.search(c).group(1) != "0" for c in shown)  # type: ignore[union-attr]
+    # The same figures as before: hidden, not dropped; the printed report shows every row.
+    api_rows = (await (await api.client.get("/api/v1/reports/queues", headers=api.auth, params={
+        "from": DAY, "interval": "hour"})).json())["rows"]  # fmt: skip
+    assert len(api_rows) == len(hidden) + len(shown)
+    status, printed = await _page(api, "/reports/queues/print", **{"from": DAY, "interval": "hour"})
+    assert status == 200
+    assert "empty-row" not in printed
+    # By day (short): nothing hidden.
+    status, page = await _page(api, "/reports/queues", **{"from": DAY, "interval": "day"})
+    assert "empty-row" not in page

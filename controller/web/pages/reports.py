@@ -44,7 +44,7 @@ from controller.reports.calendar import Interval
 from controller.reports.errors import ReportError
 from controller.reports.registry import REPORTS
 from controller.reports.request import site_zone
-from controller.reports.result import Report, chart_rows
+from controller.reports.result import Kind, Report, chart_rows
 from controller.reports.runner import run_report
 from controller.reports.scope import Audience
 from controller.reports.service_level import Variant
@@ -392,6 +392,31 @@ def may_call_back(who: Principal) -> bool:
     return grants(who.patterns, Scope.CALLS_ORIGINATE.value)
 
 
+# A table by hour (or quarter) longer than this hides its rows without calls until asked:
+# a week by hour is 168 rows a queue, most of them nights.
+COLLAPSE_AFTER = 24
+
+
+def collapse_empty(report: Report, interval: Interval, shown: list[dict[str, Any]]) -> int:
+    """Mark the rows shown whose counts are all zero (``row["empty"]``) in a long table by
+    hour or quarter; returns how many (0: nothing is collapsed). The page hides them behind a
+    "show" switch and says where they were; the printed report keeps every row."""
+    if interval not in (Interval.HOUR, Interval.QUARTER) or len(shown) <= COLLAPSE_AFTER:
+        return 0
+    # The figures that count calls: those with a drill-down (a threshold such as sl_seconds
+    # is a count too, and never zero), else every count.
+    counts = [c.key for c in report.columns if c.drill and c.kind is Kind.COUNT] or [
+        c.key for c in report.columns if c.kind is Kind.COUNT
+    ]
+    if not counts:
+        return 0
+    empty = 0
+    for row_shown, row in zip(shown, report.rows, strict=True):
+        row_shown["empty"] = all(not row.get(key) for key in counts)
+        empty += row_shown["empty"]
+    return empty if empty < len(shown) else 0  # all empty: the table shows them as they are
+
+
 def may_see_calls(who: Principal) -> bool:
     return allows(who, Scope.HISTORY_READ)
 
@@ -417,6 +442,12 @@ def report_page(spec: ReportSpec) -> Callable[[web.Request], Any]:
             chart = shown["chart"]
             context = {k: v for k, v in shown.items() if k not in ("language", "page_data")}
             context["exports"] = _exports(report, q, asked, lang)
+            context["empty_rows"] = collapse_empty(report, q.interval, context["rows"])
+            context["labels"] = {
+                **context["labels"],
+                "show_empty": gettext("Show the %(n)s rows without calls"),
+                "hidden_empty": gettext("… %(n)s rows without calls hidden"),
+            }
             context["paging"] = _paging(report, asked)
             if spec.name == "abandoned" and may_call_back(who):
                 context["actions"] = {"label": gettext("Call back")}
