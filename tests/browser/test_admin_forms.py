@@ -238,3 +238,33 @@ async def _first_key(page: Page, base: str, section: str) -> str:
     href = await page.locator("table.objects tbody a").first.get_attribute("href")
     assert href is not None
     return href.rsplit("/", 1)[1]
+
+
+async def test_a_large_section_is_typed_with_suggestions(
+    api: Api, browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from controller.web.pages import admin
+
+    monkeypatch.setattr(admin, "SELECT_LIMIT", 3)  # the example's agents count as many
+    make_user(api, "it.chen", "admin")
+    page = await browser.new_page(locale="zh-CN", viewport={"width": 1440, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    base = await sign_in(api, page, "it.chen")
+    await page.goto(f"{base}/admin/objects/queues/support?lang=zh")
+    await _ready(page)
+    row = await add_row(page, "members")
+    agent = row.locator('td[data-path$=".agent"] input')
+    await agent.fill("800")
+    await expect(page.locator("#dl-agents option").first).to_be_attached()
+    suggested = await page.locator("#dl-agents option").evaluate_all("os => os.map(o => o.value)")
+    assert suggested
+    assert all("800" in value for value in suggested)
+    queue = next(q for q in _config(api).queues if q.name == "support")  # type: ignore[attr-defined]
+    chosen = next(v for v in suggested if v not in {m.agent for m in queue.members})
+    await agent.fill(chosen)
+    await page.get_by_role("button", name="保存").click()
+    await expect(page.locator(".notice.ok")).to_be_visible()
+    queue = next(q for q in _config(api).queues if q.name == "support")  # type: ignore[attr-defined]
+    assert queue.members[-1].agent == chosen
+    assert errors == []

@@ -236,3 +236,27 @@ async def test_a_new_prompt_is_uploaded_below_custom_and_then_offered(
         assert forms.stored_prompts(tmp_path) == ["custom/hello"]
     finally:
         api.services.sounds_dir = None
+
+
+@pytest.mark.asyncio
+async def test_a_large_section_is_suggested_as_one_types_not_listed(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from controller.web.pages import admin
+
+    await _signed_in(api)
+    monkeypatch.setattr(admin, "SELECT_LIMIT", 3)  # the example's agents: a "large" section
+    page = await (await api.client.get("/admin/objects/queues/support")).text()
+    cell = page.split('data-path="members[0].agent"', 1)[1].split("</td>", 1)[0]
+    assert 'list="dl-agents"' in cell
+    assert "<select" not in cell
+    assert '<datalist id="dl-agents"></datalist>' in page  # filled as one types
+    found = await (await api.client.get("/admin/choices/agents?q=800")).json()
+    assert found["objects"]
+    assert all("800" in key or "800" in name for key, name in found["objects"])
+    missing = await api.client.get("/admin/choices/bogus")
+    assert missing.status == 404
+    values = _form_values(page)
+    saved = await api.client.post("/admin/objects/queues/support", data=values,
+                                  allow_redirects=False)  # fmt: skip
+    assert saved.status == 303

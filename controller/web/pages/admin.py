@@ -177,39 +177,61 @@ async def object_list(request: web.Request) -> web.Response:
 
 @dataclass(frozen=True, slots=True)
 class Choices:
-    """What an object's form offers in its selects: the objects of other sections, the
+    """What an object's form offers in its selects: the objects of other sections (a large
+    section's are not listed: its inputs ask ``/admin/choices/{section}`` as one types), the
     stored (converted) prompts."""
 
     objects: dict[str, list[tuple[str, str]]]
     prompts: list[str]
+    large: list[str]
 
 
-# A section with more objects than this is offered as a list to type into (a datalist), not
-# a select repeated in every row.
+# A section with more objects than this is offered as an input that suggests matching
+# objects as one types (a datalist filled from /admin/choices), not a select repeated in
+# every row: a queue's form costs the same at 10,000 extensions as at 400.
 SELECT_LIMIT = 300
 
 
-def _objects(session: Session, sections: set[str]) -> dict[str, list[tuple[str, str]]]:
-    found = {}
+def _objects(
+    session: Session, sections: set[str]
+) -> tuple[dict[str, list[tuple[str, str]]], list[str]]:
+    found, large = {}, []
     for section in sorted(sections & set(SECTION_MODELS)):
         model, key_name = SECTION_MODELS[section]
+        count = session.scalar(select(func.count()).select_from(model)) or 0
+        if count > SELECT_LIMIT:
+            large.append(section)
+            continue
         label = _label_column(model, key_name)
         key = getattr(model, key_name)
         columns = [key, label] if label is not None else [key]
         order = getattr(model, "position", model.id)
         rows = session.execute(select(*columns).order_by(order, model.id))
         found[section] = [(r[0], (r[1] or "") if len(r) > 1 else "") for r in rows]
-    return found
+    return found, large
 
 
 async def _choices(request: web.Request, section: str) -> Choices:
     services = request.app[SERVICES]
     wanted = forms.references(section)
-    objects = await asyncio.to_thread(in_session, services.factory, _objects, wanted)
+    objects, large = await asyncio.to_thread(in_session, services.factory, _objects, wanted)
     names: list[str] = []
     if "prompts" in wanted and services.sounds_dir is not None:
         names = await asyncio.to_thread(forms.stored_prompts, services.sounds_dir)
-    return Choices(objects, names)
+    return Choices(objects, names, large)
+
+
+@routes.get("/admin/choices/{section}")
+@requires(Scope.CONFIG_READ)
+async def choices(request: web.Request) -> web.Response:
+    """The first objects of a section whose key or name holds ``?q=`` (a form's suggestions
+    for a section too large to list in it)."""
+    section = _section(request)
+    search = request.query.get("q", "").strip()[:100]
+    factory = request.app[SERVICES].factory
+    listing = await asyncio.to_thread(in_session, factory, list_objects, section, search, 1)
+    return web.json_response({"section": section, "total": listing.total,
+                              "objects": [list(row) for row in listing.rows]})  # fmt: skip
 
 
 def _form_context(
@@ -241,7 +263,7 @@ def _form_context(
         "quote": quote,
         "choices": choices.objects,
         "prompt_names": choices.prompts,
-        "large": [s for s, found in choices.objects.items() if len(found) > SELECT_LIMIT],
+        "large": choices.large,
         "label": lambda name, top=False: config_labels.label(section, name, words, top),
         "empty_label": lambda name: config_labels.empty_label(name, words),
         "choice_label": lambda name, value: config_labels.choice_label(name, value, words),

@@ -49,4 +49,40 @@ document.addEventListener("change", (event) => {
   }
 });
 
+// An input naming an object of a large section: the matching objects, asked as one types.
+const asked = new Map();
+
+async function suggest(input) {
+  const section = input.dataset.choices;
+  const query = input.value.trim();
+  const key = `${section}\u0000${query}`;
+  asked.set(section, key);
+  const response = await fetch(
+    `/admin/choices/${encodeURIComponent(section)}?q=${encodeURIComponent(query)}`,
+    { credentials: "same-origin", headers: { Accept: "application/json" } },
+  );
+  if (!response.ok || asked.get(section) !== key) return; // a later question wins
+  const data = await response.json();
+  const list = document.getElementById(`dl-${section}`);
+  list.replaceChildren(
+    ...data.objects.map(([value, name]) => {
+      const option = document.createElement("option");
+      option.value = value;
+      option.textContent = name;
+      return option;
+    }),
+  );
+}
+
+let timer = 0;
+document.addEventListener("input", (event) => {
+  const input = event.target;
+  if (!input.matches("input[data-choices]")) return;
+  window.clearTimeout(timer);
+  timer = window.setTimeout(() => suggest(input).catch(() => {}), 150);
+});
+document.addEventListener("focusin", (event) => {
+  if (event.target.matches("input[data-choices]")) suggest(event.target).catch(() => {});
+});
+
 document.documentElement.dataset.adminForm = "ready";
