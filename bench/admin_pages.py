@@ -1,5 +1,7 @@
 """The admin pages' database work at 10,000 extensions (SQLite): a list page (first, last,
-searched), one object read for its form, and one object saved through the importer.
+searched), one object read for its form, a queue's and an IVR menu's form made (the object,
+the objects its selects offer, the widgets rendered), and one object saved through the
+importer.
 
 Each figure is the median of ``--rounds`` and is printed beside two references measured in
 the same run on the same machine: the list page of a 400-extension site (a list must cost
@@ -28,7 +30,41 @@ from controller.db.migrate import upgrade
 from controller.pbxconfig.edit import read_object, save_object
 from controller.pbxconfig.importer import import_config
 from controller.pbxconfig.load import validate_document
+from controller.web import admin_forms as forms
+from controller.web import config_labels, i18n, render
+from controller.web.pages import admin
 from controller.web.pages.admin import list_objects
+
+# The object form's widgets, as templates/admin/form.html renders them.
+FORM = (
+    '{% import "admin/widgets.html" as widgets with context %}'
+    "{% for spec in fields %}{{ widgets.field(spec, spec.name, values[spec.name], key_field, key) }}"
+    '{% endfor %}{% for s in large %}<datalist id="dl-{{ s }}"></datalist>{% endfor %}'
+)
+
+
+def form_html(factory: Any, section: str, key: str) -> str:
+    """An object's form as the page makes it: the object, its selects' objects, the widgets."""
+    with factory() as session:
+        item = read_object(session, section, key)
+        objects, large = admin._objects(session, forms.references(section))
+    words = i18n.translations("zh", "config").gettext
+    context = {
+        "section": section, "key": key, "fields": forms.form_fields(section),
+        "key_field": forms.key_field(section), "values": forms.shown_values(section, item),
+        "field_errors": {}, "choices": objects, "prompt_names": [], "large": large,
+        "label": lambda n, top=False: config_labels.label(section, n, words, top),
+        "empty_label": lambda n: config_labels.empty_label(n, words),
+        "choice_label": lambda n, v: config_labels.choice_label(n, v, words),
+        "destination_kinds": list(forms.DESTINATION_KINDS),
+        "destination_sections": [("extension voicemail", "extensions"), ("queue", "queues"),
+                                 ("ivr", "ivr_menus"), ("time_condition", "time_conditions")],
+    }  # fmt: skip
+    token = render._CURRENT.set("zh")
+    try:
+        return render.environment().from_string(FORM).render(language="zh", **context)
+    finally:
+        render._CURRENT.reset(token)
 
 
 def _median(rounds: int, action: Callable[[], Any]) -> float:
@@ -55,7 +91,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     rounds = parser.parse_args().rounds
     with tempfile.TemporaryDirectory() as tmp:
-        small, _ = _site(Path(tmp), 400)
+        small, small_document = _site(Path(tmp), 400)
         large, document = _site(Path(tmp), 10_000)
         small_factory, factory = session_factory(small), session_factory(large)
 
@@ -79,6 +115,18 @@ def main() -> None:
 
         item = read()
         reads = _median(rounds * 4, read)
+
+        made: dict[str, tuple[float, float, int, int]] = {}
+        for section in ("queues", "ivr_menus"):
+            keys = [document[section][0]["name"], small_document[section][0]["name"]]
+            small_html = form_html(small_factory, section, keys[1])
+            large_html = form_html(factory, section, keys[0])
+            made[section] = (
+                _median(rounds * 4, lambda s=section, k=keys[1]: form_html(small_factory, s, k)),
+                _median(rounds * 4, lambda s=section, k=keys[0]: form_html(factory, s, k)),
+                len(small_html),
+                len(large_html),
+            )
         counter = iter(range(10**6))
 
         def save() -> None:
@@ -100,6 +148,10 @@ def main() -> None:
         )
     print(f"read one extension for its form: {reads * 1000:.1f} ms "
           f"({reads / reference_list:.2f}x the 400-extension list page)")  # fmt: skip
+    for section, (at_400, at_10k, size_400, size_10k) in made.items():
+        print(f"{section} form: {at_400 * 1000:.1f} ms ({size_400 // 1024} KiB) at 400 extensions, "
+              f"{at_10k * 1000:.1f} ms ({size_10k // 1024} KiB) at 10,000: "
+              f"{at_10k / at_400:.2f}x")  # fmt: skip
     print(f"reference: import of the unchanged 10,000-extension file {imports:.2f} s")
     print(f"save one extension: {saves:.2f} s ({saves / imports:.2f}x the unchanged import)")
 
