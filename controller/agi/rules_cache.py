@@ -15,10 +15,11 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from controller.db.engine import session_factory
+from controller.db.models import ConfigRevision
 from controller.errors import ControllerError
 from controller.pbxconfig.export import export_config
 from controller.pbxconfig.revision import current_revision
@@ -35,9 +36,15 @@ def load_rules(engine: Engine) -> Rules:
     return build_rules(config, revision)
 
 
+# The once-a-second check: one column of one row, with Core (no ORM session and identity map
+# per poll; the same value as current_revision).
+_REVISION = select(ConfigRevision.__table__.c.revision).where(ConfigRevision.__table__.c.id == 1)
+
+
 def read_revision(engine: Engine) -> int:
-    with session_factory(engine)() as session:
-        return current_revision(session)
+    with engine.connect() as conn:
+        revision = conn.execute(_REVISION).scalar()
+    return int(revision) if revision is not None else 0
 
 
 class RulesCache:

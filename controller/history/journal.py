@@ -163,6 +163,11 @@ class HistoryJournal:
 
     # -- the writer thread's side -----------------------------------------------------------
 
+    @property
+    def checkpoint_due(self) -> bool:
+        """Whether :meth:`checkpoint` has anything to do (appended records or a new watermark)."""
+        return self._dirty or (self._noted is not None and self._noted != self._written)
+
     def checkpoint(self) -> None:
         """fdatasync what was appended, then store the watermark noted before it."""
         noted = self._noted

@@ -152,7 +152,8 @@ class HistoryWriter:
                 if records:
                     self.resubmit(records)
                     return
-            await asyncio.to_thread(self.journal.checkpoint)
+            if self.journal.checkpoint_due:  # no thread hop twice a second for nothing
+                await asyncio.to_thread(self.journal.checkpoint)
         await self._wait(self.flush_interval)
 
     def _durable_write(self, batch: list[Item]) -> None:

@@ -46,6 +46,10 @@ logger = logging.getLogger(__name__)
 
 PER_ENDPOINT_PENDING = 100_000  # beyond it the oldest pending deliveries are dropped
 HOUSEKEEPING_SECONDS = 600.0
+# With no endpoint enabled, due deliveries are looked for again after this long (or at once
+# when this process stores a delivery) instead of every turn: no query twice a second for
+# nothing.
+NO_ENDPOINT_RECHECK_SECONDS = 5.0
 
 
 @dataclass
@@ -105,6 +109,7 @@ class WebhookService:
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._housekept = 0.0
+        self._no_endpoints_until = 0.0  # time.monotonic()
 
     # -- events in (event loop, never blocking) -------------------------------------------------
 
@@ -168,6 +173,8 @@ class WebhookService:
                 )  # fmt: skip
 
         made = await asyncio.to_thread(write)
+        if made:
+            self._no_endpoints_until = 0.0
         written = {id(event) for event in batch}  # newer events (appended meanwhile) stay
         while self._buffer and id(self._buffer[0]) in written:
             self._buffer.popleft()
@@ -175,20 +182,26 @@ class WebhookService:
 
     async def _start_due(self, http: aiohttp.ClientSession) -> None:
         free = self.settings.concurrency * 4 - len(self._busy)
-        if free <= 0:
+        if free <= 0 or time.monotonic() < self._no_endpoints_until:
             return
         now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
         busy = frozenset(self._busy)
         in_flight = dict(self._in_flight)
         cap = self.settings.endpoint_concurrency
 
-        def read() -> list[store.Due]:
+        def read() -> list[store.Due] | None:
             with self.factory() as session:
                 endpoints = store.enabled_endpoints(session)
+                if not endpoints:
+                    return None
                 wanted = {e: min(free, cap - in_flight.get(e, 0)) for e in endpoints}
                 return store.due(session, now, wanted, busy)
 
-        for item in await asyncio.to_thread(read):
+        found = await asyncio.to_thread(read)
+        if found is None:
+            self._no_endpoints_until = time.monotonic() + NO_ENDPOINT_RECHECK_SECONDS
+            return
+        for item in found:
             self._busy.add(item.id)
             self._in_flight[item.endpoint_id] = self._in_flight.get(item.endpoint_id, 0) + 1
             task = asyncio.create_task(self._deliver(http, item))
