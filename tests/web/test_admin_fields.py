@@ -260,3 +260,24 @@ async def test_a_large_section_is_suggested_as_one_types_not_listed(
     saved = await api.client.post("/admin/objects/queues/support", data=values,
                                   allow_redirects=False)  # fmt: skip
     assert saved.status == 303
+
+
+@pytest.mark.asyncio
+async def test_a_bulk_import_problem_is_worded_in_the_page_language(api: Api) -> None:
+    from aiohttp import FormData
+
+    from controller.access.store import UserInput, create_user
+    from tests.web.test_admin_pages import PASSWORD
+
+    with api.factory() as session, session.begin():
+        create_user(session, UserInput("it.wang", PASSWORD, "admin", "it.wang", "zh"))
+    csrf = await _signed_in(api, "it.wang")
+    form = FormData()
+    form.add_field("file", b"number,name,ring_seconds\n3102,X,-1\n", filename="a.csv",
+                   content_type="text/csv")  # fmt: skip
+    bad = await api.client.post("/admin/import/extensions/preview", data=form,
+                                headers={"X-CSRF-Token": csrf})  # fmt: skip
+    assert bad.status == 422
+    (problem,) = (await bad.json())["error"]["problems"]
+    assert problem["field"] == "ring_seconds"
+    assert problem["message"] == "分机 '3102'：字段 ring_seconds：应大于或等于 1（填写的是 '-1'）"

@@ -20,7 +20,7 @@ from controller.access.scopes import Scope
 from controller.errors import ConfigFileError
 from controller.pbxconfig import bulk
 from controller.pbxconfig.edit import Conflict
-from controller.web import i18n
+from controller.web import config_messages, i18n
 from controller.web.access import principal, requires
 from controller.web.errors import ApiError
 from controller.web.keys import SERVICES
@@ -52,15 +52,18 @@ async def _sheet(request: web.Request) -> tuple[str, list[dict[str, str]]]:
             try:
                 return name, await asyncio.to_thread(bulk.read_rows, name, bytes(data))
             except ConfigFileError as exc:
-                raise _refusal(exc) from None
+                raise _refusal(exc, request) from None
     raise ApiError(400, "bad_request", "field file: no spreadsheet in the upload")
 
 
-def _refusal(exc: ConfigFileError) -> ApiError:
+def _refusal(exc: ConfigFileError, request: web.Request) -> ApiError:
+    # Each problem worded in the page's language (the importer's message templates).
+    words = i18n.translations(language(request), "config").gettext
     problems = [
-        {"object": i.object or "", "field": i.field or "", "message": i.render()}
+        {"object": i.object or "", "field": i.field or "",
+         "message": config_messages.render(i, words)}
         for i in exc.issues[:200]
-    ]
+    ]  # fmt: skip
     return ApiError(422, "invalid", f"{len(exc.issues)} problem(s); nothing was imported", problems)
 
 
@@ -96,7 +99,7 @@ async def preview(request: web.Request) -> web.Response:
             in_session, request.app[SERVICES].factory, bulk.preview, section, rows, name
         )
     except ConfigFileError as exc:
-        raise _refusal(exc) from None
+        raise _refusal(exc, request) from None
     return web.json_response(
         {"revision": found.revision, "rows": found.rows, "added": found.added,
          "changed": found.changed}
@@ -128,7 +131,7 @@ async def apply(request: web.Request) -> web.Response:
     try:
         done = await asyncio.to_thread(in_session, services.factory, run)
     except ConfigFileError as exc:
-        raise _refusal(exc) from None
+        raise _refusal(exc, request) from None
     except Conflict as exc:
         raise ApiError(409, "conflict", f"{exc}: preview again") from None
     return web.json_response(done)
