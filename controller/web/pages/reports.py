@@ -737,6 +737,58 @@ def _seconds(ms: Any) -> str:
     return "-" if ms is None else f"{ms / 1000:.1f}"
 
 
+def call_words(gettext: Callable[[str], str]) -> dict[str, str]:
+    """The history's values (outcomes, results, roles) for a person, in the page's language."""
+    return {
+        "answered": gettext("answered"),
+        "abandoned": gettext("abandoned"),
+        "callback": gettext("left a callback request"),
+        "voicemail": gettext("voicemail"),
+        "transferred": gettext("transferred"),
+        "unanswered": gettext("unanswered"),
+        "busy": gettext("busy"),
+        "failed": gettext("failed"),
+        "rejected": gettext("rejected (blacklist)"),
+        "closed": gettext("closed (outside business hours)"),
+        "timeout": gettext("timed out"),
+        "exit_key": gettext("left with a key"),
+        "exit_empty": gettext("left: no agents"),
+        "withdrawn": gettext("withdrawn"),
+        "refused_full": gettext("refused: queue full"),
+        "refused_empty": gettext("refused: no agents"),
+        "refused_unavailable": gettext("refused: no agent available"),
+        "caller": gettext("the caller"),
+        "agent": gettext("the agent"),
+        "transfer": gettext("a transfer"),
+        "no_answer": gettext("no answer"),
+        "canceled": gettext("cancelled"),
+        "dump": gettext("rejected by the agent"),
+        "local": gettext("local channel"),
+        "trunk": gettext("trunk"),
+        "other": gettext("other"),
+        "blind": gettext("blind"),
+        "attended": gettext("attended"),
+    }
+
+
+def cause_words(gettext: Callable[[str], str]) -> dict[int, str]:
+    """The usual Q.850 hangup causes, named (others are shown as their number)."""
+    return {
+        16: gettext("normal hangup"),
+        17: gettext("busy"),
+        18: gettext("no response"),
+        19: gettext("no answer"),
+        21: gettext("call rejected"),
+        26: gettext("answered elsewhere"),
+        27: gettext("destination out of order"),
+        28: gettext("invalid number"),
+        31: gettext("normal, unspecified"),
+        34: gettext("no circuit available"),
+        38: gettext("network out of order"),
+        127: gettext("interworking error"),
+    }
+
+
 @requires(Scope.HISTORY_READ)
 async def call_page(request: web.Request) -> web.Response:
     who = principal(request)
@@ -801,7 +853,19 @@ async def call_page(request: web.Request) -> web.Response:
             for r in detail["recordings"]
         ],
     }
-    return signed_in_page(request, "reports/call.html", "reports", call=shown, may_play=play)
+    gettext = i18n.translations(language(request)).gettext
+    return signed_in_page(request, "reports/call.html", "reports", call=shown, may_play=play,
+                          words=call_words(gettext), causes=cause_words(gettext),
+                          back=_back_to_reports(request))  # fmt: skip
+
+
+def _back_to_reports(request: web.Request) -> str:
+    """Where "back" leads from a call's page: the report page it was opened from (same site),
+    else the reports' index."""
+    referer = request.headers.get("Referer", "")
+    path = referer.split("//", 1)[-1].partition("/")[2] if referer else ""
+    same_host = referer.split("//", 1)[-1].startswith(request.host)
+    return f"/{path}" if same_host and path.startswith("reports/") else "/reports"
 
 
 def routes() -> web.RouteTableDef:
