@@ -170,6 +170,8 @@ async def test_an_ivr_key_and_prompts_are_chosen_from_lists(
         row = page.locator('tr[data-prompt="custom/welcome-new"]')
         await expect(row.locator(".length")).to_have_text("2.0 s")  # after the page's reload
         await expect(row).to_contain_text("尚未使用")
+        used = page.locator('tr[data-prompt="custom/main-menu-zh"]')
+        await expect(used).to_contain_text("IVR 菜单 'main' · 菜单提示音 (zh)")
         await screenshot(page, "admin-prompts-new-zh")
 
         await page.goto(f"{base}/admin/objects/ivr_menus/main?lang=zh")

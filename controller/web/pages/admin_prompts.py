@@ -21,8 +21,9 @@ from controller import prompts
 from controller.access import audit
 from controller.access.scopes import Scope
 from controller.pbxconfig.export import export_config
+from controller.pbxconfig.schema import SECTION_KEYS
 from controller.web import admin_forms as forms
-from controller.web import i18n
+from controller.web import config_labels, i18n
 from controller.web.access import principal, requires
 from controller.web.errors import ApiError
 from controller.web.keys import SERVICES
@@ -45,6 +46,21 @@ def _sounds(request: web.Request) -> Any:
     return sounds
 
 
+def _used_by(use: prompts.PromptUse, page_language: str) -> str:
+    """What plays a prompt, in words on a Chinese page ("IVR 菜单 'main' · 菜单提示音 (zh)");
+    as the configuration names it on an English one ("IVR menu 'main' prompts[zh]")."""
+    if page_language == "en" or use.section not in SECTION_KEYS:
+        return use.used_by
+    words = i18n.translations(page_language, "config").gettext
+    field = use.field.rsplit(".", 1)[0] if use.language else use.field
+    parts = field.split(".")
+    label = " · ".join(
+        config_labels.label(use.section, part, words, top=i == 0) for i, part in enumerate(parts)
+    )
+    spoken = f" ({use.language})" if use.language else ""
+    return f"{words(SECTION_KEYS[use.section][1])} {use.key!r} · {label}{spoken}"
+
+
 @routes.get("/admin/prompts")
 @requires(Scope.CONFIG_READ)
 async def prompt_list(request: web.Request) -> web.Response:
@@ -53,7 +69,7 @@ async def prompt_list(request: web.Request) -> web.Response:
     rows: dict[str, dict[str, Any]] = {}
     for use in uses:
         row = rows.setdefault(use.name, {"name": use.name, "used_by": [], "seconds": None})
-        row["used_by"].append(use.used_by)
+        row["used_by"].append(_used_by(use, language(request)))
     if services.sounds_dir is not None:
         stored = await asyncio.to_thread(forms.stored_prompts, services.sounds_dir)
         for name in stored:
