@@ -141,6 +141,20 @@ def write_atomically(directory: Path, name: str, text: str) -> None:
     tmp.replace(target)
 
 
+def keep_as_last_good(directory: Path, last_good_dir: Path, name: str, text: str) -> None:
+    """Make the file just applied the last good one. A second name for the same file
+    (a hard link) rather than a copy: the file is never changed in place (each write
+    replaces it by a new one), so the link keeps this content, with the file's own mode and
+    group, without writing and syncing megabytes again."""
+    tmp = last_good_dir / f".{name}.tmp"
+    try:
+        tmp.unlink(missing_ok=True)
+        os.link(directory / name, tmp)
+        tmp.replace(last_good_dir / name)
+    except OSError:  # a file system without hard links: a copy, same mode and group
+        write_atomically(last_good_dir, name, text)
+
+
 def prepare_directory(directory: Path) -> None:
     """Create the generated directory owned like Asterisk's configuration directory."""
     if directory.is_dir():
@@ -381,8 +395,7 @@ async def _apply_files(
         if not problems:
             clock = time.perf_counter()
             for name in changed:
-                # The same mode and group as the file itself (a plain copy would be 0644).
-                write_atomically(last_good_dir, name, files[name])
+                keep_as_last_good(directory, last_good_dir, name, files[name])
             writing += time.perf_counter() - clock
             return ApplyReport(Outcome.APPLIED, changed, modules, write_seconds=writing)
 
