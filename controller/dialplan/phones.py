@@ -304,9 +304,11 @@ class PhoneSync:
     def phones(self) -> tuple[list[str], list[str], list[str]]:
         """Phone ids added, changed and removed (a phone is its three rows)."""
         ids = sorted({name for _table, name in self.rows})
-        added = [i for i in ids if all(k[1] != i for k in self.old_rows)]
-        removed = [i for i in ids if all(v is None for k, v in self.rows.items() if k[1] == i)]
-        changed = [i for i in ids if i not in added and i not in removed]
+        before = {name for _table, name in self.old_rows}
+        after = {name for (_table, name), row in self.rows.items() if row is not None}
+        added = [i for i in ids if i not in before]
+        removed = [i for i in ids if i not in after]
+        changed = [i for i in ids if i in before and i in after]
         return added, changed, removed
 
     def summary(self) -> str:
