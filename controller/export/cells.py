@@ -27,7 +27,19 @@ def text(column: Column, value: Any, language: str = "zh") -> str:
         return f"{value:.1f}"
     if column.key in ROW_KEYS and value == "":
         return everything(language)
+    if column.kind is Kind.TIME and isinstance(value, str):
+        return when(value)
     return str(value)
+
+
+def when(value: str) -> str:
+    """An instant as the site's wall clock reads it: ``2026-05-04 09:05:00`` for
+    ``2026-05-04T09:05:00+08:00`` (reports write instants in the site's offset; the time
+    zone is in the report's parameters)."""
+    day, sep, clock = value.partition("T")
+    if not sep or len(day) != 10:
+        return value
+    return f"{day} {clock[:8]}"
 
 
 def plain(column: Column, value: Any, language: str = "zh") -> Any:

@@ -291,6 +291,26 @@ def _read(
     return read, q, problem
 
 
+# Parameters the page shows otherwise (the paging line says "1–100 of 340").
+_PAGING = ("limit", "offset", "total")
+
+
+def page_params(report: Report, lang: str, gettext: Callable[[str], str]) -> list[tuple[str, str]]:
+    """The report's parameters under its heading, named as the form names them and the
+    interval in words (the printed report keeps the registry's names)."""
+    names = {**option_labels(gettext), **html.PARAMS["zh" if lang.startswith("zh") else "en"]}
+    intervals = interval_labels(gettext)
+    shown = []
+    for key, value in report.params.items():
+        if value in ("", [], None) or key in _PAGING:
+            continue
+        text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        if key == "interval":
+            text = intervals.get(text, text)
+        shown.append((names.get(key, key), text))
+    return shown
+
+
 def option_labels(gettext: Callable[[str], str]) -> dict[str, str]:
     """The reports' options as the form names them (the registry's names otherwise)."""
     return {
@@ -443,6 +463,7 @@ def report_page(spec: ReportSpec) -> Callable[[web.Request], Any]:
             context = {k: v for k, v in shown.items() if k not in ("language", "page_data")}
             context["exports"] = _exports(report, q, asked, lang)
             context["empty_rows"] = collapse_empty(report, q.interval, context["rows"])
+            context["params"] = page_params(report, lang, gettext)
             context["labels"] = {
                 **context["labels"],
                 "show_empty": gettext("Show the %(n)s rows without calls"),
