@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from controller.errors import ConfigFileError, ConfigIssue
+from controller.errors import ConfigFileError, ConfigIssue, Message
 from controller.pbxconfig.diff import diff_configs
 from controller.pbxconfig.edit import Conflict
 from controller.pbxconfig.export import export_config
@@ -59,7 +59,9 @@ def read_rows(filename: str, data: bytes) -> list[dict[str, str]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise SheetError([ConfigIssue("the file is neither UTF-8 nor GB18030 text")], filename)
+        raise SheetError(
+            [ConfigIssue(Message("the file is neither UTF-8 nor GB18030 text"))], filename
+        )
     reader = csv.DictReader(io.StringIO(text))
     return [{k.strip(): (v or "").strip() for k, v in row.items() if k} for row in reader]
 
@@ -70,7 +72,9 @@ def _xlsx_rows(data: bytes) -> list[dict[str, str]]:
     try:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
     except Exception as exc:  # a corrupt zip, not a workbook: say so
-        raise SheetError([ConfigIssue(f"not an .xlsx workbook ({exc})")]) from None
+        raise SheetError(
+            [ConfigIssue(Message("not an .xlsx workbook ({reason})", reason=exc))]
+        ) from None
     rows = sheet.iter_rows(values_only=True)
     header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
     found = []
@@ -127,13 +131,22 @@ def build(
     session: Session, section: str, rows: list[dict[str, str]], filename: str
 ) -> tuple[ValidatedConfig, Preview]:
     if section not in SECTIONS:
-        raise SheetError([ConfigIssue(f"a spreadsheet cannot fill {section}")], filename)
+        raise SheetError(
+            [ConfigIssue(Message("a spreadsheet cannot fill {section}", section=section))], filename
+        )
     if len(rows) > MAX_ROWS:
-        raise SheetError([ConfigIssue(f"more than {MAX_ROWS:,} rows")], filename)
+        raise SheetError(
+            [ConfigIssue(Message("more than {rows} rows", rows=f"{MAX_ROWS:,}"))], filename
+        )
     key_field = SECTION_KEYS[section][0]
     if rows and key_field not in rows[0]:
         raise SheetError(
-            [ConfigIssue(f"the first row must name the column {key_field!r}")], filename
+            [
+                ConfigIssue(
+                    Message("the first row must name the column {column}", column=repr(key_field))
+                )
+            ],
+            filename,
         )
     revision = current_revision(session)
     config = export_config(session)
