@@ -196,7 +196,9 @@ class Hub:
         self.figures_wanted = asyncio.Event()  # a socket sees queues nobody computed yet
         self._serving: tuple[AgentDirectory, dict[str, frozenset[str]]] | None = None
         self._audiences: dict[tuple[Principal, frozenset[str], frozenset[str]], Audience] = {}
+        # Decisions of a broadcast are kept by principal number: one number, one principal.
         self._principals: dict[Principal, int] = {}
+        self._numbers = itertools.count()
         self._boards: dict[ViewKey, _Board] = {}
         self._versions = itertools.count(1)
         self.clock = time.time
@@ -255,9 +257,11 @@ class Hub:
         found = self._audiences.get(key)
         if found is None:
             if len(self._audiences) > 4 * len(self.subscribers) + 64:  # gone principals
-                self._audiences.clear()
+                self._audiences.clear()  # (numbers are never given twice)
                 self._principals.clear()
-            number = self._principals.setdefault(sub.principal, len(self._principals))
+            number = self._principals.get(sub.principal)
+            if number is None:
+                number = self._principals[sub.principal] = next(self._numbers)
             found = self._audiences[key] = Audience(sub.principal, number, *key[1:])
         sub.audience = found
         return found

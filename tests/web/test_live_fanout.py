@@ -163,3 +163,29 @@ async def test_a_subscription_change_takes_effect_at_the_next_broadcast(api: Api
     finally:
         await socket.close()
     await asyncio.sleep(0)
+
+
+async def test_principals_forgotten_and_new_ones_never_share_decisions(api: Api) -> None:
+    """The hub forgets the audiences of gone sockets now and then; a socket still connected
+    keeps its own, and what it may see is never decided for another principal."""
+    hub = api.services.hub
+    admin = await _socket(api, api.auth, ["queues"])
+    try:
+        hub.on_outbox(Outbox(queues={"support"}))
+        await hub.broadcast()
+        assert await _types(admin) == ["queue"]
+        for n in range(1000):  # sockets long gone
+            hub._audiences[(n, frozenset(), frozenset())] = None  # type: ignore[index,assignment]
+        wallboard = await _socket(api, api.token_for("wallboard"), ["queues"])
+        try:
+            hub.on_outbox(Outbox(queues={"support"}))
+            await hub.broadcast()
+            named = (await admin.receive_json(timeout=5))["data"]["callers"]
+            counted = (await wallboard.receive_json(timeout=5))["data"]["callers"]
+            assert [c["caller_num"] for c in named] == ["13900002222"]
+            assert [c["caller_num"] for c in counted] == [""]
+            assert len(hub._audiences) < 1000
+        finally:
+            await wallboard.close()
+    finally:
+        await admin.close()
