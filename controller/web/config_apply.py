@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from controller.access import audit
 from controller.config import Settings
-from controller.dialplan import service
+from controller.dialplan import phones, service
 from controller.dialplan.apply import ApplyStep, Outcome, Progress, changed_files
 
 logger = logging.getLogger(__name__)
@@ -88,13 +88,24 @@ class AsteriskDialplan:
     engine: Engine
 
     def pending(self) -> list[PendingFile]:
-        files = service.render_from_database(self.settings, self.engine)
         directory = service.generated_dir(self.settings)
+        # As `pbxctl dialplan diff`: pjsip.conf as Asterisk gets it (the phones are rows of
+        # phones.sqlite3), then the phone rows that would change, secrets not shown.
+        rendered = service.render_from_database(self.settings, self.engine)
+        prepared = phones.prepare(rendered, directory)
+        files = prepared.files
         found = []
         for name in changed_files(files, directory):
             path = directory / name
             old = path.read_text(encoding="utf-8") if path.exists() else ""
             found.append(file_diff(name, old, files[name]))
+        rows = phones.describe(prepared.sync) if prepared.sync is not None else []
+        if rows or (prepared.sync is not None and prepared.sync.changed):
+            shown = rows[:MAX_DIFF_LINES] or ["~ phone templates"]
+            added = sum(1 for x in shown if x.startswith("+"))
+            removed = sum(1 for x in shown if x.startswith("-"))
+            found.append(PendingFile(phones.DB_FILE, "\n".join(shown), added, removed,
+                                     len(rows) > len(shown)))  # fmt: skip
         return found
 
     async def apply(self, progress: Progress = None) -> service.Applied:

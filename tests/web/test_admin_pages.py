@@ -316,6 +316,13 @@ async def test_the_real_pending_changes_hide_secrets_and_apply_is_refused_withou
     assert "password=********" in pending["pjsip.conf"].diff
     assert not re.search(r"password=(?!\*)", pending["pjsip.conf"].diff)
     assert not re.search(r"\d+ => \d", pending["voicemail.conf"].diff)
+    # The phones are rows of phones.sqlite3 (as `pbxctl dialplan diff` shows them), not
+    # sections of pjsip.conf: listed apart, their passwords not shown.
+    assert "[1001]" not in pending["pjsip.conf"].diff
+    rows = pending["phones.sqlite3"].diff
+    assert "+ phone 1001: ps_auths row added" in rows
+    assert "password=***" in rows
+    assert not re.search(r"password=(?!\*)", rows)
     runner = ApplyRunner(dialplan, api.factory)
     published: list[dict[str, object]] = []
 
