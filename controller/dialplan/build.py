@@ -105,7 +105,7 @@ class _Builder:
         try:
             return check(value)
         except UnsafeValue as exc:
-            self.problems.append(Problem(path, str(exc)))
+            self.problems.append(Problem(path, exc.args[0] if exc.args else str(exc)))
             return Safe("")
 
     def optional(self, check: Callable[[str], Safe], value: str | None, path: Path_) -> Safe | None:
@@ -115,7 +115,7 @@ class _Builder:
         try:
             return location(dest or HANGUP)
         except UnsafeValue as exc:
-            self.problems.append(Problem(path, str(exc)))
+            self.problems.append(Problem(path, exc.args[0] if exc.args else str(exc)))
             return location(HANGUP)
 
     def localized(self, prompts: dict[str, str], path: Path_) -> model.Localized | None:

@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from controller.errors import Message
+
 
 class Safe(str):
     """Text that has been checked (and escaped) for the place it is written to."""
@@ -48,19 +50,23 @@ _MAX = 255
 def _no_controls(value: str) -> None:
     match = _CONTROL.search(value)
     if match:
-        raise UnsafeValue(f"control character {match.group()!r} cannot be written here")
+        raise UnsafeValue(
+            Message("control character {char} cannot be written here", char=repr(match.group()))
+        )
 
 
 def _length(value: str, limit: int = _MAX) -> None:
     if len(value) > limit:
-        raise UnsafeValue(f"longer than {limit} characters")
+        raise UnsafeValue(Message("longer than {limit} characters", limit=limit))
 
 
 def name(value: str) -> Safe:
     if not _NAME.fullmatch(value):
         raise UnsafeValue(
-            "only letters, digits, '_', '-' and '.' (starting with a letter or digit, "
-            "at most 79) can be used as an Asterisk name"
+            Message(
+                "only letters, digits, '_', '-' and '.' (starting with a letter or digit, "
+                "at most 79) can be used as an Asterisk name"
+            )
         )
     return Safe(value)
 
@@ -68,13 +74,15 @@ def name(value: str) -> Safe:
 def exten(value: str) -> Safe:
     # Dashes are ignored in extension matching and '_' starts a pattern: digits, * # + only.
     if not _EXTEN.fullmatch(value):
-        raise UnsafeValue("an extension may only contain digits, '*', '#' and '+'")
+        raise UnsafeValue(Message("an extension may only contain digits, '*', '#' and '+'"))
     return Safe(value)
 
 
 def pattern(value: str) -> Safe:
     if not _PATTERN.fullmatch(value):
-        raise UnsafeValue("not a dial pattern (digits, X, Z, N, [0-9 ranges], trailing . or !)")
+        raise UnsafeValue(
+            Message("not a dial pattern (digits, X, Z, N, [0-9 ranges], trailing . or !)")
+        )
     return Safe("_" + value)
 
 
@@ -84,9 +92,13 @@ def arg(value: str) -> Safe:
     bad = sorted(_ARG_FORBIDDEN.intersection(value))
     if bad:
         shown = " ".join(bad)
-        raise UnsafeValue(f"the characters {shown} cannot be used in a dialplan argument")
+        raise UnsafeValue(
+            Message("the characters {chars} cannot be used in a dialplan argument", chars=shown)
+        )
     if value != value.strip():
-        raise UnsafeValue("leading or trailing spaces cannot be used in a dialplan argument")
+        raise UnsafeValue(
+            Message("leading or trailing spaces cannot be used in a dialplan argument")
+        )
     return Safe(value)
 
 
@@ -94,9 +106,11 @@ def conf(value: str) -> Safe:
     _no_controls(value)
     _length(value)
     if "\\" in value:
-        raise UnsafeValue("a backslash cannot be written in a configuration value")
+        raise UnsafeValue(Message("a backslash cannot be written in a configuration value"))
     if value != value.strip():
-        raise UnsafeValue("Asterisk drops leading and trailing spaces of configuration values")
+        raise UnsafeValue(
+            Message("Asterisk drops leading and trailing spaces of configuration values")
+        )
     # ';' starts a comment in Asterisk configuration files; '\;' is a literal semicolon.
     return Safe(value.replace(";", "\\;"))
 
@@ -104,14 +118,20 @@ def conf(value: str) -> Safe:
 def callerid_name(value: str) -> Safe:
     bad = sorted(set('"<>').intersection(value))
     if bad:
-        raise UnsafeValue(f"the characters {' '.join(bad)} cannot be used in a caller ID name")
+        raise UnsafeValue(
+            Message(
+                "the characters {chars} cannot be used in a caller ID name", chars=" ".join(bad)
+            )
+        )
     return conf(value)
 
 
 def voicemail_field(value: str) -> Safe:
     bad = sorted(set(",|").intersection(value))
     if bad:
-        raise UnsafeValue(f"the characters {' '.join(bad)} cannot be used in a voicemail box")
+        raise UnsafeValue(
+            Message("the characters {chars} cannot be used in a voicemail box", chars=" ".join(bad))
+        )
     return conf(value)
 
 

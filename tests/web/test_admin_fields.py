@@ -26,7 +26,8 @@ from tests.web.test_admin_pages import _form_values, _signed_in
 ROOT = Path(controller.__file__).parent
 CATALOGUE = ROOT / "web" / "i18n" / "zh_CN" / "LC_MESSAGES" / "config.po"
 VALIDATOR = ["domain.py", "pbxconfig/types.py", "pbxconfig/schema.py",
-             "pbxconfig/references.py", "pbxconfig/load.py", "pbxconfig/bulk.py"]  # fmt: skip
+             "pbxconfig/references.py", "pbxconfig/load.py", "pbxconfig/bulk.py",
+             "dialplan/escape.py"]  # fmt: skip
 
 
 def _translated() -> dict[str, str]:
@@ -281,3 +282,24 @@ async def test_a_bulk_import_problem_is_worded_in_the_page_language(api: Api) ->
     (problem,) = (await bad.json())["error"]["problems"]
     assert problem["field"] == "ring_seconds"
     assert problem["message"] == "分机 '3102'：字段 ring_seconds：应大于或等于 1（填写的是 '-1'）"
+
+
+@pytest.mark.asyncio
+async def test_a_value_asterisk_cannot_hold_is_refused_in_chinese_at_its_field(api: Api) -> None:
+    from sqlalchemy import select
+
+    from controller.access.store import UserInput, create_user
+    from controller.db.models import User
+    from tests.web.test_admin_pages import PASSWORD
+
+    with api.factory() as session, session.begin():
+        if session.scalar(select(User.id).where(User.login == "it.wang")) is None:
+            create_user(session, UserInput("it.wang", PASSWORD, "admin", "it.wang", "zh"))
+    await _signed_in(api, "it.wang")
+    values = _form_values(await (await api.client.get("/admin/objects/extensions/1001")).text())
+    refused = await api.client.post("/admin/objects/extensions/1001",
+                                    data={**values, "name": '张"伟'})  # fmt: skip
+    assert refused.status == 422
+    text = await refused.text()
+    assert re.search(r'data-field="name".*?class="field-error"[^>]*>主叫名称中不能使用字符 &#34;<',
+                     text, re.S), text[-2000:]  # fmt: skip
