@@ -51,6 +51,7 @@ def build_cli() -> click.Group:
         dialplan_cmd,
         followup_cmd,
         kiosk_cmd,
+        prompts_cmd,
         recordings_cmd,
         report_cmd,
         sandbox_cmd,
@@ -114,6 +115,7 @@ def build_cli() -> click.Group:
     cli.add_command(access_cmd.role)
     cli.add_command(access_cmd.token)
     cli.add_command(access_cmd.audit_cmd)
+    cli.add_command(prompts_cmd.prompts_group)
     cli.add_command(recordings_cmd.recordings)
     cli.add_command(report_cmd.report)
     cli.add_command(report_cmd.report_rollup)
