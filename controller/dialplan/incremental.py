@@ -29,11 +29,11 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from controller.dialplan import asterisklint
@@ -63,9 +63,11 @@ from controller.dialplan.render import (
 from controller.dialplan.tracked import (
     BEGIN,
     END,
+    LEVEL_SEP,
     TEXT,
     Recorded,
     Segment,
+    Tracked,
     key_of,
     parent_of,
     pass_of,
@@ -101,6 +103,8 @@ SECTION_FILES: dict[str, tuple[str, ...]] = {
 }
 # More changed objects than this: rendering everything is about as fast, and simpler.
 MAX_CHANGED = 400
+# Keys read at a time when looking for a new object's predecessor in configuration order.
+_EARLIER_BATCH = 64
 # Units of each section re-rendered the incremental way after a full render, as a check.
 SAMPLE_PER_SECTION = 3
 SPEC_OF = {spec.name: spec for spec in FILES}
@@ -121,6 +125,9 @@ class Update:
     issues: list[LintIssue] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     reason: str = ""  # why everything was rendered
+    digests: dict[str, str] = field(default_factory=dict)  # every file's, after a full render
+    # After full(defer_fill=True): fills the given cache with this render (else None).
+    fill: Callable[[Cache], None] | None = None
 
     @property
     def errors(self) -> list[LintIssue]:
@@ -154,8 +161,10 @@ def update(
     inputs: str,
     *,
     use_asterisklint: bool = True,
+    defer_fill: bool = False,
 ) -> Update:
-    """Bring ``cache`` to the revision ``session`` sees (one read transaction)."""
+    """Bring ``cache`` to the revision ``session`` sees (one read transaction). A full render
+    with ``defer_fill`` leaves the filling of the cache to the caller (:attr:`Update.fill`)."""
     clock = _Clock()
     revision = current_revision(session)
     token = revision_token(session, revision) or f"unjournaled-{revision}"
@@ -163,7 +172,7 @@ def update(
     if meta.get("inputs") != inputs:
         reason = "templates or settings changed" if meta else "no render cache yet"
         return full(cache, session, renderer, options, inputs, revision, token, reason, clock,
-                    use_asterisklint=use_asterisklint)  # fmt: skip
+                    use_asterisklint=use_asterisklint, defer_fill=defer_fill)  # fmt: skip
     held = int(meta.get("revision", "-1"))
     if held == revision and meta.get("token") == token:
         return Update(revision, False, seconds=clock.seconds)
@@ -182,7 +191,7 @@ def update(
         reason = f"{', '.join(sorted(changes.reordered & set(SECTION_FILES)))} reordered"
     if changes is None or reason:
         return full(cache, session, renderer, options, inputs, revision, token, reason, clock,
-                    use_asterisklint=use_asterisklint)  # fmt: skip
+                    use_asterisklint=use_asterisklint, defer_fill=defer_fill)  # fmt: skip
     changed = {
         obj(section, key)
         for section, keys in changes.keys.items()
@@ -203,7 +212,7 @@ def update(
         return Update(revision, False, issues=refused.issues, seconds=clock.seconds)
     except Fallback as fallback:
         return full(cache, session, renderer, options, inputs, revision, token, str(fallback),
-                    clock, use_asterisklint=use_asterisklint)  # fmt: skip
+                    clock, use_asterisklint=use_asterisklint, defer_fill=defer_fill)  # fmt: skip
     result.revision = revision
     result.seconds = clock.seconds
     return result
@@ -224,8 +233,10 @@ def full(
     clock: _Clock | None = None,
     *,
     use_asterisklint: bool = True,
+    defer_fill: bool = False,
 ) -> Update:
-    """Render every file, fill the cache with it, lint it."""
+    """Render every file, fill the cache with it, lint it. With ``defer_fill`` the cache is
+    not filled: :attr:`Update.fill` does it (in a transaction of the cache it is given)."""
     clock = clock or _Clock()
     snapshot = export_config(session, include_secrets=True)
     clock.lap("read")
@@ -284,35 +295,61 @@ def full(
     )
     clock.lap("check units")
     extension_count = len(snapshot.extensions)
+    digests = {name: digest(text) for name, text in texts.items()}
+
+    def fill(into: Cache) -> None:
+        for name in recorded:
+            into.add_segments(name, rows[name])
+            into.add_units(name, units[name])
+            into.set_digest(name, digests[name])
+            into.set_meta(**{f"static:{name}": _static_digest(recorded[name])})
+        into.set_meta(
+            revision=str(revision),
+            token=token,
+            inputs=inputs,
+            extensions=str(extension_count),
+            incremental="yes" if decomposable else "no",
+        )
+        if running is not None:  # the shapes asterisklint saw, and passed
+            into.add_shapes(shapes)
+
+    if defer_fill:
+        # asterisklint's verdict now (an error refuses the apply); the cache is filled by
+        # the caller, while Asterisk reloads.
+        if running is not None:
+            issues += _asterisklint_issues(running, representatives=True)
+        clock.lap("asterisklint")
+        if any(i.error for i in issues):
+            return Update(revision, True, issues=issues, seconds=clock.seconds, reason=reason)
+
+        def deferred(into: Cache) -> None:
+            with into.transaction(), into.refill():
+                fill(into)
+
+        return Update(revision, True, texts=texts, issues=issues, seconds=clock.seconds,
+                      reason=reason, digests=digests, fill=deferred)  # fmt: skip
     try:
-        with cache.transaction():
-            cache.clear()
-            for name in recorded:
-                cache.add_segments(name, rows[name])
-                cache.add_units(name, units[name])
-                cache.set_digest(name, digest(texts[name]))
-            cache.set_meta(
-                revision=str(revision),
-                token=token,
-                inputs=inputs,
-                extensions=str(extension_count),
-                incremental="yes" if decomposable else "no",
-            )
+        with cache.transaction(), cache.refill():
+            fill(cache)  # while asterisklint runs
             if running is not None:
                 issues += _asterisklint_issues(running, representatives=True)
             if any(i.error for i in issues):
                 raise _Refused(issues)
-            if running is not None:
-                cache.add_shapes(shapes)
     except _Refused as refused:
         clock.lap("cache")
         return Update(revision, True, issues=refused.issues, seconds=clock.seconds, reason=reason)
     clock.lap("cache")
     return Update(revision, True, texts=texts, issues=issues, seconds=clock.seconds,
-                  reason=reason)  # fmt: skip
+                  reason=reason, digests=digests)  # fmt: skip
 
 
 HEADER_LINES = 3  # render.HEADER
+
+
+def _static_digest(rec: Recorded) -> str:
+    """The digest of a file's own text (outside its units), which an update cannot change."""
+    own = (seg.text for seg in rec.segments if seg.path == "" and seg.kind == TEXT)
+    return digest("\0".join(own))
 
 
 def _sample_matches(
@@ -345,11 +382,19 @@ def _within(path: str, unit: str) -> bool:
 
 def _unit_segments(rec: Recorded, owners: Collection[str]) -> dict[str, list[Segment]]:
     """The segments of each unit (nested ones included) whose owner is one of ``owners``."""
-    return {
-        path: [seg for seg in rec.segments if _within(seg.path, path)]
-        for path, info in rec.units.items()
-        if info.owner in owners
+    found: dict[str, list[Segment]] = {
+        path: [] for path, info in rec.units.items() if info.owner in owners
     }
+    if not found:
+        return found
+    for seg in rec.segments:
+        # The segment's unit and every unit it is nested in ("a/b/c", "a/b", "a").
+        path = seg.path
+        while path:
+            if path in found:
+                found[path].append(seg)
+            path = path.rpartition(LEVEL_SEP)[0]
+    return found
 
 
 def _partial(snapshot: s.PbxConfig, owners: Collection[str]) -> s.PbxConfig:
@@ -366,18 +411,29 @@ def _partial(snapshot: s.PbxConfig, owners: Collection[str]) -> s.PbxConfig:
 # -- shapes: what asterisklint has seen ----------------------------------------------------------
 
 
-def _values(item: object) -> Iterable[str]:
-    if isinstance(item, Safe):
-        yield item
-    elif isinstance(item, tuple | list):
-        for x in item:
-            yield from _values(x)
-    elif hasattr(item, "__dataclass_fields__"):
-        for f in fields(item):  # type: ignore[arg-type]
-            yield from _values(getattr(item, f.name))
-    elif hasattr(item, "items") and hasattr(item, "owners"):  # a Tracked inside an item
-        for x in item.items:
-            yield from _values(x)
+def _values(item: object) -> set[str]:
+    """Every escaped value in ``item`` (a unit's view), however deeply nested."""
+    found: set[str] = set()
+    todo = [item]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, Safe):
+            found.add(x)
+        elif isinstance(x, tuple | list):
+            todo.extend(x)
+        elif isinstance(x, Tracked):  # a collection inside an item
+            todo.extend(x.items)
+        else:
+            names = _FIELD_NAMES.get(type(x))
+            if names is None:
+                names = _FIELD_NAMES[type(x)] = (
+                    tuple(f.name for f in fields(x)) if hasattr(x, "__dataclass_fields__") else ()  # type: ignore[arg-type]
+                )
+            todo.extend(getattr(x, name) for name in names)
+    return found
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # a view's class -> its fields' names
 
 
 def shape_of(text: str, item: object) -> str:
@@ -388,7 +444,8 @@ def shape_of(text: str, item: object) -> str:
     AddQueueMember per queue) do not make another shape either: asterisklint's verdict on a
     line does not depend on its digits, and a repeated line is checked in its first copy.
     The text asterisklint reads is always a real unit's, never the shape."""
-    for value in sorted({v for v in _values(item) if len(v) >= 2}, key=len, reverse=True):
+    # Longest first (a value inside a longer one is not cut out of it), ties in one order.
+    for value in sorted([v for v in _values(item) if len(v) >= 2], key=lambda v: (-len(v), v)):
         text = text.replace(value, "\x00")
     lines = _DIGITS.sub("9", text).split("\n")
     kept = [line for n, line in enumerate(lines) if n == 0 or line != lines[n - 1]]
@@ -457,7 +514,6 @@ class _Incremental:
         self.options = options
         self.clock = clock
         self.loaded = _Loaded()
-        self.orders: dict[str, dict[str, int]] = {}  # section -> key -> position
         self.rewritten: set[str] = set()  # files whose text this update changed
 
     # -- reading ---------------------------------------------------------------------------------
@@ -478,14 +534,34 @@ class _Incremental:
             for item in getattr(config, section):
                 have[getattr(item, key_field)] = item
 
-    def _position(self, section: str) -> dict[str, int]:
-        if section not in self.orders:
-            model, key = SECTION_MODELS[section]
-            keys = self.session.scalars(
-                select(getattr(model, key)).order_by(model.position, model.id)
-            )
-            self.orders[section] = {k: n for n, k in enumerate(keys)}
-        return self.orders[section]
+    def _earlier(self, section: str, key: str) -> Iterator[list[str]]:
+        """The keys before ``key`` in configuration order, nearest first, a batch at a time
+        (a new object's predecessor in its pass is usually in the first)."""
+        model, key_name = SECTION_MODELS[section]
+        column = getattr(model, key_name)
+        row = self.session.execute(
+            select(model.position, model.id).where(column == key)
+        ).one_or_none()
+        if row is None:
+            raise Fallback(f"{obj(section, key)} is not in the configuration")
+        position, row_id = row
+        while True:
+            rows = self.session.execute(
+                select(column, model.position, model.id)
+                .where(
+                    or_(
+                        model.position < position,
+                        and_(model.position == position, model.id < row_id),
+                    )
+                )
+                .order_by(model.position.desc(), model.id.desc())
+                .limit(_EARLIER_BATCH)
+            ).all()
+            if rows:
+                yield [found for found, _p, _i in rows]
+                _k, position, row_id = rows[-1]
+            if len(rows) < _EARLIER_BATCH:
+                return
 
     def _positions_of(self, section: str, keys: Collection[str]) -> dict[str, tuple[int, int]]:
         model, key = SECTION_MODELS[section]
@@ -537,13 +613,13 @@ class _Incremental:
         old_facts: list[Fact] = []
         new_units: list[tuple[str, str, str]] = []  # (file, text, ctx) for asterisklint
         unit_shapes: list[str] = []
+        meta = self.cache.meta()
         for name in files:
             spec = SPEC_OF[name]
             rec = self.renderer.render_recorded(spec, getattr(built, spec.data))
             if not rec.complete:
                 raise Fallback(f"{name}: a loop was left early")
-            static = [seg.text for seg in rec.segments if seg.path == "" and seg.kind == TEXT]
-            if static != self.cache.static_texts(name):
+            if _static_digest(rec) != meta.get(f"static:{name}"):
                 raise Fallback(f"{name}: text outside the units changed")
             self.clock.lap("render")
             changed_units = self._splice(name, spec, rec, owners, removed, new_pieces, old_facts)
@@ -708,15 +784,13 @@ class _Incremental:
         its pass, or the pass's start."""
         section, key = split_obj(owner)
         parent, pass_id = parent_of(path), pass_of(path).rpartition("/")[2]
-        position = self._position(section)
-        if key not in position:
-            raise Fallback(f"{owner} is not in the configuration")
-        keys = sorted(position, key=position.__getitem__)
-        for earlier in reversed(keys[: position[key]]):
-            sibling = unit_path(parent, pass_id, obj(section, earlier))
-            span = self.cache.span(name, sibling)
-            if span:
-                return span[-1]
+        for batch in self._earlier(section, key):
+            siblings = [unit_path(parent, pass_id, obj(section, k)) for k in batch]
+            present = self.cache.present_units(name, siblings)
+            for sibling in siblings:
+                span = self.cache.span(name, sibling) if sibling in present else None
+                if span:
+                    return span[-1]
         begin = self.cache.marker(name, pass_of(path), BEGIN)
         if begin is None:
             raise Fallback(f"{name}: no pass {pass_of(path)} to put {owner} into")

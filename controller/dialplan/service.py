@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import logging
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +37,8 @@ from controller.errors import ControllerError
 from controller.pbxconfig.export import export_config
 from controller.pbxconfig.revision import current_revision
 from controller.secrets import ensure_secret
+
+logger = logging.getLogger(__name__)
 
 TEMPLATE_CACHE = "template-cache"  # compiled templates, in the data directory
 AMI_SECRET = "ami-secret"  # noqa: S105 - the name of the generated secret's file
@@ -123,9 +128,15 @@ def check_prompts(settings: Settings, engine: Engine) -> tuple[list[prompts.Prom
 
 
 def update_render_cache(
-    settings: Settings, engine: Engine, renderer: Renderer, *, use_asterisklint: bool = True
+    settings: Settings,
+    engine: Engine,
+    renderer: Renderer,
+    *,
+    use_asterisklint: bool = True,
+    defer_fill: bool = False,
 ) -> Update:
-    """Bring the render cache (in the data directory) to the stored configuration."""
+    """Bring the render cache (in the data directory) to the stored configuration; after a
+    full render with ``defer_fill``, :func:`fill_render_cache` does the filling."""
     require_current_schema(engine)
     cache = Cache.open(settings.data_dir)
     try:
@@ -137,6 +148,7 @@ def update_render_cache(
                 options(settings),
                 inputs_digest(settings, renderer),
                 use_asterisklint=use_asterisklint,
+                defer_fill=defer_fill,
             )
     except BuildError as exc:
         lines = "\n".join(f"  {'.'.join(map(str, p.path))}: {p.message}" for p in exc.problems)
@@ -145,10 +157,30 @@ def update_render_cache(
         cache.close()
 
 
+def fill_render_cache(settings: Settings, update: Update) -> float:
+    """Fill the render cache with a full render whose filling was deferred; its seconds.
+    A failure only leaves the cache as it was (the next apply renders everything again)."""
+    start = time.perf_counter()
+    if update.fill is None:
+        return 0.0
+    try:
+        cache = Cache.open(settings.data_dir)
+        try:
+            with gc_paused():
+                update.fill(cache)
+        finally:
+            cache.close()
+    except sqlite3.Error as exc:
+        logger.warning("the render cache was not filled: %s", exc)
+    return time.perf_counter() - start
+
+
 def _to_apply(
     settings: Settings, update: Update, state: AppliedState | None
 ) -> tuple[dict[str, str], dict[str, str]]:
     """The files Asterisk may not have yet (name -> text), and every file's digest."""
+    if update.digests:  # a full render: every file is at hand
+        return dict(update.texts), dict(update.digests)
     directory = generated_dir(settings)
     cache = Cache.open(settings.data_dir)
     try:
@@ -197,7 +229,9 @@ async def apply_from_database(
     if progress is not None:
         progress(ApplyStep("lint", "start"))
     with gc_paused():
-        update = update_render_cache(settings, engine, renderer, use_asterisklint=use_asterisklint)
+        update = update_render_cache(
+            settings, engine, renderer, use_asterisklint=use_asterisklint, defer_fill=True
+        )
         seconds = dict(update.seconds)
         errors = update.errors
         if progress is not None:
@@ -209,7 +243,18 @@ async def apply_from_database(
         files, digests = _to_apply(settings, update, state)
     now = time.perf_counter()
     seconds["controller"] = now - clock
-    report = await apply_files(files, directory, ami_credentials(settings), update.units, progress)
+    # After a full render the render cache is filled while Asterisk reloads (a second core;
+    # the apply mostly waits for Asterisk meanwhile).
+    filling = None
+    if update.fill is not None:
+        filling = asyncio.create_task(asyncio.to_thread(fill_render_cache, settings, update))
+    try:
+        report = await apply_files(
+            files, directory, ami_credentials(settings), update.units, progress
+        )
+    finally:
+        if filling is not None:
+            seconds["cache (while Asterisk reloads)"] = await filling
     seconds["write, reload and confirm"] = time.perf_counter() - now
     if report.outcome is Outcome.APPLIED:
         write_state(directory, update.revision, inputs, digests)

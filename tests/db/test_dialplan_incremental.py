@@ -27,7 +27,7 @@ from controller.dialplan import incremental
 from controller.dialplan.build import build
 from controller.dialplan.cache import Cache
 from controller.dialplan.model import Options
-from controller.dialplan.render import FILES, Renderer, compose
+from controller.dialplan.render import FILES, Renderer, compose, digest
 from controller.errors import ConfigFileError
 from controller.pbxconfig.export import export_config
 from controller.pbxconfig.importer import import_config
@@ -360,3 +360,35 @@ def test_what_the_cache_cannot_vouch_for_is_rendered_whole(engine: Engine, tmp_p
     for suffix in ("-wal", "-shm"):
         (tmp_path / f"dialplan-cache.sqlite3{suffix}").unlink(missing_ok=True)
     assert site.check().full
+
+
+def test_a_deferred_fill_leaves_the_cache_to_the_caller(engine: Engine, tmp_path: Path) -> None:
+    """The apply renders everything, has Asterisk reload, and fills the cache meanwhile."""
+    site = Site(engine, tmp_path, Options(shard_size=4))
+    assert site.load(site.data)
+    cache = Cache.open(tmp_path)
+    try:
+        with session_factory(engine)() as session, session.begin():
+            result = incremental.update(
+                cache,
+                session,
+                site.renderer,
+                site.options,
+                site.renderer.template_sources_digest(),
+                use_asterisklint=False,
+                defer_fill=True,
+            )
+        assert cache.meta() == {}  # nothing filled yet
+        assert result.full
+        assert result.fill is not None
+        result.fill(cache)
+    finally:
+        cache.close()
+    rendered = site.rendered()
+    assert result.texts == rendered
+    assert result.digests == {name: digest(text) for name, text in rendered.items()}
+    assert site.cached() == rendered
+    data = copy.deepcopy(site.data)
+    data["queues"][0]["strategy"] = "fewestcalls"
+    assert site.load(data)
+    assert not site.check().full  # the cache it filled serves the next update
