@@ -86,7 +86,14 @@
         },
       },
       grid: { left: 64, right: 24, top: 16, bottom: 56 },
-      xAxis: { type: "time", min: chart.min, max: chart.max, axisLabel: { hideOverlap: true } },
+      // A day's boundary reads as its date (ECharts' default is the bare day of the month).
+      xAxis: {
+        type: "time", min: chart.min, max: chart.max,
+        axisLabel: {
+          hideOverlap: true,
+          formatter: { year: "{yyyy}", month: "{MM}-{dd}", day: "{MM}-{dd}", hour: "{HH}:{mm}", minute: "{HH}:{mm}" },
+        },
+      },
       yAxis: { type: "category", data: chart.agents, inverse: true },
       series: states.map(function (state) {
         return {
