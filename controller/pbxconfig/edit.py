@@ -129,3 +129,28 @@ def save_object(
         else:
             items[index] = item
     return import_config(session, validate_document(data, filename=None), now=now, stored=config)
+
+
+def read_site(session: Session) -> Json:
+    """The site's settings as stored (the one object of the ``site`` section)."""
+    return object_json(export_objects(session, {}, include_secrets=False).site)
+
+
+def save_site(
+    session: Session, item: Json, base: Json | None, *, now: datetime | None = None
+) -> ImportReport:
+    """Put ``item`` in place of the site's settings, after checking they are still ``base``
+    (as :func:`save_object` does for an object of a list)."""
+    session.execute(
+        update(ConfigRevision)
+        .where(ConfigRevision.id == 1)
+        .values(revision=ConfigRevision.revision)
+    )
+    config = export_config(session)
+    if base is not None:
+        changes = changed_fields(base, object_json(config.site))
+        if changes:
+            raise Conflict("site", changes)
+    data = _document(config)
+    data["site"] = item
+    return import_config(session, validate_document(data, filename=None), now=now, stored=config)

@@ -23,11 +23,13 @@ import enum
 import re
 import types
 import typing
+import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
@@ -209,6 +211,10 @@ def _scalar(name: str, annotation: Any, section: str) -> tuple[Kind, tuple[str, 
         return Kind.CHOICE, DIAL_KEYS, None
     if _is(annotation, config_types.Codec):
         return Kind.CHOICE, CODECS, None
+    if _is(annotation, config_types.TimeZone):
+        return Kind.CHOICE, tuple(sorted(zoneinfo.available_timezones())), None
+    if _is(annotation, config_types.Country):
+        return Kind.CHOICE, tuple(sorted(phonenumbers.SUPPORTED_REGIONS)), None
     base = _strip_annotated(annotation)
     if isinstance(base, type):
         if issubclass(base, bool):
@@ -287,8 +293,13 @@ def _accepts_empty(annotation: Any) -> bool:
     return True
 
 
+SITE = "site"  # the one section that is an object, not a list of them
+
+
 def section_model(section: str) -> type[BaseModel]:
     annotation = PbxConfig.model_fields[section].annotation
+    if section == SITE:
+        return annotation  # type: ignore[return-value]
     (item,) = typing.get_args(annotation)
     return _strip_annotated(item)  # type: ignore[no-any-return]
 
@@ -303,7 +314,7 @@ def form_fields(section: str) -> list[Widget]:
 
 
 def key_field(section: str) -> str:
-    return SECTION_KEYS[section][0]
+    return SECTION_KEYS[section][0] if section in SECTION_KEYS else ""
 
 
 def references(section: str) -> set[str]:

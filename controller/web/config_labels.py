@@ -159,6 +159,9 @@ EMPTY: dict[str, str] = {
 
 # A name another section means otherwise: (section, name).
 SECTION_LABELS: dict[tuple[str, str], str] = {
+    ("site", "name"): "Site name",
+    ("site", "country"): "Country (for phone numbers)",
+    ("site", "timezone"): "Time zone",
     ("agent_groups", "members"): "Agents in the group",
     ("queues", "members"): "Members (agents)",
     ("queues", "retry_seconds"): "Ring the next agent after (seconds)",

@@ -95,7 +95,8 @@ for _route in (("GET", "/admin"), ("GET", "/admin/objects/{section}"),
                ("POST", "/admin/objects/{section}/{key}/remove"), ("GET", "/admin/new/{section}"),
                ("POST", "/admin/new/{section}"), ("GET", "/admin/changes"),
                ("POST", "/admin/apply"), ("GET", "/admin/apply/state"),
-               ("GET", "/admin/choices/{section}")):  # fmt: skip
+               ("GET", "/admin/choices/{section}"), ("GET", "/admin/site"),
+               ("POST", "/admin/site")):  # fmt: skip
     MATRIX[_route] = ADMIN_ONLY
 for _route in (("GET", "/admin/users"), ("POST", "/admin/users"),
                ("POST", "/admin/users/{login}/{change}"), ("GET", "/admin/roles"),

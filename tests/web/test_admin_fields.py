@@ -303,3 +303,38 @@ async def test_a_value_asterisk_cannot_hold_is_refused_in_chinese_at_its_field(a
     text = await refused.text()
     assert re.search(r'data-field="name".*?class="field-error"[^>]*>主叫名称中不能使用字符 &#34;<',
                      text, re.S), text[-2000:]  # fmt: skip
+
+
+@pytest.mark.asyncio
+async def test_the_site_settings_are_a_form_saved_through_the_importer(api: Api) -> None:
+    from sqlalchemy import select
+
+    from controller.access.store import UserInput, create_user
+    from controller.db.models import User
+    from tests.web.test_admin_pages import PASSWORD
+
+    with api.factory() as session, session.begin():
+        if session.scalar(select(User.id).where(User.login == "it.wang")) is None:
+            create_user(session, UserInput("it.wang", PASSWORD, "admin", "it.wang", "zh"))
+    await _signed_in(api, "it.wang")
+    page = await (await api.client.get("/admin/site")).text()
+    assert "站点设置" in page
+    assert '<option value="Asia/Shanghai"' in page  # time zones are chosen, not typed
+    values = _form_values(page)
+    refused = await api.client.post("/admin/site", data={**values, "timezone": "Mars/Base"})
+    assert refused.status == 422
+    assert re.search(r'data-field="timezone".*?class="field-error"[^>]*>未知的时区 &#39;Mars/Base&#39;',
+                     await refused.text(), re.S)  # fmt: skip
+    saved = await api.client.post("/admin/site", data={**values, "blf_hints": "false"},
+                                  allow_redirects=False)  # fmt: skip
+    assert saved.status == 303
+    assert saved.headers["Location"] == "/admin/site?saved=1"
+    with api.factory() as session:
+        assert export_config(session).site.blf_hints is False
+    stale = await api.client.post("/admin/site", data={**values, "name": "别的名字"})
+    assert stale.status == 409  # the form's base is the site before the save
+    assert "BLF" in await stale.text()
+    again = _form_values(await (await api.client.get("/admin/site")).text())
+    back = await api.client.post("/admin/site", data={**again, "blf_hints": "true"},
+                                 allow_redirects=False)  # fmt: skip
+    assert back.status == 303

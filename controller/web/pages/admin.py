@@ -260,6 +260,8 @@ def _form_context(
         "errors": extra.pop("errors", []),
         "conflict": extra.pop("conflict", None),
         "saved": extra.pop("saved", False),
+        "single": extra.pop("single", False),  # the site: one object, saved at /admin/site
+        "title": extra.pop("title", None),
         "quote": quote,
         "choices": choices.objects,
         "prompt_names": choices.prompts,
@@ -434,6 +436,62 @@ async def remove(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(
         f"/admin/objects/{section}?removed={quote(key, safe='')}{_lang_query(request)}"
     )
+
+
+# -- the site's settings (one object, not a list) ---------------------------------------------
+
+
+def _site_title(request: web.Request) -> str:
+    return i18n.translations(language(request)).gettext("Site settings")
+
+
+@routes.get("/admin/site")
+@requires(Scope.CONFIG_READ)
+async def site_form(request: web.Request) -> web.Response:
+    factory = request.app[SERVICES].factory
+    item = await asyncio.to_thread(in_session, factory, edit.read_site)
+    values = forms.shown_values(forms.SITE, item)
+    return await _form_page(request, forms.SITE, None, values, item, single=True,
+                            title=_site_title(request), admin_page="site",
+                            saved="saved" in request.query)  # fmt: skip
+
+
+@routes.post("/admin/site")
+@requires(Scope.CONFIG_APPLY)
+async def save_site(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    form = await request.post()
+    words = i18n.translations(language(request), "config").gettext
+    submitted = forms.read_form(forms.SITE, _all_values(form), words)
+    base = _base(form)
+    page = {"single": True, "title": _site_title(request), "admin_page": "site"}
+    if submitted.errors:
+        return await _form_page(request, forms.SITE, None, submitted.shown, base, 422,
+                                field_errors=submitted.errors, **page)  # fmt: skip
+    actor = audit.Actor.of(principal(request), services.auth.address(request))
+
+    def run(session: Session) -> None:
+        with session.begin():
+            report = edit.save_site(session, submitted.item, base)
+            if not report.diff.empty:
+                detail = {"section": "site", "changes": report.diff.counts()}
+                audit.record(session, actor, audit.Entry("config.edit", "site", "site",
+                                                         detail=detail))  # fmt: skip
+
+    try:
+        await asyncio.to_thread(in_session, services.factory, run)
+    except ConfigFileError as exc:
+        at_field, general = forms.place_issues(
+            forms.SITE, {"site"}, exc.issues, submitted.shown,
+            message=lambda issue: config_messages.message(issue, words),
+            general=lambda issue: config_messages.render(issue, words),
+        )  # fmt: skip
+        return await _form_page(request, forms.SITE, None, submitted.shown, base, 422,
+                                field_errors=at_field, errors=general, **page)  # fmt: skip
+    except edit.Conflict as conflict:
+        return await _form_page(request, forms.SITE, None, submitted.shown, base, 409,
+                                conflict=conflict, **page)  # fmt: skip
+    raise web.HTTPSeeOther(f"/admin/site?saved=1{_lang_query(request)}")
 
 
 # -- pending changes and apply ---------------------------------------------------------------
