@@ -124,7 +124,7 @@ function applyPanel() {
       return this.changed.join(", ");
     },
     get reloadedText() {
-      return this.reloaded.join(", ");
+      return this.reloaded.map((module) => stepTexts.modules[module] || module).join(", ");
     },
   };
 }
