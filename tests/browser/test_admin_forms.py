@@ -232,6 +232,10 @@ async def test_time_rules_holidays_and_other_forms_in_both_languages(
             await page.goto(f"{base}/admin/objects/{section}/{key}?lang={language}")
             await expect(page.locator("form.object")).to_be_visible()
             await screenshot(page, f"admin-form-{section}-{language}")
+    for language in ("zh", "en"):
+        await page.goto(f"{base}/admin/site?lang={language}")
+        await expect(page.locator("#f-timezone")).to_have_value("Asia/Shanghai")
+        await screenshot(page, f"admin-form-site-{language}")
     assert errors == []
 
 
