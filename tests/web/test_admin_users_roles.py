@@ -223,3 +223,22 @@ async def test_an_admin_creates_changes_and_deletes_a_role(api: Api) -> None:
     assert len(_events(api, "role.delete", "qa")) == 1
     listed = await (await api.client.get("/admin/roles")).text()
     assert 'data-role="qa"' not in listed
+
+
+async def test_a_new_users_queues_are_ticked_and_a_wrong_one_is_shown_at_its_field(
+    api: Api,
+) -> None:
+    csrf = await _signed_in(api)
+    page = await (await api.client.get("/admin/users?lang=en")).text()
+    assert 'name="queues" value="sales"' in page  # a checkbox per queue
+    form = [("csrf_token", csrf), ("login", "lead.ma"), ("display_name", "马"),
+            ("password", "a long pass phrase 5"), ("role", "supervisor"), ("language", "zh"),
+            ("agent_code", "")]  # fmt: skip
+    wrong = await api.client.post("/admin/users?lang=en", data=[*form, ("queues", "nowhere")])
+    assert wrong.status == 422
+    assert _at_field(await wrong.text(), "queues", "no queue nowhere")
+    made = await api.client.post("/admin/users", data=[*form, ("queues", "sales"),
+                                                       ("queues", "support")],
+                                 allow_redirects=False)  # fmt: skip
+    assert made.status == 303
+    assert _user(api, "lead.ma").queues == ["sales", "support"]

@@ -115,11 +115,13 @@ async def _change(
 async def _users_page(request: web.Request, status: int = 200, **context: Any) -> web.Response:
     factory = request.app[SERVICES].factory
 
-    def read(session: Session) -> tuple[list[User], list[Role]]:
-        return _users(session), _roles(session)
+    def read(session: Session) -> tuple[list[User], dict[str, Any]]:
+        return _users(session), _choices(session)
 
-    users, roles = await asyncio.to_thread(in_session, factory, read)
+    users, choices = await asyncio.to_thread(in_session, factory, read)
+    roles = choices["roles"]
     context.setdefault("form", {})
+    context.setdefault("queues", choices["queues"])
     context.setdefault("refused", None)
     context.setdefault("done", "")
     return frame(request, "admin/users.html", status, section="", admin_page="users",
@@ -135,7 +137,12 @@ async def users(request: web.Request) -> web.Response:
 @routes.post("/admin/users")
 @requires(Scope.USERS_MANAGE)
 async def add_user(request: web.Request) -> web.Response:
-    form = {k: str(v) for k, v in (await request.post()).items() if k != "csrf_token"}
+    posted = await request.post()
+    form: dict[str, Any] = {
+        k: str(v) for k, v in posted.items() if k not in ("csrf_token", "queues")
+    }
+    # Ticked queues (the page's checkboxes) or a typed list (a script, the CLI's habit).
+    form["queues"] = " ".join(str(q) for q in posted.getall("queues", []))
     data = UserInput(
         login=form.get("login", ""),
         password=form.get("password", ""),
