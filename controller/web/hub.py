@@ -590,7 +590,6 @@ class _Cycle:
         if built is None:
             message = self.hub._board_message(*parts)
             message["data"]["changes_since"] = self.board_since
-            built = json.dumps(message)
-            built = frame(built)
+            built = frame(json.dumps(message))
             self._boards[key] = (version, built, parts)
         return built
