@@ -457,16 +457,12 @@ async def _apply_phones(
         sync.write()
         writing = time.perf_counter() - clock
         problems = await phones.verify(ami, sync)
-        if problems:
-            sync.undo()
-            await phones.expire(ami, sync, undone=True)
-            return ApplyReport(Outcome.ROLLED_BACK, [sync.summary()], [], problems, writing)
+    if problems:
+        sync.undo()
+        return ApplyReport(Outcome.ROLLED_BACK, [sync.summary()], [], problems, writing)
     report = await _apply_files(files, directory, credentials, units, progress)
     if report.outcome is not Outcome.APPLIED:
         sync.undo()
-        with contextlib.suppress(AmiError):
-            async with await AmiSession.open(credentials, events=False) as again:
-                await phones.expire(again, sync, undone=True)
     report.changed.append(sync.summary())
     report.write_seconds += writing
     return report

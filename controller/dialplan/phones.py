@@ -460,50 +460,12 @@ def _sample(ids: list[str]) -> list[str]:
     return sorted({ids[round(i * step)] for i in range(CHECKED)})
 
 
-async def expire(ami: AmiSession, sync: PhoneSync, *, undone: bool = False) -> list[str]:
-    """Drop Asterisk's cached copies of the rows this sync changed or removed (sorcery's
-    memory cache in front of the realtime tables): their next lookup reads the new row.
-    Per object, or whole caches when many rows changed. ``undone``: after :meth:`undo`,
-    the rows it had written (Asterisk may have cached them meanwhile)."""
-    problems = []
-    replaced = [key for key in sync.rows if undone or key in sync.old_rows]
-    by_table: dict[str, list[str]] = {}
-    for table, name in replaced:
-        by_table.setdefault(table, []).append(name)
-    for table, names in by_table.items():
-        cache = CACHES[table]
-        if len(names) > EXPIRE_ONE_BY_ONE:
-            whole, _ = await ami.send("SorceryMemoryCacheExpire", {"Cache": cache})
-            answers = [("objects", whole)]
-        else:
-            answers = [
-                (name, (await ami.send(
-                    "SorceryMemoryCacheExpireObject", {"Cache": cache, "Object": name}
-                ))[0])
-                for name in names
-            ]  # fmt: skip
-        for what, response in answers:
-            message = response.get("Message", "")
-            # Not in the cache (not looked up since it was last dropped): nothing to drop.
-            if response.get("Response") != "Success" and "could not be expired" not in message:
-                problems.append(
-                    f"{DB_FILE}: Asterisk's cache {cache} could not drop the old {what}: "
-                    f"{message.strip()} (is sorcery.conf from `pbxctl dialplan setup`, and "
-                    "Asterisk restarted since?)"
-                )
-                return problems
-    return problems
-
-
 async def verify(ami: AmiSession, sync: PhoneSync) -> list[str]:
-    """Expire the changed rows' cached objects, then ask Asterisk for some of the added or
-    changed endpoints (and removed ones): each is one lookup by id, as a phone's next
-    request will be."""
-    problems = await expire(ami, sync)
-    if problems:
-        return problems
+    """Ask Asterisk for some of the added or changed endpoints (and removed ones): each is
+    one realtime lookup by id, as a phone's next request will be."""
     added, changed, removed = sync.phones()
     endpoints = {n for (t, n), row in sync.rows.items() if t == "ps_endpoints" and row}
+    problems = []
     for phone in _sample([p for p in added + changed if p in endpoints]):
         output = await ami.command(f"pjsip show endpoint {phone}")
         if "Unable to find" in output or f"Endpoint:  {phone}" not in output:
@@ -557,14 +519,7 @@ ASTERISK_FILES: dict[str, str] = {
     "extconfig.conf": "settings",
     "res_config_sqlite3.conf": DATABASE,
 }
-MODULES = ("res_config_sqlite3.so", "res_sorcery_realtime.so", "res_sorcery_memory_cache.so")
-# The memory caches in front of the tables (sorcery.conf), by table.
-CACHES = {table: f"pbx-{table.removeprefix('ps_')}" for table in TABLES.values()}
-# A cached phone is dropped after an hour anyway (a safety net: the apply expires what it
-# changes); the next request reads its row again.
-CACHE_LIFETIME = 3600
-# Above this many changed rows an apply expires whole caches rather than object by object.
-EXPIRE_ONE_BY_ONE = 200
+MODULES = ("res_config_sqlite3.so", "res_sorcery_realtime.so")
 
 
 def asterisk_files(dbfile: str, extend: Iterable[str] = ()) -> dict[str, str]:
@@ -578,19 +533,16 @@ def asterisk_files(dbfile: str, extend: Iterable[str] = ()) -> dict[str, str]:
         return f"[{section}](+)" if top in extend else f"[{section}]"
 
     wizards = "\n".join(
-        f"{kind}=config,pjsip.conf,criteria=type={kind}\n"
-        f"{kind}/cache=memory_cache,name={CACHES[table]},expire_on_reload=no,"
-        f"object_lifetime_maximum={CACHE_LIFETIME}\n"
-        f"{kind}=realtime,{table}"
+        f"{kind}=config,pjsip.conf,criteria=type={kind}\n{kind}=realtime,{table}"
         for kind, table in TABLES.items()
     )
     mappings = "\n".join(f"{table} => sqlite3,{DATABASE}" for table in TABLES.values())
     return {
         # Phones: pjsip.conf first (trunks, and phones until the first apply moves them),
-        # then a memory cache, then the realtime tables, for the three types phones are made
-        # of. Without the cache a res_pjsip reload (a trunk change) re-read every phone one
-        # row at a time: 40-47 s for 10,000 phones on the loaded test machine; with it, a
-        # few ms. The apply expires the cached objects of the rows it changed (verify()).
+        # then the realtime tables, for the three types phones are made of. No sorcery
+        # memory cache: with one, a res_pjsip reload took ms instead of 40-47 s, but lists of
+        # all endpoints stop at the cache, and a phone added after the start never came
+        # online (its device state stayed Unavailable: queues did not ring it).
         "sorcery.conf": f"{header('sorcery.conf')}\n{wizards}\n",
         "extconfig.conf": f"{header('extconfig.conf')}\n{mappings}\n",
         # batch=0: with the default batching Asterisk keeps a transaction open on the file,

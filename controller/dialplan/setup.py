@@ -53,16 +53,8 @@ shared_lastcall=yes
 MANAGER_WRITE: dict[str, tuple[str, ...]] = {
     # Apply's module reloads (Reload's other class, config, would add UpdateConfig: rewriting
     # any configuration file), recording from the API, an agent's login device in AstDB,
-    # server-side event filters, dropping Asterisk's cached copy of a changed phone.
-    "system": (
-        "Reload",
-        "MixMonitor",
-        "DBPut",
-        "DBDel",
-        "Filter",
-        "SorceryMemoryCacheExpireObject",
-        "SorceryMemoryCacheExpire",
-    ),
+    # server-side event filters.
+    "system": ("Reload", "MixMonitor", "DBPut", "DBDel", "Filter"),
     # Call control: hang up, hold (Redirect, Bridge), transfers, variables, stop recording.
     "call": (
         "Hangup",

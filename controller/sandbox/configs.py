@@ -84,6 +84,9 @@ def render_manager_conf(account: AmiAccount) -> str:
         f"bindaddr = {account.host}\n"
         f"port = {account.port}\n"
         "displayconnects = no\n"
+        # As the README asks of a production Asterisk: events carry Asterisk's own times, so
+        # the live history is timed like Asterisk's records, not by when a busy test read it.
+        "timestampevents = yes\n"
         "\n"
         f"[{account.username}]\n"
         f"secret = {account.secret}\n"
@@ -142,3 +145,8 @@ def reset_etc(
     for name, text in generated.items():
         (etc_dir / name).write_text(text, encoding="utf-8")
     write_files(etc_dir, {**RECORD_FILES, **files})
+    # The phone tables exist before Asterisk starts, as `pbxctl dialplan setup` leaves them
+    # (res_config_sqlite3 would warn "no such table" at boot).
+    phone_db = etc_dir / GENERATED_DIR / phones.DB_FILE
+    if not phone_db.exists():
+        phones.connect(phone_db).close()

@@ -24,8 +24,6 @@ PRIVILEGE: dict[str, frozenset[str]] = {
     "QueueStatus": frozenset(),
     "QueueSummary": frozenset(),
     "Filter": frozenset({"system"}),
-    "SorceryMemoryCacheExpireObject": frozenset({"system"}),
-    "SorceryMemoryCacheExpire": frozenset({"system"}),
     "Reload": frozenset({"system", "config"}),
     "MixMonitor": frozenset({"system"}),
     "DBPut": frozenset({"system"}),

@@ -163,12 +163,10 @@ def test_asterisk_files_add_to_the_admins_sections(tmp_path: Path) -> None:
     assert files["extconfig.conf"].startswith("[settings](+)\n")
     assert "ps_endpoints => sqlite3,pbx-phones" in files["extconfig.conf"]
     assert files["sorcery.conf"].startswith("[res_pjsip]\n")
-    # config, then a memory cache (apply expires what it changes), then the table.
+    # pjsip.conf first (trunks), then the table; no memory cache (docs/apply.md).
     assert files["sorcery.conf"].index("endpoint=config,pjsip.conf,criteria=type=endpoint") < (
-        files["sorcery.conf"].index("endpoint/cache=memory_cache,name=pbx-endpoints,")
-    )
-    assert files["sorcery.conf"].index("endpoint/cache=memory_cache") < (
         files["sorcery.conf"].index("endpoint=realtime,ps_endpoints")
     )
+    assert "cache" not in files["sorcery.conf"]
     assert "batch=0" in files["res_config_sqlite3.conf"]
     assert "dbfile=/etc/asterisk/pbx-controller/phones.sqlite3" in files["res_config_sqlite3.conf"]
