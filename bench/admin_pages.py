@@ -53,7 +53,7 @@ def form_html(factory: Any, section: str, key: str) -> str:
         "section": section, "key": key, "fields": forms.form_fields(section),
         "key_field": forms.key_field(section), "values": forms.shown_values(section, item),
         "field_errors": {}, "choices": objects, "prompt_names": [], "large": large,
-        "label": lambda n, top=False: config_labels.label(section, n, words, top),
+        "label": lambda n, top=False, rows="": config_labels.label(section, n, words, top, rows),
         "empty_label": lambda n: config_labels.empty_label(n, words),
         "choice_label": lambda n, v: config_labels.choice_label(n, v, words),
         "destination_kinds": list(forms.DESTINATION_KINDS),

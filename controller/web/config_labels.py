@@ -245,10 +245,22 @@ CHOICES: dict[str, dict[str, str]] = {
 }
 
 
-def label(section: str, name: str, gettext: Callable[[str], str], top: bool = False) -> str:
+# A column of rows that means more than its name: (the rows' field, the column).
+COLUMN_LABELS: dict[tuple[str, str], str] = {
+    ("options", "language"): "Switch the caller to",
+}
+
+
+def label(
+    section: str, name: str, gettext: Callable[[str], str], top: bool = False, rows: str = ""
+) -> str:
     """A field's label; ``top``: a field of the object itself (not of a nested setting), where
-    a section's own label applies."""
-    text = (SECTION_LABELS.get((section, name)) if top else None) or LABELS.get(name)
+    a section's own label applies; ``rows``: the field whose rows hold this column."""
+    text = (
+        COLUMN_LABELS.get((rows, name))
+        or (SECTION_LABELS.get((section, name)) if top else None)
+        or LABELS.get(name)
+    )
     return gettext(text) if text else name
 
 
@@ -265,6 +277,7 @@ def choice_label(name: str, value: str, gettext: Callable[[str], str]) -> str:
 def all_texts() -> set[str]:
     """Every text of this module (what the catalogue must translate)."""
     found = set(LABELS.values()) | set(SECTION_LABELS.values()) | set(EMPTY.values())
+    found |= set(COLUMN_LABELS.values())
     for values in CHOICES.values():
         found |= set(values.values())
     return found

@@ -232,6 +232,10 @@ async def test_time_rules_holidays_and_other_forms_in_both_languages(
             await page.goto(f"{base}/admin/objects/{section}/{key}?lang={language}")
             await expect(page.locator("form.object")).to_be_visible()
             await screenshot(page, f"admin-form-{section}-{language}")
+    for section in ("ivr_menus", "time_conditions"):  # a new object: its required rows
+        await page.goto(f"{base}/admin/new/{section}?lang=zh")
+        await expect(page.locator("form.object tbody tr[data-path]").first).to_be_visible()
+        await screenshot(page, f"admin-form-new-{section}-zh")
     for language in ("zh", "en"):
         await page.goto(f"{base}/admin/site?lang={language}")
         await expect(page.locator("#f-timezone")).to_have_value("Asia/Shanghai")

@@ -266,7 +266,9 @@ def _form_context(
         "choices": choices.objects,
         "prompt_names": choices.prompts,
         "large": choices.large,
-        "label": lambda name, top=False: config_labels.label(section, name, words, top),
+        "label": lambda name, top=False, rows="": config_labels.label(
+            section, name, words, top, rows
+        ),
         "empty_label": lambda name: config_labels.empty_label(name, words),
         "choice_label": lambda name, value: config_labels.choice_label(name, value, words),
         "destination_kinds": list(kinds),
