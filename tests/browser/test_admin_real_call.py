@@ -6,28 +6,24 @@ reload, confirm); then a real call into the IVR pressing that key joins the new 
 
 from __future__ import annotations
 
-import asyncio
 import re
-import socket
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, expect
+from sqlalchemy.orm import Session
 
 from controller.access.store import UserInput, create_user
 from controller.ami.protocol import Message
-from controller.ami.session import AmiCredentials, AmiSession
-from controller.db.engine import transaction
 from controller.pbxconfig.export import export_config
 from controller.sandbox import AsteriskSandbox
-from controller.service import Controller
 from tests.browser.conftest import PASSWORD, screenshot
 from tests.browser.test_admin_forms import add_member, add_option
-from tests.integration.ami_lab import TEST_CONTEXTS, lab_settings, prepare_company
+from tests.integration.ami_lab import TEST_CONTEXTS
+from tests.integration.running import Running as Site
+from tests.integration.running import example_company, running
 from tests.integration.test_dialplan_apply import TOP_LEVEL
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="function")]
@@ -45,30 +41,8 @@ exten => _p.,1,Answer()
 FILES = {**TOP_LEVEL, "extensions.conf": TOP_LEVEL["extensions.conf"] + TEST_CONTEXTS + PRESS}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Site:
-    controller: Controller
-    ami: AmiSession
-    events: list[Message]
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.controller.settings.api.port}"
-
-    async def until(self, what: str, check: Callable[[], object], within: float = 20.0) -> object:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            found = check()
-            if found:
-                return found
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"{what}: not within {within} s")
+def _admin(session: Session) -> None:
+    create_user(session, UserInput("it.chen", PASSWORD, "admin", "it.chen", "zh"))
 
 
 @pytest.fixture
@@ -78,24 +52,8 @@ def started(restart_asterisk: Callable[..., AsteriskSandbox]) -> Iterator[Asteri
 
 @pytest_asyncio.fixture
 async def site(started: AsteriskSandbox, tmp_path: Path) -> AsyncIterator[Site]:
-    settings = lab_settings(started, tmp_path)
-    settings = settings.model_copy(
-        update={"api": settings.api.model_copy(update={"port": _free_port()})}
-    )
-    account = started.ami
-    credentials = AmiCredentials(account.host, account.port, account.username, account.secret)
-    async with await AmiSession.open(credentials) as ami:
-        events: list[Message] = []
-        ami.on_event = events.append
-        await prepare_company(started, settings, ami)
-        controller = Controller(settings, shutdown_flush=5.0)
-        with transaction(controller.factory) as session:
-            create_user(session, UserInput("it.chen", PASSWORD, "admin", "it.chen", "zh"))
-        await controller.start()
-        try:
-            yield Site(controller, ami, events)
-        finally:
-            await controller.stop()
+    async with running(started, tmp_path, example_company, seed=_admin) as center:
+        yield center
 
 
 async def test_a_queue_and_an_ivr_key_made_in_the_pages_take_a_real_call(

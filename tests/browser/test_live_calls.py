@@ -17,35 +17,28 @@ Screenshots of the three pages in Chinese and English, during the call.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from aiohttp import ClientSession
 from playwright.async_api import Browser, Page, expect
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from controller.access.store import UserInput, create_token, create_user
-from controller.ami.protocol import Message
-from controller.ami.session import AmiCredentials, AmiSession
-from controller.db.engine import session_factory, transaction
+from controller.access.store import UserInput, create_user
+from controller.db.engine import session_factory
 from controller.db.models import Call
 from controller.sandbox import AsteriskSandbox
-from controller.service import Controller
 from tests.browser.conftest import ARTIFACTS, PASSWORD, draws_chinese, screenshot
 from tests.integration.ami_lab import (
     TEST_CONTEXTS,
     agent_device,
-    lab_settings,
     originate_caller,
-    prepare_company,
 )
+from tests.integration.running import Running as Site
+from tests.integration.running import example_company, running
 from tests.integration.test_dialplan_apply import TOP_LEVEL
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="function")]
@@ -60,47 +53,14 @@ SUPERVISOR_PHONE = "Local/t20-9000@test-agents"
 TIMINGS = ARTIFACTS.parent / "live_pages_timings.json"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Site:
-    sandbox: AsteriskSandbox
-    controller: Controller
-    ami: AmiSession  # the test's own session, recording every event with when it arrived
-    events: list[tuple[float, Message]]
-    token: str
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.controller.settings.api.port}"
-
-    def event(self, name: str, **fields: str) -> tuple[float, Message] | None:
-        for at, event in self.events:
-            if event.get("Event") == name and all(event.get(k) == v for k, v in fields.items()):
-                return at, event
-        return None
-
-    async def until(self, what: str, check: Callable[[], object], within: float = 20.0) -> object:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            result = check()
-            if result:
-                return result
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"{what}: not within {within} s")
-
-    async def api(self, method: str, path: str, body: object | None = None) -> object:
-        async with ClientSession() as http:
-            response = await http.request(
-                method, self.base + path, json=body,
-                headers={"Authorization": f"Bearer {self.token}"},
-            )  # fmt: skip
-            assert response.status < 300, (path, response.status, await response.text())
-            return await response.json()
+def _users(session: Session) -> None:
+    for login, role, agent, queues in (
+        ("hall", "wallboard", None, None),
+        ("wang.li", "supervisor", None, ["sales"]),
+        ("lihua", "agent", "8001", None),
+        ("lina", "agent", "8002", None),
+    ):
+        create_user(session, UserInput(login, PASSWORD, role, login, "zh", agent, queues))
 
 
 @pytest.fixture
@@ -110,33 +70,8 @@ def started(restart_asterisk: Callable[..., AsteriskSandbox]) -> Iterator[Asteri
 
 @pytest_asyncio.fixture
 async def site(started: AsteriskSandbox, tmp_path: Path) -> AsyncIterator[Site]:
-    settings = lab_settings(started, tmp_path)
-    settings = settings.model_copy(
-        update={"api": settings.api.model_copy(update={"port": _free_port()})}
-    )
-    account = started.ami
-    credentials = AmiCredentials(account.host, account.port, account.username, account.secret)
-    async with await AmiSession.open(credentials) as ami:
-        events: list[tuple[float, Message]] = []
-        ami.on_event = lambda message: events.append((time.time(), message))
-        await prepare_company(started, settings, ami)
-        controller = Controller(settings, shutdown_flush=5.0)
-        with transaction(controller.factory) as session:
-            token = create_token(session, "browser-test", "admin")
-            for login, role, agent, queues in (
-                ("hall", "wallboard", None, None),
-                ("wang.li", "supervisor", None, ["sales"]),
-                ("lihua", "agent", "8001", None),
-                ("lina", "agent", "8002", None),
-            ):
-                create_user(session, UserInput(login, PASSWORD, role, login, "zh", agent,
-                                               queues))  # fmt: skip
-        await controller.start()
-        try:
-            await asyncio.wait_for(controller.live.synced.wait(), 15)
-            yield Site(started, controller, ami, events, token)
-        finally:
-            await controller.stop()
+    async with running(started, tmp_path, example_company, seed=_users) as center:
+        yield center
 
 
 async def _page(browser: Browser, site: Site, login: str, path: str) -> Page:
@@ -211,10 +146,10 @@ async def test_the_live_pages_follow_real_calls(site: Site, browser: Browser) ->
     await originate_caller(site.ami, "sales", wait=90, number=CUSTOMER_NUMBER,
                            channel_id="live-pages-1")  # fmt: skip
     joined = await site.until(
-        "QueueCallerJoin", lambda: site.event("QueueCallerJoin", Linkedid="live-pages-1")
+        "QueueCallerJoin", lambda: site.event_at("QueueCallerJoin", Linkedid="live-pages-1")
     )
     joined_at = joined[0]  # type: ignore[index]
-    began = site.event("Newchannel", Linkedid="live-pages-1")
+    began = site.event_at("Newchannel", Linkedid="live-pages-1")
     assert began is not None
     # The console lists the call from its first channel on (its queue known from the dialplan).
     timings["wallboard_waiting_s"] = await _changed_at(wallboard) - joined_at
@@ -225,7 +160,7 @@ async def test_the_live_pages_follow_real_calls(site: Site, browser: Browser) ->
     # -- ready: the call rings the agent's phone (a Local channel that answers) and pops ------
     await desk.get_by_role("button", name="就绪").click()
     called = await site.until(
-        "AgentCalled", lambda: site.event("AgentCalled", Linkedid="live-pages-1")
+        "AgentCalled", lambda: site.event_at("AgentCalled", Linkedid="live-pages-1")
     )
     pop = desk.locator('.pop[data-linkedid="live-pages-1"]')
     await expect(pop.locator("[data-pop-name]")).to_have_text("赵明")
@@ -240,7 +175,7 @@ async def test_the_live_pages_follow_real_calls(site: Site, browser: Browser) ->
     row = console.locator('tr[data-linkedid="live-pages-1"]')
     await row.get_by_role("button", name="监听").click()
     await expect(console.locator(".notice")).to_have_text("正在监听:您的电话将振铃。")
-    spy = await site.until("ChanSpyStart", lambda: site.event("ChanSpyStart"))
+    spy = await site.until("ChanSpyStart", lambda: site.event_at("ChanSpyStart"))
     view = tracker.call("live-pages-1")
     assert view is not None
     phone = next(ch for ch in view.channels if ch.agent == "8001" and ch.bridge)
@@ -275,7 +210,7 @@ async def test_the_live_pages_follow_real_calls(site: Site, browser: Browser) ->
             return session.scalar(select(Call.id).where(Call.linkedid == "live-pages-1"))
 
     call_id = await site.until("the call in the history", stored, within=40)
-    detail = await site.api("GET", f"/api/v1/history/calls/{call_id}")
+    detail = await site.get(f"/api/v1/history/calls/{call_id}")
     notes = {n["agent"]: (n["disposition"], n["notes"]) for n in detail["notes"]}  # type: ignore[index]
     assert notes == {"8001": ("quote-sent", "客户询问报价,已发送")}
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the live-state tests and the transcript recorder: the example company on
+"""Helpers shared by the live-state tests and the transcript recorder: dialplan contexts for
 the sandbox Asterisk, agents without phones and callers made of Local channels.
 
 - Agents' phones are ``Local/t<secs>-<code>@test-agents``: they answer at once and hang up
@@ -9,18 +9,7 @@ the sandbox Asterisk, agents without phones and callers made of Local channels.
 
 from __future__ import annotations
 
-import socket
-from pathlib import Path
-
-from pydantic import SecretStr
-
 from controller.ami.session import AmiSession
-from controller.config import AgiSettings, AmiSettings, AsteriskSettings, Settings
-from controller.db.engine import make_engine
-from controller.db.migrate import upgrade
-from controller.dialplan.apply import Outcome
-from controller.sandbox import AsteriskSandbox
-from tests.integration.test_dialplan_apply import Pbx, _free_port
 
 TEST_CONTEXTS = """
 [test-agents]
@@ -42,38 +31,6 @@ RESYNC_ACTIONS = (
     "Action: QueueStatus\r\nActionID: resync-3\r\n\r\n"
     "Action: QueueSummary\r\nActionID: resync-4\r\n\r\n"
 ).encode()
-
-
-def lab_settings(sandbox: AsteriskSandbox, data_dir: Path) -> Settings:
-    account = sandbox.ami
-    return Settings(
-        data_dir=data_dir,
-        ami=AmiSettings(
-            host=account.host,
-            port=account.port,
-            username=account.username,
-            secret=SecretStr(account.secret),
-        ),
-        agi=AgiSettings(port=_free_port()),
-        asterisk=AsteriskSettings(
-            config_dir=sandbox.etc_dir,
-            recordings_dir=sandbox.monitor_dir,
-            log_dir=sandbox.log_dir,
-            sip_bind=f"127.0.0.1:{_free_port(socket.SOCK_DGRAM)}",
-        ),
-    )
-
-
-async def prepare_company(sandbox: AsteriskSandbox, settings: Settings, ami: AmiSession) -> Pbx:
-    """Import the example company into a fresh database and apply it to the sandbox."""
-    upgrade(make_engine(settings.effective_database_url))
-    sip_port = int(settings.asterisk.sip_bind.rsplit(":", 1)[1])
-    pbx = Pbx(sandbox, settings, ami, [], sip_port, _free_port())
-    pbx.import_company(pbx.company())
-    applied = await pbx.apply()
-    if applied.report.outcome is not Outcome.APPLIED:
-        raise RuntimeError(applied.report.render())
-    return pbx
 
 
 def agent_device(code: str, talk: int) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import socket
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -24,12 +25,11 @@ from controller.sandbox import AsteriskSandbox
 from tests.integration.ami_lab import (
     RESYNC_ACTIONS,
     TEST_CONTEXTS,
-    lab_settings,
     log_in,
     originate_caller,
-    prepare_company,
 )
-from tests.integration.test_dialplan_apply import TOP_LEVEL, _free_port
+from tests.integration.running import example_company, free_port, prepare, sandbox_settings
+from tests.integration.test_dialplan_apply import TOP_LEVEL
 
 OUT = Path(__file__).resolve().parent.parent / "fixtures" / "ami"
 
@@ -115,13 +115,13 @@ async def record(name: str, scenario: Scenario) -> None:
     sandbox = AsteriskSandbox(settings.sandbox_root)
     files = dict(TOP_LEVEL)
     files["extensions.conf"] += TEST_CONTEXTS
-    sandbox.start(files, "recorder", secrets.token_urlsafe(12), _free_port())
+    sandbox.start(files, "recorder", secrets.token_urlsafe(12), free_port())
     try:
-        lab = lab_settings(sandbox, Path(tempfile.mkdtemp()))
+        lab = sandbox_settings(sandbox, Path(tempfile.mkdtemp()), free_port(socket.SOCK_DGRAM))
         account = sandbox.ami
         credentials = AmiCredentials(account.host, account.port, account.username, account.secret)
         async with await AmiSession.open(credentials) as ami:
-            await prepare_company(sandbox, lab, ami)
+            await prepare(lab, example_company)
             reader, writer = await asyncio.open_connection(account.host, account.port)
             login = f"Action: Login\r\nUsername: {account.username}\r\nSecret: {account.secret}"
             writer.write((login + "\r\n\r\n").encode())

@@ -4,6 +4,7 @@ members the reapply puts 8003 back in the same queues only."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from controller.agents.service import AgentService
 from controller.ami.session import AmiCredentials, AmiSession
 from controller.db.engine import make_engine, session_factory
 from controller.sandbox import AsteriskSandbox
-from tests.integration.ami_lab import TEST_CONTEXTS, agent_device, lab_settings, prepare_company
+from tests.integration.ami_lab import TEST_CONTEXTS, agent_device
+from tests.integration.running import example_company, free_port, prepare, sandbox_settings
 from tests.integration.test_dialplan_apply import TOP_LEVEL
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="function")]
@@ -35,11 +37,11 @@ async def test_per_queue_login_in_asterisk_and_after_it_forgets(
     restart_asterisk: Callable[..., AsteriskSandbox], tmp_path: Path
 ) -> None:
     sandbox = restart_asterisk(FILES)
-    settings = lab_settings(sandbox, tmp_path)
+    settings = sandbox_settings(sandbox, tmp_path, free_port(socket.SOCK_DGRAM))
+    await prepare(settings, example_company)
     account = sandbox.ami
     credentials = AmiCredentials(account.host, account.port, account.username, account.secret)
     async with await AmiSession.open(credentials, events=False) as ami:
-        await prepare_company(sandbox, settings, ami)
         engine = make_engine(settings.effective_database_url)
         service = AgentService(session_factory(engine), ami)
         phone = agent_device("8003", 30)

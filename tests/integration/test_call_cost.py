@@ -8,8 +8,6 @@ is Asterisk itself on loopback, where the number reaches a voicemail box that an
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,22 +15,15 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from controller.ami.session import AmiCredentials, AmiSession
-from controller.db.engine import make_engine, session_factory
-from controller.db.migrate import upgrade
+from controller.db.engine import session_factory
 from controller.db.models import Call, CallChannel
 from controller.db.models.rating import CallCharge
-from controller.dialplan import service as dialplan
-from controller.dialplan.apply import Outcome
-from controller.pbxconfig.importer import import_config
-from controller.pbxconfig.load import parse_config
 from controller.reports.calendar import Interval, Window
 from controller.reports.request import ReportRequest, site_zone
 from controller.reports.runner import run_report
 from controller.sandbox import AsteriskSandbox
-from controller.service import Controller
 from tests.integration import callcenter as cc
-from tests.integration.test_call_outcomes import _free_port, center_settings
+from tests.integration.running import running
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="function")]
 
@@ -55,33 +46,17 @@ async def test_an_outbound_call_is_rated_and_reported(
     restart_asterisk: Callable[..., AsteriskSandbox], tmp_path: Path
 ) -> None:
     sandbox = restart_asterisk(cc.files())
-    sip_port = _free_port(socket.SOCK_DGRAM)
-    settings = center_settings(sandbox, tmp_path, sip_port)
-    engine = make_engine(settings.effective_database_url)
-    upgrade(engine)
-    with session_factory(engine)() as session, session.begin():
-        import_config(session, parse_config(company(sip_port, _free_port()), "co.yaml"))
-    applied = await dialplan.apply_from_database(settings, engine)
-    assert applied.report.outcome is Outcome.APPLIED, applied.report.render()
-    controller = Controller(settings, engine=engine, shutdown_flush=5.0)
-    account = sandbox.ami
-    credentials = AmiCredentials(account.host, account.port, account.username, account.secret)
     linkedid = cc.tag("cost")
-    factory = session_factory(engine)
+    async with running(sandbox, tmp_path, company) as center:
+        factory = session_factory(center.controller.engine)
 
-    def charged() -> list[CallCharge]:
-        with factory() as session:
-            return list(session.scalars(select(CallCharge)))
+        def charged() -> list[CallCharge]:
+            with factory() as session:
+                return list(session.scalars(select(CallCharge)))
 
-    await controller.start()
-    try:
-        await asyncio.wait_for(controller.live.synced.wait(), 15)
-        async with await AmiSession.open(credentials) as ami:
-            # The phone talks 4 s once the far end answers, then hangs up.
-            await cc.from_phone(ami, f"Local/{MOBILE}@pbx-phones", linkedid, seconds=4)
-            await cc.until("the call rated in the history", charged, within=40)
-    finally:
-        await controller.stop()
+        # The phone talks 4 s once the far end answers, then hangs up.
+        await cc.from_phone(center.ami, f"Local/{MOBILE}@pbx-phones", linkedid, seconds=4)
+        await center.until("the call rated in the history", charged, within=40)
 
     with factory() as session:
         (charge,) = session.scalars(select(CallCharge)).all()  # the loopback leg is inbound
@@ -111,4 +86,3 @@ async def test_an_outbound_call_is_rated_and_reported(
         report = run_report(session, "cost", ReportRequest(Window(today, today, tz), Interval.DAY))
     total = next(r for r in report.rows if r["trunk"] == "")
     assert (total["calls"], total["cost"], total["saving"]) == (1, "0.0620", "0.1380")
-    engine.dispose()

@@ -5,8 +5,6 @@ rebuilt from Asterisk's own records (CEL + queue_log) agree with what the tracke
 
 from __future__ import annotations
 
-import asyncio
-import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -14,89 +12,44 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from aiohttp import ClientSession
-from pydantic import SecretStr
-from sqlalchemy import select
 
-from controller.access.store import create_token
-from controller.ami.session import AmiCredentials, AmiSession
+from controller.ami.session import AmiSession
 from controller.ami.tracker import FinishedCall, Outbox, Tracker
-from controller.config import AgiSettings, AmiSettings, ApiSettings, AsteriskSettings, Settings
-from controller.db.engine import make_engine, session_factory, transaction
-from controller.db.migrate import upgrade
 from controller.db.models import Call
-from controller.dialplan import service as dialplan
-from controller.dialplan.apply import Outcome
-from controller.pbxconfig.importer import import_config
-from controller.pbxconfig.load import parse_config
 from controller.recovery.recover import RecordFiles, family_events, read_families
 from controller.sandbox import AsteriskSandbox
 from controller.service import Controller
 from tests.integration import callcenter as cc
+from tests.integration.running import Running, running
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="function")]
 
 
-def _free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Center:
-    sandbox: AsteriskSandbox
-    controller: Controller
-    ami: AmiSession
-    token: str
+    running: Running
     finished: list[FinishedCall]
 
+    @property
+    def sandbox(self) -> AsteriskSandbox:
+        return self.running.sandbox
+
+    @property
+    def controller(self) -> Controller:
+        return self.running.controller
+
+    @property
+    def ami(self) -> AmiSession:
+        return self.running.ami
+
     def stored(self, linkedid: str) -> Call | None:
-        with session_factory(self.controller.engine)() as session:
-            return session.scalar(select(Call).where(Call.linkedid == linkedid))
+        return self.running.stored(linkedid)
 
     async def history(self, linkedid: str, within: float = 40.0) -> Call:
-        call = await cc.until(f"call {linkedid} in the history", lambda: self.stored(linkedid),
-                              within)  # fmt: skip
-        assert isinstance(call, Call)
-        return call
+        return await self.running.history(linkedid, within)
 
     async def post(self, path: str, body: object | None = None) -> tuple[int, object]:
-        url = f"http://127.0.0.1:{self.controller.settings.api.port}{path}"
-        async with ClientSession() as http:
-            response = await http.post(
-                url, json=body, headers={"Authorization": f"Bearer {self.token}"}
-            )
-            return response.status, await response.json()
-
-
-def center_settings(sandbox: AsteriskSandbox, data_dir: Path, sip_port: int) -> Settings:
-    account = sandbox.ami
-    return Settings(
-        data_dir=data_dir,
-        ami=AmiSettings(host=account.host, port=account.port, username=account.username,
-                        secret=SecretStr(account.secret)),
-        agi=AgiSettings(port=_free_port()),
-        api=ApiSettings(port=_free_port()),
-        asterisk=AsteriskSettings(
-            config_dir=sandbox.etc_dir, recordings_dir=sandbox.monitor_dir,
-            log_dir=sandbox.log_dir, sip_bind=f"127.0.0.1:{sip_port}",
-        ),
-    )  # fmt: skip
-
-
-async def prepare(sandbox: AsteriskSandbox, settings: Settings) -> None:
-    """The company imported into a fresh database and applied to the sandbox."""
-    engine = make_engine(settings.effective_database_url)
-    try:
-        upgrade(engine)
-        sip_port = int(settings.asterisk.sip_bind.rsplit(":", 1)[1])
-        with session_factory(engine)() as session, session.begin():
-            import_config(session, parse_config(cc.company(sip_port, _free_port()), "co.yaml"))
-        applied = await dialplan.apply_from_database(settings, engine)
-        assert applied.report.outcome is Outcome.APPLIED, applied.report.render()
-    finally:
-        engine.dispose()
+        return await self.running.post(path, body)
 
 
 @pytest_asyncio.fixture
@@ -104,26 +57,14 @@ async def center(
     restart_asterisk: Callable[..., AsteriskSandbox], tmp_path: Path
 ) -> AsyncIterator[Center]:
     sandbox = restart_asterisk(cc.files())
-    settings = center_settings(sandbox, tmp_path, _free_port(socket.SOCK_DGRAM))
-    await prepare(sandbox, settings)
-    controller = Controller(settings, shutdown_flush=5.0)
-    finished: list[FinishedCall] = []
+    async with running(sandbox, tmp_path, cc.company) as started:
+        finished: list[FinishedCall] = []
 
-    def keep(outbox: Outbox) -> None:
-        finished.extend(outbox.finished)
+        def keep(outbox: Outbox) -> None:
+            finished.extend(outbox.finished)
 
-    controller.live.sinks.append(keep)
-    with transaction(controller.factory) as session:
-        token = create_token(session, "outcomes", "admin")
-    account = sandbox.ami
-    credentials = AmiCredentials(account.host, account.port, account.username, account.secret)
-    await controller.start()
-    try:
-        await asyncio.wait_for(controller.live.synced.wait(), 15)
-        async with await AmiSession.open(credentials) as ami:
-            yield Center(sandbox, controller, ami, token, finished)
-    finally:
-        await controller.stop()
+        started.controller.live.sinks.append(keep)
+        yield Center(started, finished)
 
 
 async def _agent_talking(center: Center, linkedid: str, agent: str) -> str:

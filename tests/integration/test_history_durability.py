@@ -32,7 +32,7 @@ from controller.db.engine import make_engine, session_factory, transaction
 from controller.db.models import Call
 from controller.sandbox import AsteriskSandbox
 from tests.integration import callcenter as cc
-from tests.integration.test_call_outcomes import center_settings, prepare
+from tests.integration.running import free_port, prepare, sandbox_settings
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="function")]
 
@@ -40,12 +40,6 @@ PBXCTL = [sys.executable, "-m", "controller"]
 TALK = {"8001": 2, "8002": 25, "8003": 25}  # seconds each agent's phone talks
 DOWNTIME = 12.0
 PHONE = re.compile(r"Local/t\d+-(\d+)@test-agents")  # an agent's phone: cc.agent_device
-
-
-def _free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -146,8 +140,8 @@ async def site(
     restart_asterisk: Callable[..., AsteriskSandbox], tmp_path: Path
 ) -> AsyncIterator[Site]:
     sandbox = restart_asterisk(cc.files())
-    settings = center_settings(sandbox, tmp_path, _free_port(socket.SOCK_DGRAM))
-    await prepare(sandbox, settings)
+    settings = sandbox_settings(sandbox, tmp_path, free_port(socket.SOCK_DGRAM))
+    await prepare(settings, cc.company)
     engine = make_engine(settings.effective_database_url)
     with transaction(session_factory(engine)) as session:
         token = create_token(session, "durability", "admin")

@@ -7,33 +7,26 @@ AgentComplete TalkTime, QueueCallerAbandon HoldTime), never with a wall-clock bu
 from __future__ import annotations
 
 import asyncio
-import socket
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from aiohttp import ClientSession
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from controller.access.store import create_token
 from controller.ami.protocol import Message
-from controller.ami.session import AmiCredentials, AmiSession
-from controller.db.engine import session_factory, transaction
-from controller.db.models import AgentStateInterval, Call, Handling
+from controller.ami.session import AmiSession
+from controller.db.engine import session_factory
+from controller.db.models import AgentStateInterval, Call
 from controller.dialplan.service import generated_dir
 from controller.sandbox import AsteriskSandbox
-from controller.service import Controller
 from tests.integration.ami_lab import (
     TEST_CONTEXTS,
     agent_device,
-    lab_settings,
     originate_caller,
-    prepare_company,
 )
+from tests.integration.running import Running as Live
+from tests.integration.running import example_company, running
 from tests.integration.test_dialplan_apply import TOP_LEVEL
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="function")]
@@ -46,65 +39,6 @@ FILES = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Live:
-    sandbox: AsteriskSandbox
-    controller: Controller
-    ami: AmiSession  # a separate session of the test's own, recording every event
-    events: list[Message]
-    token: str
-
-    @property
-    def api(self) -> str:
-        return f"http://127.0.0.1:{self.controller.settings.api.port}"
-
-    async def until(self, what: str, check: Callable[[], object], within: float = 20.0) -> object:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            result = check()
-            if result:
-                return result
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"{what}: not within {within} s")
-
-    def event(self, name: str, **fields: str) -> Message | None:
-        for event in self.events:
-            if event.get("Event") == name and all(event.get(k) == v for k, v in fields.items()):
-                return event
-        return None
-
-    def history(self, linkedid: str) -> Call | None:
-        with session_factory(self.controller.engine)() as session:
-            return session.scalar(
-                select(Call)
-                .where(Call.linkedid == linkedid)
-                .options(
-                    selectinload(Call.queue_legs),
-                    selectinload(Call.handlings).selectinload(Handling.holds),
-                )
-            )
-
-    async def get(self, path: str) -> object:
-        async with ClientSession() as http:
-            response = await http.get(
-                self.api + path, headers={"Authorization": f"Bearer {self.token}"}
-            )
-            return await response.json()
-
-    async def post(self, path: str, body: object | None = None) -> tuple[int, object]:
-        async with ClientSession() as http:
-            response = await http.post(
-                self.api + path, json=body, headers={"Authorization": f"Bearer {self.token}"}
-            )
-            return response.status, await response.json()
-
-
 @pytest.fixture
 def started(restart_asterisk: Callable[..., AsteriskSandbox]) -> Iterator[AsteriskSandbox]:
     return restart_asterisk(FILES)
@@ -112,34 +46,14 @@ def started(restart_asterisk: Callable[..., AsteriskSandbox]) -> Iterator[Asteri
 
 @pytest_asyncio.fixture
 async def live(started: AsteriskSandbox, tmp_path: Path) -> AsyncIterator[Live]:
-    settings = lab_settings(started, tmp_path)
-    settings = settings.model_copy(
-        update={"api": settings.api.model_copy(update={"port": _free_port()})}
-    )
-    account = started.ami
-    credentials = AmiCredentials(account.host, account.port, account.username, account.secret)
-    async with await AmiSession.open(credentials) as ami:
-        events: list[Message] = []
-        ami.on_event = events.append
-        await prepare_company(started, settings, ami)
-        controller = Controller(settings, shutdown_flush=5.0)
-        with transaction(controller.factory) as session:
-            token = create_token(session, "integration", "admin")
-        await controller.start()
-        try:
-            await asyncio.wait_for(controller.live.synced.wait(), 15)
-            # Every test here runs the tracker on the server-side filtered event stream.
-            assert controller.client.filtered
-            yield Live(started, controller, ami, events, token)
-        finally:
-            await controller.stop()
+    async with running(started, tmp_path, example_company) as center:
+        # Every test here runs the tracker on the server-side filtered event stream.
+        assert center.controller.client.filtered
+        yield center
 
 
 async def _finished(live: Live, linkedid: str) -> Call:
-    await live.until("the call in the history", lambda: live.history(linkedid), within=40)
-    call = live.history(linkedid)
-    assert call is not None
-    return call
+    return await live.history(linkedid)
 
 
 async def test_queue_call_is_live_then_in_history_with_asterisks_wait_and_talk(live: Live) -> None:

@@ -4,8 +4,6 @@ handled it; the satisfaction and agent reports show it."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,21 +12,14 @@ import yaml
 from sqlalchemy import select
 
 from controller.ami.protocol import Message
-from controller.ami.session import AmiCredentials, AmiSession
-from controller.db.engine import make_engine, session_factory
-from controller.db.migrate import upgrade
+from controller.db.engine import session_factory
 from controller.db.models import Call, Handling, SurveyResponse
-from controller.dialplan import service as dialplan
-from controller.dialplan.apply import Outcome
-from controller.pbxconfig.importer import import_config
-from controller.pbxconfig.load import parse_config
 from controller.reports.calendar import Interval, Window
 from controller.reports.request import ReportRequest, site_zone
 from controller.reports.runner import run_report
 from controller.sandbox import AsteriskSandbox
-from controller.service import Controller
 from tests.integration import callcenter as cc
-from tests.integration.test_call_outcomes import _free_port, center_settings
+from tests.integration.running import Running, running
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="function")]
 
@@ -47,8 +38,9 @@ def company(sip_port: int, dead_port: int) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
-async def _until(what: str, events: list[Message], match: Callable[[Message], bool]) -> Message:
-    found = await cc.until(what, lambda: next((e for e in events if match(e)), None), 30)
+async def _until(what: str, center: Running, match: Callable[[Message], bool]) -> Message:
+    found = await center.until(what, lambda: next((e for e in center.events if match(e)), None),
+                               30)  # fmt: skip
     assert isinstance(found, Message)
     return found
 
@@ -57,44 +49,21 @@ async def test_a_caller_answers_the_survey_after_the_agent_hangs_up(
     restart_asterisk: Callable[..., AsteriskSandbox], tmp_path: Path
 ) -> None:
     sandbox = restart_asterisk(cc.files())
-    sip_port = _free_port(socket.SOCK_DGRAM)
-    settings = center_settings(sandbox, tmp_path, sip_port)
-    engine = make_engine(settings.effective_database_url)
-    upgrade(engine)
-    with session_factory(engine)() as session, session.begin():
-        import_config(session, parse_config(company(sip_port, _free_port()), "co.yaml"))
-    applied = await dialplan.apply_from_database(settings, engine)
-    assert applied.report.outcome is Outcome.APPLIED, applied.report.render()
-    controller = Controller(settings, engine=engine, shutdown_flush=5.0)
-    account = sandbox.ami
-    credentials = AmiCredentials(account.host, account.port, account.username, account.secret)
     linkedid = cc.tag("survey")
-    factory = session_factory(engine)
-
-    def stored() -> Call | None:
-        with factory() as session:
-            return session.scalar(select(Call).where(Call.linkedid == linkedid))
-
-    await controller.start()
-    try:
-        await asyncio.wait_for(controller.live.synced.wait(), 15)
-        async with await AmiSession.open(credentials) as ami:
-            events: list[Message] = []
-            ami.on_event = events.append
-            # 8001 answers and talks 3 s, then hangs up; the caller would stay 40 s.
-            await controller.agents.login("8001", cc.agent_device("8001", 3))
-            await cc.inbound(ami, "w40@test-caller", cc.SALES_DID, "13912345678", linkedid)
-            script = await _until("the caller's script half", events, lambda e: (
-                e.get("Event") == "Newchannel" and e.get("Uniqueid") == linkedid + "-b"))  # fmt: skip
-            await _until("the survey question", events, lambda e: (
-                e.get("Event") == "Newexten" and e.get("Uniqueid") == linkedid
-                and e.get("Context") == "pbx-survey-sales"
-                and e.get("Application") == "Read"))  # fmt: skip
-            # The caller presses 4: DTMF from the script's half reaches the caller's half.
-            await ami.action("PlayDTMF", Channel=script.get("Channel", ""), Digit="4")
-            await cc.until("the call in the history", stored, within=40)
-    finally:
-        await controller.stop()
+    async with running(sandbox, tmp_path, company) as center:
+        factory = session_factory(center.controller.engine)
+        # 8001 answers and talks 3 s, then hangs up; the caller would stay 40 s.
+        await center.controller.agents.login("8001", cc.agent_device("8001", 3))
+        await cc.inbound(center.ami, "w40@test-caller", cc.SALES_DID, "13912345678", linkedid)
+        script = await _until("the caller's script half", center, lambda e: (
+            e.get("Event") == "Newchannel" and e.get("Uniqueid") == linkedid + "-b"))  # fmt: skip
+        await _until("the survey question", center, lambda e: (
+            e.get("Event") == "Newexten" and e.get("Uniqueid") == linkedid
+            and e.get("Context") == "pbx-survey-sales"
+            and e.get("Application") == "Read"))  # fmt: skip
+        # The caller presses 4: DTMF from the script's half reaches the caller's half.
+        await center.ami.action("PlayDTMF", Channel=script.get("Channel", ""), Digit="4")
+        await center.history(linkedid)
 
     with factory() as session:
         call = session.scalar(select(Call).where(Call.linkedid == linkedid))
@@ -120,4 +89,3 @@ async def test_a_caller_answers_the_survey_after_the_agent_hangs_up(
     )  # fmt: skip
     agent = next(r for r in agents if r["agent"] == "8001")
     assert (agent["surveys"], agent["satisfaction"]) == (1, 4.0)
-    engine.dispose()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -22,21 +21,15 @@ from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
-from controller.access.store import create_token
-from controller.ami.session import AmiCredentials, AmiSession
-from controller.config import WebhookSettings
-from controller.db.engine import make_engine, session_factory, transaction
-from controller.db.migrate import upgrade
+from controller.ami.session import AmiSession
+from controller.config import Settings, WebhookSettings
+from controller.db.engine import session_factory
 from controller.db.models import Call, Recording
-from controller.dialplan import service as dialplan
-from controller.dialplan.apply import Outcome
-from controller.pbxconfig.importer import import_config
-from controller.pbxconfig.load import parse_config
 from controller.sandbox import AsteriskSandbox
 from controller.service import Controller
 from controller.webhooks import signing
 from tests.integration import callcenter as cc
-from tests.integration.test_call_outcomes import _free_port, center_settings
+from tests.integration.running import Running, running
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="function")]
 
@@ -80,12 +73,25 @@ class Crm:
 class Center:
     """The sandbox call center with ``pbxctl serve``'s controller running, and a receiver."""
 
-    controller: Controller
-    credentials: AmiCredentials
-    api: str
-    auth: dict[str, str]
+    running: Running
     crm: Crm
     receiver: TestServer
+
+    @property
+    def controller(self) -> Controller:
+        return self.running.controller
+
+    @property
+    def ami(self) -> AmiSession:
+        return self.running.ami
+
+    @property
+    def api(self) -> str:
+        return self.running.base + "/api/v1"
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.running.token}"}
 
     async def add_endpoint(self, http: ClientSession, events: list[str]) -> dict[str, Any]:
         made = await http.post(f"{self.api}/webhooks", headers=self.auth, json={
@@ -97,62 +103,46 @@ class Center:
         return endpoint
 
 
+def _with_webhooks(settings: Settings) -> Settings:
+    # call.ended waits for the disposition (at most 30 s), not a minute.
+    hooks = WebhookSettings(public_url=PUBLIC_URL, disposition_wait_seconds=30)
+    return settings.model_copy(update={"webhooks": hooks})
+
+
 @asynccontextmanager
-async def running(
+async def with_crm(
     restart_asterisk: Callable[..., AsteriskSandbox], tmp_path: Path
 ) -> AsyncIterator[Center]:
     sandbox = restart_asterisk(cc.files())
-    sip_port = _free_port(socket.SOCK_DGRAM)
-    settings = center_settings(sandbox, tmp_path, sip_port)
-    # call.ended waits for the disposition (at most 30 s), not a minute.
-    hooks = WebhookSettings(public_url=PUBLIC_URL, disposition_wait_seconds=30)
-    settings = settings.model_copy(update={"webhooks": hooks})
-    engine = make_engine(settings.effective_database_url)
-    upgrade(engine)
-    with session_factory(engine)() as session, session.begin():
-        import_config(session, parse_config(company(sip_port, _free_port()), "co.yaml"))
-    applied = await dialplan.apply_from_database(settings, engine)
-    assert applied.report.outcome is Outcome.APPLIED, applied.report.render()
-    controller = Controller(settings, engine=engine, shutdown_flush=5.0)
-    with transaction(controller.factory) as session:
-        token = create_token(session, "webhooks", "admin")
-    account = sandbox.ami
-    credentials = AmiCredentials(account.host, account.port, account.username, account.secret)
     crm = Crm()
     app = web.Application()
     app.router.add_post("/pbx-events", crm.handle)
     receiver = TestServer(app, host="127.0.0.1")
     await receiver.start_server()
-    await controller.start()
     try:
-        await asyncio.wait_for(controller.live.synced.wait(), 15)
-        yield Center(controller, credentials, f"http://127.0.0.1:{settings.api.port}/api/v1",
-                     {"Authorization": f"Bearer {token}"}, crm, receiver)  # fmt: skip
+        async with running(sandbox, tmp_path, company, configure=_with_webhooks) as center:
+            yield Center(center, crm, receiver)
     finally:
-        await controller.stop()
         await receiver.close()
-        engine.dispose()
 
 
 async def test_a_call_reaches_the_crm_as_signed_ringing_answered_and_ended(
     restart_asterisk: Callable[..., AsteriskSandbox], tmp_path: Path
 ) -> None:
     linkedid = cc.tag("hook")
-    async with running(restart_asterisk, tmp_path) as center:
+    async with with_crm(restart_asterisk, tmp_path) as center:
         controller, crm, api, auth = center.controller, center.crm, center.api, center.auth
         engine = controller.engine
         async with ClientSession() as http:
             endpoint = await center.add_endpoint(
                 http, ["call.ringing", "call.answered", "call.ended"]
             )
-            async with await AmiSession.open(center.credentials) as ami:
-                # 8001 answers and talks 3 s, then hangs up; the caller would stay 20 s.
-                await controller.agents.login("8001", cc.agent_device("8001", 3))
-                await cc.inbound(ami, "w20@test-caller", cc.SALES_DID, "13912345678", linkedid)
-                await cc.until("call.ringing at the CRM", lambda: crm.of("call.ringing", linkedid))
-                await cc.until("call.answered", lambda: crm.of("call.answered", linkedid))
-                await cc.until("the call in the history", lambda: _stored(controller, linkedid),
-                               within=40)  # fmt: skip
+            # 8001 answers and talks 3 s, then hangs up; the caller would stay 20 s.
+            await controller.agents.login("8001", cc.agent_device("8001", 3))
+            await cc.inbound(center.ami, "w20@test-caller", cc.SALES_DID, "13912345678", linkedid)
+            await cc.until("call.ringing at the CRM", lambda: crm.of("call.ringing", linkedid))
+            await cc.until("call.answered", lambda: crm.of("call.answered", linkedid))
+            await center.running.history(linkedid)
             assert crm.of("call.ended", linkedid) == []  # held for the agent's disposition
             saved = await http.put(f"{api}/calls/{linkedid}/notes", headers=auth, json={
                 "agent": "8001", "disposition": "quote-sent", "notes": "报价单已发",
@@ -205,18 +195,17 @@ async def test_a_confirmed_callback_reaches_the_crm_as_callback_requested(
     restart_asterisk: Callable[..., AsteriskSandbox], tmp_path: Path
 ) -> None:
     linkedid = cc.tag("hook-cb")
-    async with running(restart_asterisk, tmp_path) as center:
+    async with with_crm(restart_asterisk, tmp_path) as center:
         crm, tracker = center.crm, center.controller.tracker
         async with ClientSession() as http:
             await center.add_endpoint(http, ["callback.requested"])
-        async with await AmiSession.open(center.credentials) as ami:
-            # Nobody is logged in; behind one waiting caller, this one presses 5, then 1.
-            await cc.inbound(ami, "w15@test-caller", cc.SALES_DID, "13012340001",
-                             cc.tag("hook-waiter"))  # fmt: skip
-            await cc.until("the waiter queued", lambda: (q := tracker.queue("sales")) and q.callers)
-            await cc.inbound(ami, "s@test-cb-caller", cc.SALES_DID, "13912340009", linkedid)
-            await cc.until("callback.requested at the CRM",
-                           lambda: crm.of("callback.requested", linkedid), within=60)  # fmt: skip
+        # Nobody is logged in; behind one waiting caller, this one presses 5, then 1.
+        await cc.inbound(center.ami, "w15@test-caller", cc.SALES_DID, "13012340001",
+                         cc.tag("hook-waiter"))  # fmt: skip
+        await cc.until("the waiter queued", lambda: (q := tracker.queue("sales")) and q.callers)
+        await cc.inbound(center.ami, "s@test-cb-caller", cc.SALES_DID, "13912340009", linkedid)
+        await cc.until("callback.requested at the CRM",
+                       lambda: crm.of("callback.requested", linkedid), within=60)  # fmt: skip
 
     assert crm.refused == []
     assert [e["event"] for e in crm.events] == ["callback.requested"]  # nothing it did not want
@@ -225,8 +214,3 @@ async def test_a_confirmed_callback_reaches_the_crm_as_callback_requested(
     assert (data["queue"], data["position"]) == ("sales", 2)  # the place behind the waiter
     assert data["number"].endswith("13912340009")
     assert data["expires_at"] > requested["created_at"]
-
-
-def _stored(controller: Controller, linkedid: str) -> Call | None:
-    with session_factory(controller.engine)() as session:
-        return session.scalar(select(Call).where(Call.linkedid == linkedid))
