@@ -22,9 +22,12 @@ step() {
     fi
 }
 
+# pytest on PBX_TEST_WORKERS processes (pytest-xdist; default 3 on these 2-core machines: the
+# real-call tests mostly wait on Asterisk's timers). Each worker that runs a real-call test has
+# its own sandbox Asterisk, a copy of the built root (tests/sandbox_fixtures.py).
 pytest_step() {
     local status=0
-    .venv/bin/python -m pytest "$@" || status=$?
+    .venv/bin/python -m pytest -n "${PBX_TEST_WORKERS:-3}" "$@" || status=$?
     if ((status == 5)); then
         # pytest's "no tests collected": a run that tests nothing is not a pass.
         echo "error: pytest collected no tests" >&2

@@ -23,6 +23,7 @@ none is skipped.
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import socket
 import time
@@ -36,7 +37,7 @@ from panoramisk.message import Message
 
 from controller.config import load_settings
 from controller.errors import SandboxError
-from controller.sandbox import AsteriskSandbox, ensure_built, host_mirror
+from controller.sandbox import AsteriskSandbox, ensure_built, ensure_copied, host_mirror
 
 AMI_USERNAME = "pytest"
 # The dialplan every test can rely on; a test that needs more restarts with its own files.
@@ -75,13 +76,20 @@ def asterisk_sandbox(pytestconfig: pytest.Config) -> Iterator[AsteriskSandbox]:
         if reporter is not None:
             reporter.write_line(f"[sandbox] {line}")
 
+    # Under pytest-xdist each worker runs its own Asterisk in its own copy of the root (one
+    # Asterisk per root): the real-call tests spread over the workers like the others.
+    base = settings.sandbox_root
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    root = base.with_name(f"{base.name}-{worker}") if worker else base
+
     def build() -> None:
         mirror = settings.sandbox.mirror or host_mirror()
-        root, suite = settings.sandbox_root, settings.sandbox.suite
-        ensure_built(root, mirror, suite=suite, progress=progress)
+        ensure_built(base, mirror, suite=settings.sandbox.suite, progress=progress)
+        if root != base:
+            ensure_copied(base, root, progress=progress)
 
     _or_fail("build", build)
-    sandbox = AsteriskSandbox(settings.sandbox_root)
+    sandbox = AsteriskSandbox(root)
     secret = secrets.token_urlsafe(18)
     _or_fail("start", lambda: sandbox.start(BASE_CONFIG, AMI_USERNAME, secret, _free_port()))
     try:

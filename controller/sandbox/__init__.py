@@ -16,7 +16,13 @@ Debian archive), :mod:`.layout` (paths inside the root), :mod:`.mounts`, :mod:`.
 :mod:`.lock` (OS plumbing).
 """
 
-from controller.sandbox.build import PACKAGES, BuildInfo, ensure_built, read_build_info
+from controller.sandbox.build import (
+    PACKAGES,
+    BuildInfo,
+    ensure_built,
+    ensure_copied,
+    read_build_info,
+)
 from controller.sandbox.configs import (
     DEFAULT_AMI_READ,
     DEFAULT_AMI_WRITE,
@@ -39,6 +45,7 @@ __all__ = [
     "BuildInfo",
     "SandboxLayout",
     "ensure_built",
+    "ensure_copied",
     "host_mirror",
     "read_build_info",
     "render_manager_conf",

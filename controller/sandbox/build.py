@@ -95,6 +95,38 @@ def ensure_built(
         return info
 
 
+def ensure_copied(
+    source: Path, target: Path, *, progress: Progress = lambda _line: None
+) -> BuildInfo:
+    """Copy the built root ``source`` to ``target`` unless the same build is already there.
+
+    A second sandbox in seconds instead of a debootstrap: the test suite runs one Asterisk
+    per test worker, each in its own copy. Idempotent and safe to call from several processes
+    at once. Raises SandboxError when ``source`` is not a completed build.
+    """
+    wanted = read_build_info(SandboxLayout(source))
+    if wanted is None:
+        raise SandboxError(f"cannot copy {source}: it is not a completed sandbox build")
+    layout = SandboxLayout(target)
+    with FileLock(layout.build_lock, "being built"):
+        if read_build_info(layout) == wanted:
+            return wanted
+        if target.exists():
+            _wipe(layout)
+        progress(f"copying the sandbox at {source} to {target}")
+        partial = target.with_name(target.name + ".copying")
+        subprocess.run(["rm", "-rf", "--one-file-system", str(partial)], check=True)
+        # -x: never into a mount (a running source has /proc and /dev bound inside it).
+        copied = subprocess.run(
+            ["cp", "-a", "-x", "--reflink=auto", str(source), str(partial)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if copied.returncode != 0:
+            raise SandboxError(f"copying {source} to {target} failed: {copied.stderr.strip()}")
+        partial.rename(target)
+        return wanted
+
+
 def _wipe(layout: SandboxLayout) -> None:
     # Deleting through a live bind mount of /dev would delete the host's /dev.
     run_lock = FileLock(layout.run_lock, "in use")

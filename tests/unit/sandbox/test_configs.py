@@ -24,6 +24,7 @@ def test_manager_conf_binds_loopback_with_one_user() -> None:
         "bindaddr = 127.0.0.1",
         "port = 5039",
         "displayconnects = no",
+        "timestampevents = yes",
         "",
         "[ctl]",
         "secret = s3cret-value",
