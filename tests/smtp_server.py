@@ -58,7 +58,9 @@ def _login(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) 
         USER.encode(),
         PASSWORD.encode(),
     )
-    return AuthResult(success=ok)
+    # handled=False: aiosmtpd answers a refusal with 535, as a real server does (with the
+    # default it answers nothing and the client waits for its timeout).
+    return AuthResult(success=ok, handled=False)
 
 
 class LocalSmtp:
