@@ -10,7 +10,6 @@ in over ``[pbx-from-trunk]`` as Local channels whose other half plays a script.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import time
 from collections.abc import Awaitable, Callable
@@ -21,6 +20,7 @@ import yaml
 
 from controller.ami.session import AmiSession
 from tests.integration.ami_lab import TEST_CONTEXTS
+from tests.integration.running import until
 from tests.integration.test_agi_routing import (
     CONTEXTS as ROUTING_CONTEXTS,
 )
@@ -116,19 +116,9 @@ async def from_phone(ami: AmiSession, channel: str, linkedid: str, seconds: int 
 Check = Callable[[], Awaitable[bool]]
 
 
-async def until(what: str, check: Callable[[], object], within: float = 30.0) -> object:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{what}: not within {within} s")
-
-
 def tag(prefix: str) -> str:
     """A Linkedid no earlier run of the cached sandbox used (its records persist)."""
     return f"{prefix}-{time.time_ns() // 1_000_000 % 100_000_000}"
 
 
-__all__ = ["BLACKLISTED", "CLOSED_DID", "MAIN_DID", "SALES_DID", "VOICEMAIL_DID"]
+__all__ = ["BLACKLISTED", "CLOSED_DID", "MAIN_DID", "SALES_DID", "VOICEMAIL_DID", "until"]

@@ -87,7 +87,7 @@ async def prepare(settings: Settings, company: Company) -> None:
         engine.dispose()
 
 
-async def until(what: str, check: Callable[[], object], within: float = 20.0) -> Any:
+async def until(what: str, check: Callable[[], object], within: float = 30.0) -> Any:
     """``check()``'s first truthy result, polled every 50 ms; fails after ``within`` s."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
