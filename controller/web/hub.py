@@ -3,7 +3,8 @@
 The tracker marks what changed; the hub coalesces changes and sends each subscribed socket
 the current view of what changed: at once when nothing was sent for ``interval`` seconds,
 else at most once per ``interval`` (a busy PBX gives a wallboard at most a few messages a
-second; a quiet one gets each change without waiting). Screen pops go at once to the sockets
+second; a quiet one gets each change without waiting). Boards are not held back by calls:
+after a broadcast of calls only, a change of a queue or an agent goes at once. Screen pops go at once to the sockets
 that follow that agent, with the caller's customer record and last calls looked up in the
 database and the queue's CRM page (``screen_pop_url``, docs/crm.md).
 
