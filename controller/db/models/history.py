@@ -220,7 +220,7 @@ class QueueLeg(Base):
         Index("ix_queue_leg_entered", "entered_at"),
         Index("ix_queue_leg_entry_uid", "entry_channel_uid"),
         Index("ix_queue_leg_agent", "answered_by_agent", "local_date"),
-        Index("ix_queue_leg_q_outcome_entered", "queue_name", "outcome", "entered_at"),
+        Index("ix_queue_leg_q_outcome_day", "queue_name", "outcome", "local_date", "entered_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
