@@ -12,6 +12,8 @@ import hashlib
 import hmac
 import secrets
 
+from controller.errors import Message
+
 N, R, P = 2**15, 8, 1  # 32 MiB of memory per hash: slow for an attacker's GPU, fast enough here
 MAX_MEMORY = 64 * 1024 * 1024
 MIN_LENGTH, MAX_LENGTH = 10, 256
@@ -23,11 +25,11 @@ class PasswordError(ValueError):
 
 def check_password(password: str, login: str = "") -> str:
     if len(password) < MIN_LENGTH:
-        raise PasswordError(f"field password: at least {MIN_LENGTH} characters")
+        raise PasswordError(Message("field password: at least {n} characters", n=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        raise PasswordError(f"field password: at most {MAX_LENGTH} characters")
+        raise PasswordError(Message("field password: at most {n} characters", n=MAX_LENGTH))
     if login and password.lower() == login.lower():
-        raise PasswordError("field password: must not be the login name")
+        raise PasswordError(Message("field password: must not be the login name"))
     return password
 
 

@@ -25,7 +25,7 @@ from controller.access.passwords import (
 from controller.access.policy import Principal
 from controller.access.scopes import Scope, ScopeError, check_pattern, grants
 from controller.db.models import Agent, ApiToken, Queue, Role, User
-from controller.errors import ControllerError
+from controller.errors import ControllerError, Message
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9_.@-]{1,63}$")
 ROLE_NAME = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
@@ -45,6 +45,19 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _user(login: str) -> Message:
+    return Message("user {login}", login=repr(login))
+
+
+def _user_field(login: str, field: str) -> Message:
+    return Message("user {login}: field {field}", login=repr(login), field=field)
+
+
+def _password_refused(login: str, err: PasswordError) -> Message:
+    # The password check's own Message (args[0]), so a page words it in its language.
+    return Message("user {login}: {error}", login=repr(login), error=err.args[0])
+
+
 # -- the last admin -------------------------------------------------------------------------
 
 
@@ -57,15 +70,18 @@ def has_admin(session: Session) -> bool:
     return any(grants(scopes, Scope.USERS_MANAGE.value) for (scopes,) in rows)
 
 
-def keep_an_admin(session: Session, had: bool, what: str, field: str | None) -> None:
+def keep_an_admin(session: Session, had: bool, what: Message, field: str | None) -> None:
     """Refuse a change (still in its transaction) that leaves no enabled user who can manage
     users, roles and tokens where there was one (``had``): nobody could undo it from the
     pages, or give access again. A database without any admin yet (the first ``pbxctl``
     commands) is not refused."""
     if had and not has_admin(session):
         raise AccessError(
-            f"{what}: it would leave no enabled user who can manage users (the last admin); "
-            "give another user the admin role first",
+            Message(
+                "{what}: it would leave no enabled user who can manage users (the last admin); "
+                "give another user the admin role first",
+                what=what,
+            ),
             field,
         )
 
@@ -90,7 +106,8 @@ def role_by_name(session: Session, name: str) -> Role:
     role = session.scalar(select(Role).where(Role.name == name))
     if role is None:
         known = ", ".join(session.scalars(select(Role.name).order_by(Role.name)))
-        raise AccessError(f"no role {name!r}; roles: {known}", "role")
+        raise AccessError(Message("no role {name}; roles: {known}", name=repr(name), known=known),
+                          "role")  # fmt: skip
     return role
 
 
@@ -98,42 +115,56 @@ def save_role(session: Session, name: str, scopes: Sequence[str], description: s
     """Create or change a role an admin defined (shipped roles cannot be changed)."""
     if not ROLE_NAME.match(name):
         raise AccessError(
-            f"role {name!r}: field name: 2-32 of a-z 0-9 _ - (a letter first)", "name"
-        )
+            Message("role {name}: field name: 2-32 of a-z 0-9 _ - (a letter first)",
+                    name=repr(name)),
+            "name",
+        )  # fmt: skip
     try:
         checked = [check_pattern(scope) for scope in scopes]
     except ScopeError as err:
-        raise AccessError(f"role {name!r}: field scopes: {err}", "scopes") from None
+        raise AccessError(Message("role {name}: field scopes: {error}", name=repr(name), error=err),
+                          "scopes") from None  # fmt: skip
     if not checked:
-        raise AccessError(f"role {name!r}: field scopes: give at least one scope", "scopes")
+        raise AccessError(
+            Message("role {name}: field scopes: give at least one scope", name=repr(name)), "scopes"
+        )
     had = has_admin(session)
     role = session.scalar(select(Role).where(Role.name == name))
     if role is not None and role.builtin:
-        raise AccessError(f"role {name!r} is shipped with the product and cannot change", "name")
+        raise AccessError(
+            Message("role {name} is shipped with the product and cannot change", name=repr(name)),
+            "name",
+        )
     if role is None:
         role = Role(name=name, builtin=False)
         session.add(role)
     role.scopes, role.description = checked, description[:200]
-    keep_an_admin(session, had, f"role {name!r}: field scopes", "scopes")
+    keep_an_admin(session, had, Message("role {name}: field scopes", name=repr(name)), "scopes")
     return role
 
 
 def delete_role(session: Session, name: str) -> None:
     role = role_by_name(session, name)
     if role.builtin:
-        raise AccessError(f"role {name!r} is shipped with the product and cannot go", "name")
+        raise AccessError(
+            Message("role {name} is shipped with the product and cannot go", name=repr(name)),
+            "name",
+        )
     users = session.scalars(select(User.login).where(User.role_id == role.id)).all()
     tokens = session.scalars(select(ApiToken.name).where(ApiToken.role_id == role.id)).all()
     if users or tokens:
         holders = ", ".join([*(f"user {u}" for u in users), *(f"token {t}" for t in tokens)])
-        raise AccessError(f"role {name!r} is still given to {holders}", "name")
+        raise AccessError(
+            Message("role {name} is still given to {holders}", name=repr(name), holders=holders),
+            "name",
+        )
     session.delete(role)
 
 
 # -- queues given to a user or token --------------------------------------------------------
 
 
-def _queues(session: Session, queues: Sequence[str] | None, owner: str) -> list[str] | None:
+def _queues(session: Session, queues: Sequence[str] | None, owner: Message) -> list[str] | None:
     if queues is None:
         return None
     names = sorted(dict.fromkeys(q.strip() for q in queues if q.strip()))
@@ -142,7 +173,11 @@ def _queues(session: Session, queues: Sequence[str] | None, owner: str) -> list[
     known = set(session.scalars(select(Queue.name)))
     unknown = [q for q in names if q not in known]
     if unknown:
-        raise AccessError(f"{owner}: field queues: no queue {', '.join(unknown)}", "queues")
+        raise AccessError(
+            Message("{owner}: field queues: no queue {queues}", owner=owner,
+                    queues=", ".join(unknown)),
+            "queues",
+        )  # fmt: skip
     return names
 
 
@@ -163,33 +198,50 @@ class UserInput:
 def _check_user_fields(
     session: Session, login: str, language: str, agent_code: str | None, role: Role
 ) -> None:
-    what = f"user {login!r}"
+    what = _user(login)
     if language not in LANGUAGES:
-        raise AccessError(f"{what}: field language: one of {', '.join(LANGUAGES)}", "language")
+        raise AccessError(
+            Message("{what}: field language: one of {choices}", what=what,
+                    choices=", ".join(LANGUAGES)),
+            "language",
+        )  # fmt: skip
     if agent_code is not None:
         if session.scalar(select(Agent.id).where(Agent.code == agent_code)) is None:
-            raise AccessError(f"{what}: field agent: no agent {agent_code!r}", "agent")
+            raise AccessError(
+                Message("{what}: field agent: no agent {code}", what=what, code=repr(agent_code)),
+                "agent",
+            )
         taken = session.scalar(
             select(User.login).where(User.agent_code == agent_code, User.login != login)
         )
         if taken:
-            raise AccessError(f"{what}: field agent: agent {agent_code} is user {taken}", "agent")
+            raise AccessError(
+                Message("{what}: field agent: agent {code} is user {user}", what=what,
+                        code=agent_code, user=taken),
+                "agent",
+            )  # fmt: skip
     elif role.name == roles.AGENT:
-        raise AccessError(f"{what}: field agent: the agent role needs the agent's code", "agent")
+        raise AccessError(
+            Message("{what}: field agent: the agent role needs the agent's code", what=what),
+            "agent",
+        )
 
 
 def create_user(session: Session, data: UserInput) -> User:
     login = data.login.strip().lower()
     if not LOGIN.match(login):
-        raise AccessError(f"user {data.login!r}: field login: 2-64 of a-z 0-9 _ . @ -", "login")
+        raise AccessError(
+            Message("user {login}: field login: 2-64 of a-z 0-9 _ . @ -", login=repr(data.login)),
+            "login",
+        )
     if session.scalar(select(User.id).where(User.login == login)) is not None:
-        raise AccessError(f"user {login!r} exists already", "login")
+        raise AccessError(Message("user {login} exists already", login=repr(login)), "login")
     role = role_by_name(session, data.role)
     _check_user_fields(session, login, data.language, data.agent_code, role)
     try:
         check_password(data.password, login)
     except PasswordError as err:
-        raise AccessError(f"user {login!r}: {err}", "password") from None
+        raise AccessError(_password_refused(login, err), "password") from None
     now = _now()
     user = User(
         login=login,
@@ -198,7 +250,7 @@ def create_user(session: Session, data: UserInput) -> User:
         agent_code=data.agent_code,
         password_hash=hash_password(data.password),
         role=role,
-        queues=_queues(session, data.queues, f"user {login!r}"),
+        queues=_queues(session, data.queues, _user(login)),
         created_at=now,
         password_changed_at=now,
     )
@@ -209,7 +261,7 @@ def create_user(session: Session, data: UserInput) -> User:
 def user_by_login(session: Session, login: str) -> User:
     user = session.scalar(select(User).where(User.login == login.strip().lower()))
     if user is None:
-        raise AccessError(f"no user {login!r}", "login")
+        raise AccessError(Message("no user {login}", login=repr(login)), "login")
     return user
 
 
@@ -218,7 +270,7 @@ def set_password(session: Session, login: str, password: str) -> User:
     try:
         check_password(password, user.login)
     except PasswordError as err:
-        raise AccessError(f"user {user.login!r}: {err}", "password") from None
+        raise AccessError(_password_refused(user.login, err), "password") from None
     user.password_hash = hash_password(password)
     user.password_changed_at = _now()
     return user
@@ -231,8 +283,8 @@ def set_role(
     role = role_by_name(session, role_name)
     _check_user_fields(session, user.login, user.language, user.agent_code, role)
     had = has_admin(session)
-    user.role, user.queues = role, _queues(session, queues, f"user {user.login!r}")
-    keep_an_admin(session, had, f"user {user.login!r}: field role", "role")
+    user.role, user.queues = role, _queues(session, queues, _user(user.login))
+    keep_an_admin(session, had, _user_field(user.login, "role"), "role")
     return user
 
 
@@ -254,7 +306,7 @@ def edit_user(session: Session, login: str, data: UserEdit) -> tuple[User, dict[
     role = role_by_name(session, data.role)
     agent_code = (data.agent_code or "").strip() or None
     _check_user_fields(session, user.login, data.language, agent_code, role)
-    queues = _queues(session, data.queues, f"user {user.login!r}")
+    queues = _queues(session, data.queues, _user(user.login))
     after: dict[str, object] = {
         "display_name": data.display_name.strip()[:128],
         "language": data.language,
@@ -272,7 +324,7 @@ def edit_user(session: Session, login: str, data: UserEdit) -> tuple[User, dict[
     had = has_admin(session)
     user.display_name, user.language = str(after["display_name"]), data.language
     user.role, user.agent_code, user.queues = role, agent_code, queues
-    keep_an_admin(session, had, f"user {user.login!r}: field role", "role")
+    keep_an_admin(session, had, _user_field(user.login, "role"), "role")
     return user, {k: [before[k], after[k]] for k in after if before[k] != after[k]}
 
 
@@ -281,7 +333,7 @@ def set_disabled(session: Session, login: str, disabled: bool) -> User:
     had = has_admin(session)
     user.disabled_at = (user.disabled_at or _now()) if disabled else None
     if disabled:
-        keep_an_admin(session, had, f"user {user.login!r}", None)
+        keep_an_admin(session, had, _user(user.login), None)
     return user
 
 
@@ -327,11 +379,13 @@ def create_token(
 ) -> str:
     """Create a token called ``name`` with ``role``; return it (shown once, stored hashed)."""
     if not name or len(name) > 64:
-        raise AccessError("token name: 1 to 64 characters", "name")
+        raise AccessError(Message("token name: 1 to 64 characters"), "name")
     if session.scalar(select(ApiToken).where(ApiToken.name == name)) is not None:
         raise AccessError(
-            f"a token named {name!r} exists already; revoke it or pick another name", "name"
-        )
+            Message("a token named {name} exists already; revoke it or pick another name",
+                    name=repr(name)),
+            "name",
+        )  # fmt: skip
     role_row = role_by_name(session, role)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(
@@ -341,7 +395,7 @@ def create_token(
             prefix=token[:12],
             created_at=_now(),
             role=role_row,
-            queues=_queues(session, queues, f"token {name!r}"),
+            queues=_queues(session, queues, Message("token {name}", name=repr(name))),
         )
     )
     return token
@@ -354,7 +408,7 @@ def list_tokens(session: Session) -> list[ApiToken]:
 def revoke_token(session: Session, name: str) -> None:
     row = session.scalar(select(ApiToken).where(ApiToken.name == name))
     if row is None:
-        raise AccessError(f"no token named {name!r}", "name")
+        raise AccessError(Message("no token named {name}", name=repr(name)), "name")
     row.revoked_at = row.revoked_at or _now()
 
 

@@ -242,3 +242,30 @@ async def test_a_new_users_queues_are_ticked_and_a_wrong_one_is_shown_at_its_fie
                                  allow_redirects=False)  # fmt: skip
     assert made.status == 303
     assert _user(api, "lead.ma").queues == ["sales", "support"]
+
+
+async def test_a_refusal_is_worded_in_the_pages_language(api: Api) -> None:
+    # The access store words its refusals in English (as pbxctl shows them); a Chinese page
+    # shows them in Chinese, at the same field.
+    _ensure(api, "zhang.wei", "agent", "8003")
+    csrf = await _signed_in(api)
+    form = {"csrf_token": csrf, "display_name": "张伟", "role": "supervisor", "agent_code": "",
+            "language": "zh", "queues": "nowhere"}  # fmt: skip
+    zh = await api.client.post("/admin/users/zhang.wei?lang=zh", data=form)
+    assert zh.status == 422
+    assert _at_field(await zh.text(), "queues", "用户 &#39;zhang.wei&#39;：队列：没有队列 nowhere")
+    en = await api.client.post("/admin/users/zhang.wei?lang=en", data=form)
+    assert _at_field(
+        await en.text(), "queues", "user &#39;zhang.wei&#39;: field queues: no queue nowhere"
+    )
+    weak = await api.client.post("/admin/users/zhang.wei/password?lang=zh",
+                                 data={"csrf_token": csrf, "password": "short",
+                                       "password_again": "short"})  # fmt: skip
+    assert _at_field(
+        await weak.text(), "password", "用户 &#39;zhang.wei&#39;：密码：至少 10 个字符"
+    )
+    differ = await api.client.post("/admin/users/zhang.wei/password?lang=zh",
+                                   data={"csrf_token": csrf, "password": "new pass phrase 99",
+                                         "password_again": "new pass phrase 98"})  # fmt: skip
+    assert _at_field(await differ.text(), "password_again", "两次输入的密码不一致")
+    assert _user(api, "zhang.wei").role.name == "agent"  # nothing changed

@@ -40,7 +40,8 @@ from controller.access.store import (
     user_by_login,
 )
 from controller.db.models import Agent, Queue, Role, User
-from controller.web import i18n
+from controller.errors import Message
+from controller.web import config_messages, i18n
 from controller.web.access import principal, requires
 from controller.web.errors import ApiError
 from controller.web.keys import SERVICES
@@ -84,6 +85,12 @@ def _described(request: web.Request, found: list[Role]) -> list[Role]:
     return found
 
 
+def _worded(request: web.Request, text: object) -> str:
+    """A refusal in the page's language: the store words it as a Message (in English, as
+    ``pbxctl`` shows it), translated with the configuration's catalogue."""
+    return config_messages.localize(text, i18n.translations(language(request), "config").gettext)
+
+
 @dataclass(frozen=True, slots=True)
 class Refused:
     field: str | None
@@ -106,7 +113,8 @@ async def _change(
     try:
         return await asyncio.to_thread(in_session, services.factory, run)
     except AccessError as exc:
-        return Refused(_FORM_FIELDS.get(exc.field or "", exc.field), str(exc))
+        said = exc.args[0] if exc.args else str(exc)
+        return Refused(_FORM_FIELDS.get(exc.field or "", exc.field), _worded(request, said))
 
 
 # -- users ------------------------------------------------------------------------------------
@@ -168,7 +176,7 @@ async def add_user(request: web.Request) -> web.Response:
 async def disable_user(request: web.Request) -> web.Response:
     login, change = request.match_info["login"], request.match_info["change"]
     if change == "disable" and login == principal(request).name:
-        refused = Refused(None, "you cannot disable yourself")
+        refused = Refused(None, _worded(request, Message("you cannot disable yourself")))
         return await _users_page(request, 409, refused=refused)
 
     def run(session: Session) -> str:
@@ -281,7 +289,7 @@ async def reset_password(request: web.Request) -> web.Response:
     posted = await request.post()
     password, again = str(posted.get("password", "")), str(posted.get("password_again", ""))
     if password != again:
-        refused = Refused("password_again", "the two passwords differ")
+        refused = Refused("password_again", _worded(request, Message("the two passwords differ")))
         return await _user_page(request, login, 422, password_refused=refused)
 
     def run(session: Session) -> str:
@@ -407,9 +415,10 @@ async def _save_role(request: web.Request, name: str, existing: bool) -> web.Res
     def run(session: Session) -> tuple[str, list[str]]:
         found = session.scalar(select(Role).where(Role.name == form["name"]))
         if existing and found is None:
-            raise AccessError(f"no role {name!r}", "missing")
+            raise AccessError(Message("no role {name}", name=repr(name)), "missing")
         if not existing and found is not None:
-            raise AccessError(f"role {form['name']!r} exists already", "name")
+            raise AccessError(Message("role {name} exists already", name=repr(form["name"])),
+                              "name")  # fmt: skip
         role = save_role(session, form["name"], scopes, form["description"])
         if existing:  # what its holders may do changed: they sign in again
             for user_id in session.scalars(select(User.id).where(User.role_id == role.id)):
