@@ -137,5 +137,16 @@ def test_last_good_copies_keep_the_generated_files_mode(
     second = asyncio.run(apply_files(files, directory, None))  # type: ignore[arg-type]
     assert second.changed == ["pjsip.conf"]
     last_good = directory / LAST_GOOD / "pjsip.conf"
-    assert last_good.read_text(encoding="utf-8") == files["pjsip.conf"]
+    # What was applied (the phones' realtime step gives pjsip.conf its own marker).
+    applied = (directory / "pjsip.conf").read_text(encoding="utf-8")
+    assert applied.startswith(files["pjsip.conf"])
+    assert last_good.read_text(encoding="utf-8") == applied
     assert mode(last_good) == 0o640
+    # The last good copy is a link to the applied file: the next apply writes a new file
+    # rather than into it, so what was applied stays intact under the old name.
+    held = tmp_path / "held"
+    os.link(last_good, held)
+    files["pjsip.conf"] = "[1001]\npassword=changed again\n"
+    asyncio.run(apply_files(files, directory, None))  # type: ignore[arg-type]
+    assert held.read_text(encoding="utf-8") == applied
+    assert last_good.read_text(encoding="utf-8") == (directory / "pjsip.conf").read_text()
