@@ -430,6 +430,13 @@ async def _run_apply(args: argparse.Namespace, sandbox: AsteriskSandbox, data_di
         _print_full(args, fulls, owns, realtimes)
     await empty()
     await apply()
+    # Asterisk keeps walking the phones after a res_pjsip reload (qualify and endpoint state
+    # bookkeeping): wait until that is over, as on a site that did not just load everything.
+    async with await AmiSession.open(service.ami_credentials(settings), events=False) as ami:
+        start = time.perf_counter()
+        await ami.send("Command", {"Command": "pjsip reload qualify aor 20000"}, timeout=600)
+        print(f"Asterisk's work after the full apply's res_pjsip reload: "
+              f"{time.perf_counter() - start:.1f} s more")  # fmt: skip
     await _new_phones(args, settings, company, sip, apply, applied)
 
 

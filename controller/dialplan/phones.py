@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from controller.ami.session import AmiSession
+from controller.ami.session import AmiError, AmiSession
 from controller.dialplan import confparse
 from controller.errors import ControllerError
 
@@ -452,6 +452,7 @@ def prepare(files: Mapping[str, str], directory: Path) -> Prepared:
 
 CHECKED = 8  # endpoints read back after a change (a full load of 10,000 checks a sample)
 PREPARED_AORS = 20  # at most this many new phones get their AOR set up by the apply
+PREPARE_TIMEOUT = 2.0  # seconds to wait for Asterisk to set one up
 
 
 def _sample(ids: list[str]) -> list[str]:
@@ -482,7 +483,13 @@ async def verify(ami: AmiSession, sync: PhoneSync) -> list[str]:
     if not problems and len(added) <= PREPARED_AORS:
         aors = {n for (t, n), row in sync.rows.items() if t == "ps_aors" and row}
         for phone in (p for p in added if p in aors):
-            await ami.command(f"pjsip reload qualify aor {phone}")
+            # Best effort: while res_pjsip is busy (a reload walking the phones) Asterisk
+            # answers late; the phone's REGISTER then does it, as without this step.
+            try:
+                command = {"Command": f"pjsip reload qualify aor {phone}"}
+                await ami.send("Command", command, timeout=PREPARE_TIMEOUT)
+            except AmiError:
+                break
     for phone in _sample(removed)[:2]:
         output = await ami.command(f"pjsip show endpoint {phone}")
         if "Unable to find" not in output:
