@@ -3,8 +3,7 @@
 The tracker marks what changed; the hub coalesces changes and sends each subscribed socket
 the current view of what changed: at once when nothing was sent for ``interval`` seconds,
 else at most once per ``interval`` (a busy PBX gives a wallboard at most a few messages a
-second; a quiet one gets each change without waiting). Boards are not held back by calls:
-after a broadcast of calls only, a change of a queue or an agent goes at once. Screen pops go at once to the sockets
+second; a quiet one gets each change without waiting). Screen pops go at once to the sockets
 that follow that agent, with the caller's customer record and last calls looked up in the
 database and the queue's CRM page (``screen_pop_url``, docs/crm.md).
 
@@ -190,7 +189,6 @@ class Hub:
         self._changed_since: float | None = None
         self._board_since: float | None = None
         self._wake = asyncio.Event()
-        self._board_wake = asyncio.Event()  # a change of a queue or an agent
         self.sent = 0
         # Today's figures by ViewKey, as last published; thresholds by queue (configuration).
         self.figures: dict[ViewKey, dict[str, Any]] = {}
@@ -212,10 +210,8 @@ class Hub:
             now = None
             if self._changed_since is None:
                 now = self._changed_since = self.clock()
-            if outbox.queues or outbox.agents:
-                if self._board_since is None:
-                    self._board_since = now if now is not None else self.clock()
-                self._board_wake.set()
+            if self._board_since is None and (outbox.queues or outbox.agents):
+                self._board_since = now if now is not None else self.clock()
             self._calls |= outbox.calls
             self._queues |= outbox.queues
             self._agents |= outbox.agents
@@ -226,24 +222,15 @@ class Hub:
             task.add_done_callback(self._popping.discard)
 
     async def run(self) -> None:
-        """Broadcast a change at once, then gather the changes of the next ``interval``. After
-        a broadcast of calls only, a change of a queue or an agent (what boards show) does not
-        wait for the rest of the interval: calls change many times a second under load, boards
-        far less often."""
+        """Broadcast a change at once, then gather the changes of the next ``interval``."""
         while True:
             await self._wake.wait()
             self._wake.clear()
-            boards = self._board_since is not None
             try:
                 await self.broadcast()
             except Exception:
                 logger.exception("hub=broadcast_failed")
-            if boards:
-                await asyncio.sleep(self.interval)
-                continue
-            self._board_wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._board_wake.wait(), self.interval)
+            await asyncio.sleep(self.interval)
 
     async def broadcast(self) -> None:
         calls, self._calls = self._calls, set()

@@ -189,26 +189,3 @@ async def test_principals_forgotten_and_new_ones_never_share_decisions(api: Api)
             await wallboard.close()
     finally:
         await admin.close()
-
-
-async def test_after_a_broadcast_of_calls_a_board_change_does_not_wait_for_the_window(
-    api: Api,
-) -> None:
-    hub = api.services.hub
-    hub.interval = 3600.0  # a window nobody waits out in a test
-    socket = await _socket(api, api.token_for("wallboard"), ["board"])
-    admin = await _socket(api, api.auth, ["calls"])
-    task = asyncio.create_task(hub.run())
-    try:
-        (call,) = api.services.tracker.calls()[:1]
-        hub.on_outbox(Outbox(calls={call.linkedid}))  # goes at once: nothing was sent before
-        assert (await admin.receive_json(timeout=5))["type"] == "call"
-        hub.on_outbox(Outbox(queues={"sales"}))  # within the window, after calls only
-        assert (await socket.receive_json(timeout=5))["type"] == "board"
-        hub.on_outbox(Outbox(calls={call.linkedid}))  # after a board: waits for the window
-        with pytest.raises(TimeoutError):
-            await admin.receive_json(timeout=0.3)
-    finally:
-        task.cancel()
-        await socket.close()
-        await admin.close()
