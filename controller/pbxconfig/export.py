@@ -11,7 +11,7 @@ always exported, since the file is where they came from.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from functools import cache
 from typing import Any, TypeVar
 
@@ -651,6 +651,13 @@ class _Exporter:
             for c in rows
         ]
 
+    def _section(self, section: str, read: Callable[[], list[_M]]) -> list[_M]:
+        """``read()``, or nothing when export_objects asked for none of the section (not even
+        its queries are built: reading one changed object of a large site stays cheap)."""
+        if self.only is not None and not self.only.get(SECTION_MODELS[section][0]):
+            return []
+        return read()
+
     def export(self) -> s.PbxConfig:
         return _construct(
             s.PbxConfig,
@@ -678,14 +685,14 @@ class _Exporter:
                 )
                 for x in self._all(m.RecordingPolicy)
             ],
-            extensions=self.extensions(),
-            trunks=self.trunks(),
+            extensions=self._section("extensions", self.extensions),
+            trunks=self._section("trunks", self.trunks),
             skills=[
                 _construct(s.Skill, name=x.name, description=x.description)
                 for x in self._all(m.Skill)
             ],
-            agents=self.agents(),
-            agent_groups=self.agent_groups(),
+            agents=self._section("agents", self.agents),
+            agent_groups=self._section("agent_groups", self.agent_groups),
             pause_reasons=[
                 _construct(s.PauseReason, code=x.code, label=x.label, productive=x.productive)
                 for x in self._all(m.PauseReason, order=m.PauseReason.position)
@@ -694,13 +701,13 @@ class _Exporter:
                 _construct(s.Disposition, code=x.code, label=x.label, description=x.description)
                 for x in self._all(m.Disposition, order=m.Disposition.position)
             ],
-            holiday_calendars=self.holiday_calendars(),
-            time_conditions=self.time_conditions(),
-            queues=self.queues(),
-            ivr_menus=self.ivr_menus(),
-            inbound_routes=self.inbound_routes(),
-            outbound_routes=self.outbound_routes(),
-            customers=self.customers(),
+            holiday_calendars=self._section("holiday_calendars", self.holiday_calendars),
+            time_conditions=self._section("time_conditions", self.time_conditions),
+            queues=self._section("queues", self.queues),
+            ivr_menus=self._section("ivr_menus", self.ivr_menus),
+            inbound_routes=self._section("inbound_routes", self.inbound_routes),
+            outbound_routes=self._section("outbound_routes", self.outbound_routes),
+            customers=self._section("customers", self.customers),
         )
 
 
