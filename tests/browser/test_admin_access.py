@@ -43,11 +43,12 @@ async def test_an_admin_edits_a_user_and_makes_a_role(api: Api, browser: Browser
     await page.get_by_role("link", name="wang.fang").click()
     await expect(page.locator("h1")).to_contain_text("wang.fang")
 
-    # An agent without an agent code: the store's message at the agent field; nothing saved.
+    # An agent without an agent code: the store's message, in Chinese, at the agent field;
+    # nothing saved.
     await page.locator("#u-agent_code").select_option("")
     await page.get_by_role("button", name="保存").click()
     field = page.locator('[data-field="agent_code"]')
-    await expect(field.locator(".field-error")).to_contain_text("agent role needs")
+    await expect(field.locator(".field-error")).to_contain_text("坐席角色需要填写坐席工号")
     assert _user(api, "wang.fang").agent_code == "8002"
     await screenshot(page, "admin-user-error-zh")
 
