@@ -6,21 +6,12 @@ from __future__ import annotations
 
 import pytest
 from playwright.async_api import Browser, Page, expect
-from sqlalchemy import select
 
-from controller.db.models import User
 from tests.browser.conftest import make_user, screenshot, sign_in
 from tests.web.conftest import Api
+from tests.web.test_admin_users_roles import _user
 
 pytestmark = pytest.mark.asyncio
-
-
-def _user(api: Api, login: str) -> User:
-    with api.factory() as session:
-        user = session.scalar(select(User).where(User.login == login))
-        assert user is not None
-        session.expunge(user)
-        return user
 
 
 async def _both(page: Page, base: str, path: str, name: str) -> None:

@@ -73,18 +73,34 @@ def sandbox_settings(sandbox: AsteriskSandbox, data_dir: Path, sip_port: int) ->
     )  # fmt: skip
 
 
+def import_company(settings: Settings, text: str) -> None:
+    """The company's YAML imported into the database of ``settings`` (all or nothing)."""
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with session_factory(engine)() as session, session.begin():
+            import_config(session, parse_config(text, "company.yaml"))
+    finally:
+        engine.dispose()
+
+
+async def apply(settings: Settings) -> dialplan.Applied:
+    """What the database holds, applied to the sandbox as `pbxctl dialplan apply` does."""
+    engine = make_engine(settings.effective_database_url)
+    try:
+        return await dialplan.apply_from_database(settings, engine)
+    finally:
+        engine.dispose()
+
+
 async def prepare(settings: Settings, company: Company) -> None:
     """``company`` imported into the (fresh) database of ``settings`` and applied."""
     sip_port = int(settings.asterisk.sip_bind.rsplit(":", 1)[1])
     engine = make_engine(settings.effective_database_url)
-    try:
-        upgrade(engine)
-        with session_factory(engine)() as session, session.begin():
-            import_config(session, parse_config(company(sip_port, free_port()), "company.yaml"))
-        applied = await dialplan.apply_from_database(settings, engine)
-        assert applied.report.outcome is Outcome.APPLIED, applied.report.render()
-    finally:
-        engine.dispose()
+    upgrade(engine)
+    engine.dispose()
+    import_company(settings, company(sip_port, free_port()))
+    applied = await apply(settings)
+    assert applied.report.outcome is Outcome.APPLIED, applied.report.render()
 
 
 async def until(what: str, check: Callable[[], object], within: float = 30.0) -> Any:

@@ -13,32 +13,30 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 import yaml
-from pydantic import SecretStr
 
 from bench import sip_register
 from controller.ami.protocol import Message
 from controller.ami.session import AmiCredentials, AmiSession
-from controller.config import AgiSettings, AmiSettings, AsteriskSettings, Settings
-from controller.db.engine import make_engine, session_factory
+from controller.config import Settings
+from controller.db.engine import make_engine
 from controller.db.migrate import upgrade
 from controller.dialplan import phones, service
 from controller.dialplan.apply import Outcome
 from controller.dialplan.render import Module
-from controller.pbxconfig.importer import import_config
-from controller.pbxconfig.load import parse_config
 from controller.sandbox import AsteriskSandbox
-from tests.integration.test_dialplan_apply import TOP_LEVEL, _company
+from tests.integration.running import (
+    apply,
+    example_company,
+    free_port,
+    import_company,
+    sandbox_settings,
+)
+from tests.integration.test_dialplan_apply import TOP_LEVEL
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="function")]
 
 NEW = "1099"
 PASSWORD = "Rt7-new-desk-Pw9x"
-
-
-def _free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def register(server: str, user: str, password: str, sock: socket.socket | None = None) -> int:
@@ -56,18 +54,11 @@ class Site:
         self.data: dict = {}
 
     def import_data(self) -> None:
-        text = yaml.safe_dump(self.data, allow_unicode=True, sort_keys=False)
-        engine = make_engine(self.settings.effective_database_url)
-        with session_factory(engine)() as session, session.begin():
-            import_config(session, parse_config(text, "company.yaml"))
-        engine.dispose()
+        import_company(self.settings, yaml.safe_dump(self.data, allow_unicode=True,
+                                                     sort_keys=False))  # fmt: skip
 
     async def apply(self) -> service.Applied:
-        engine = make_engine(self.settings.effective_database_url)
-        try:
-            return await service.apply_from_database(self.settings, engine)
-        finally:
-            engine.dispose()
+        return await apply(self.settings)
 
     @property
     def server(self) -> str:
@@ -83,20 +74,16 @@ async def site(
 ) -> AsyncIterator[Site]:
     started = restart_asterisk(TOP_LEVEL)
     account = started.ami
-    sip_port = _free_port(socket.SOCK_DGRAM)
-    settings = Settings(
-        data_dir=tmp_path,
-        ami=AmiSettings(host=account.host, port=account.port, username=account.username,
-                        secret=SecretStr(account.secret)),
-        agi=AgiSettings(port=_free_port()),
-        asterisk=AsteriskSettings(config_dir=started.etc_dir, sip_bind=f"127.0.0.1:{sip_port}"),
-    )  # fmt: skip
-    upgrade(make_engine(settings.effective_database_url))
+    sip_port = free_port(socket.SOCK_DGRAM)
+    settings = sandbox_settings(started, tmp_path, sip_port)
+    engine = make_engine(settings.effective_database_url)
+    upgrade(engine)
+    engine.dispose()
     credentials = AmiCredentials(account.host, account.port, account.username, account.secret)
     async with await AmiSession.open(credentials) as ami:
         result = Site(started, settings, ami)
         ami.on_event = result.events.append
-        result.data = yaml.safe_load(_company(sip_port, _free_port(), holiday_today=False))
+        result.data = yaml.safe_load(example_company(sip_port, free_port()))
         for trunk in result.data["trunks"]:
             # Trunks are matched by source address: away from the phones' 127.0.0.1.
             trunk["host"] = "127.0.0.2"
