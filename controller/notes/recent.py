@@ -59,9 +59,13 @@ class RecentCalls:
     def on_outbox(self, outbox: Outbox) -> None:
         now = self.tracker.now
         for linkedid in outbox.calls:
-            view = self.tracker.call(linkedid)
-            if view is not None:
-                self._note(facts_of_view(view), now)
+            # Who is on it, as its view would say (facts_of_view), without building the view:
+            # this runs for every call that changed, after every batch of events.
+            people = self.tracker.call_people(linkedid)
+            if people is not None:
+                talking, on_phones, queue = people
+                facts = CallFacts(linkedid, {*talking, *on_phones}, {queue} if queue else set())
+                self._note(facts, now)
         for call in outbox.finished:
             self._note(facts_of_finished(call), now)
         self._prune(now)

@@ -42,6 +42,11 @@ class _Ending:
     not_before: float
     deadline: float
 
+    @property
+    def due(self) -> float:
+        """When :meth:`CallEvents.release` sends it at the earliest (as things stand)."""
+        return self.deadline if self.waiting else min(self.not_before, self.deadline)
+
 
 class CallEvents:
     def __init__(
@@ -59,6 +64,9 @@ class CallEvents:
         self._ending: dict[str, _Ending] = {}
         self._ended: dict[str, tuple[float, tuple[str, ...]]] = {}  # sent: when, queues
         self._forgot_at = 0.0
+        # No held call.ended can be released before this (the earliest _Ending.due): release()
+        # runs after every batch of events and skips the held ones until then.
+        self._next_due = float("inf")
 
     def on_outbox(self, outbox: Outbox) -> None:
         now = self.clock()
@@ -68,11 +76,13 @@ class CallEvents:
                 seen.rung.add(pop.agent)
                 self.emit(events.ringing(pop))
         for linkedid in sorted(outbox.calls):
-            view = self.tracker.call(linkedid)
-            if view is None or view.answered_at is None:
+            if self.tracker.call_answered_at(linkedid) is None:  # not live, or not answered
                 continue
             seen = self._seen.setdefault(linkedid, _Seen(now))
-            if not seen.answered and view.agents:
+            if seen.answered:
+                continue  # the view is built only until the call.answered it gives is sent
+            view = self.tracker.call(linkedid)
+            if view is not None and view.agents:
                 seen.answered = True
                 self.emit(events.answered_from_view(view))
         for call in outbox.finished:
@@ -85,9 +95,9 @@ class CallEvents:
         if call.answered_at is not None and call.agents and not answered and call.source == "live":
             self.emit(events.answered_from_record(call))
         waiting = set(call.agents) - (seen.disposed if seen is not None else set())
-        self._ending[call.linkedid] = _Ending(
-            call, waiting, now + self.margin, now + max(self.wait, self.margin)
-        )
+        ending = _Ending(call, waiting, now + self.margin, now + max(self.wait, self.margin))
+        self._ending[call.linkedid] = ending
+        self._next_due = min(self._next_due, ending.due)
 
     def note_saved(self, note: dict[str, Any]) -> None:
         """An agent saved a note: it completes a held ``call.ended`` or, once that was
@@ -102,6 +112,7 @@ class CallEvents:
         if ending is not None:
             if note.get("disposition"):
                 ending.waiting.discard(note["agent"])
+                self._next_due = min(self._next_due, ending.due)
             self.release()
             return
         sent = self._ended.get(linkedid)
@@ -112,13 +123,18 @@ class CallEvents:
         """Send the ``call.ended`` events that are complete or waited long enough (all of
         them when ``force``: the service stops)."""
         now = self.clock()
-        for linkedid, ending in list(self._ending.items()):
-            complete = not ending.waiting and now >= ending.not_before
-            if force or complete or now >= ending.deadline:
-                del self._ending[linkedid]
-                event = events.ended(ending.call)
-                self._ended[linkedid] = (now, event.queues)
-                self.emit(event)
+        if force or now >= self._next_due:
+            next_due = float("inf")
+            for linkedid, ending in list(self._ending.items()):
+                complete = not ending.waiting and now >= ending.not_before
+                if force or complete or now >= ending.deadline:
+                    del self._ending[linkedid]
+                    event = events.ended(ending.call)
+                    self._ended[linkedid] = (now, event.queues)
+                    self.emit(event)
+                else:
+                    next_due = min(next_due, ending.due)
+            self._next_due = next_due
         self._forget(now)
 
     def _forget(self, now: float) -> None:

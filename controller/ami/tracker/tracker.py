@@ -25,8 +25,11 @@ from controller.ami.tracker.views import (
     QueueView,
     SeatView,
     call_view,
+    channel_agents,
+    current_queue,
     queue_view,
     seat_view,
+    talking_agents,
 )
 
 Handler = Callable[[TrackerState, Any], None]
@@ -181,6 +184,23 @@ class Tracker:
     def call(self, linkedid: str, now: float | None = None) -> CallView | None:
         call = self._st.calls.get(linkedid)
         return None if call is None else call_view(self._st, call, now or self._st.now)
+
+    def call_answered_at(self, linkedid: str) -> float | None:
+        """``call(linkedid).answered_at`` without building the view (None for a call that is
+        not live or not answered): what a sink checks for every changed call."""
+        call = self._st.calls.get(linkedid)
+        return None if call is None else call.answered_at
+
+    def call_people(
+        self, linkedid: str
+    ) -> tuple[tuple[str, ...], tuple[str, ...], str | None] | None:
+        """What ``call(linkedid)`` says of who is on the call, without building the view:
+        (its ``agents``, the ``agent`` of each of its ``channels`` that has one, its
+        ``queue``); None for a call that is not live."""
+        call = self._st.calls.get(linkedid)
+        if call is None:
+            return None
+        return talking_agents(call), channel_agents(call), current_queue(call)
 
     def queues(self, now: float | None = None) -> list[QueueView]:
         at = self._st.now if now is None else now

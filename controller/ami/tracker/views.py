@@ -103,6 +103,24 @@ class SeatView:
     idle_since: float = 0.0  # last call end, login or state change (epoch seconds)
 
 
+def talking_agents(call: LiveCall) -> tuple[str, ...]:
+    """The agents talking on the call now (:attr:`CallView.agents`), in the order they came."""
+    return tuple(dict.fromkeys(h.agent for h in call.handlings if h.talk_end is None))
+
+
+def channel_agents(call: LiveCall) -> tuple[str, ...]:
+    """The agents whose phones are the call's live channels (:attr:`ChannelView.agent`)."""
+    return tuple(c.agent for c in call.channels.values() if c.agent and c.member_of is None)
+
+
+def current_queue(call: LiveCall) -> str | None:
+    """The queue of the caller's latest live stay, else the dialplan's PBX_QUEUE."""
+    for leg in reversed(call.legs):
+        if leg.ended_at is None:
+            return leg.queue
+    return call.attrs.get("PBX_QUEUE")
+
+
 def call_view(st: TrackerState, call: LiveCall, now: float) -> CallView:
     channels = tuple(
         ChannelView(
@@ -130,7 +148,6 @@ def call_view(st: TrackerState, call: LiveCall, now: float) -> CallView:
         state = "ringing" if ringing else "queued"
     else:
         state = "ivr"
-    live_legs = [leg for leg in call.legs if leg.ended_at is None]
     recording = next(iter(call.recordings.values()), None)
     return CallView(
         linkedid=call.linkedid,
@@ -142,7 +159,7 @@ def call_view(st: TrackerState, call: LiveCall, now: float) -> CallView:
         caller_num=caller.caller_num if caller else "",
         caller_name=caller.caller_name if caller else "",
         called_num=call.attrs.get("PBX_DID") or (caller.dialed if caller else ""),
-        queue=live_legs[-1].queue if live_legs else call.attrs.get("PBX_QUEUE"),
+        queue=current_queue(call),
         agents=tuple(dict.fromkeys(h.agent for h in talking)),
         region=call.attrs.get("PBX_REGION"),
         customer_code=call.attrs.get("PBX_CUSTOMER_CODE"),
