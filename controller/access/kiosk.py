@@ -23,6 +23,7 @@ import hmac
 from dataclasses import dataclass
 
 from controller.access.roles import BUILTIN, WALLBOARD
+from controller.digits import ascii_digits
 
 PAIR_SECONDS = 600
 COOKIE_DAYS = 365
@@ -60,7 +61,9 @@ def parse(value: str, kind: str, now: float) -> Signed | None:
     if not value or len(value) > 120:
         return None
     parts = value.split(".")
-    if len(parts) != 4 or parts[0] != kind or not parts[1].isdigit() or not parts[2].isdigit():
+    if len(parts) != 4 or parts[0] != kind:
+        return None
+    if not ascii_digits(parts[1]) or not ascii_digits(parts[2]):
         return None
     signed = Signed(kind, int(parts[1]), int(parts[2]))
     return signed if signed.expires > now else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from controller.agents.service import AgentService
 from controller.agents.store import AgentError
+from controller.digits import ascii_digits
 
 ACTIONS = ("login", "logout", "pause", "unpause")
 
@@ -19,7 +20,7 @@ async def phone_action(service: AgentService, action: str, caller_number: str) -
     """Do ``action`` for the agent at extension ``caller_number``; return the agent code."""
     if action not in ACTIONS:
         raise AgentError(f"unknown agent action {action!r}; expected one of {list(ACTIONS)}")
-    if not caller_number.isdigit():
+    if not ascii_digits(caller_number):
         raise AgentError(f"caller number {caller_number!r} is not an extension")
     code = await service.agent_for_extension(caller_number)
     if action == "login":

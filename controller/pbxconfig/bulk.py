@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from controller.digits import ascii_digits
 from controller.errors import ConfigFileError, ConfigIssue, Message
 from controller.pbxconfig.diff import diff_configs
 from controller.pbxconfig.edit import Conflict
@@ -108,7 +109,7 @@ def _item(section: str, row: dict[str, str], stored: dict[str, Any] | None) -> d
             nested[inner] = value
             item[outer] = nested
         else:
-            item[column] = int(value) if column in numbers and value.isdigit() else value
+            item[column] = int(value) if column in numbers and ascii_digits(value) else value
     return item
 
 

@@ -168,6 +168,9 @@ async def test_feature_codes_act_for_the_agent_at_that_extension(
     assert await service.logins() == []
     with pytest.raises(AgentError, match="extension '1010' is no agent's phone"):
         await phone_action(service, "login", "1010")
+    for number in ("1²03", "١٠٠٣", ""):  # not ASCII digits: no extension, no lookup
+        with pytest.raises(AgentError, match="is not an extension"):
+            await phone_action(service, "login", number)
 
 
 def _queues_of(ami: RecordingAmi, code: str) -> set[str]:

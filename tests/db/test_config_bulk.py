@@ -58,11 +58,17 @@ def test_a_csv_is_previewed_then_imported(engine: Engine) -> None:
 
 def test_a_bad_cell_is_refused_naming_its_object_and_field(engine: Engine) -> None:
     _company(engine)
-    rows = bulk.read_rows("x.csv", b"number,name,ring_seconds\n3001,A,0\n3002,B,abc\n")
+    # "²" is a digit to str.isdigit but not to int(): a field error, not a crash.
+    sheet = "number,name,ring_seconds\n3001,A,0\n3002,B,abc\n3003,C,²\n"
+    rows = bulk.read_rows("x.csv", sheet.encode())
     with session_factory(engine)() as session, pytest.raises(ConfigFileError) as refused:
         bulk.preview(session, "extensions", rows, "x.csv")
     found = {(i.object, i.field) for i in refused.value.issues}
-    assert found == {("extension '3001'", "ring_seconds"), ("extension '3002'", "ring_seconds")}
+    assert found == {
+        ("extension '3001'", "ring_seconds"),
+        ("extension '3002'", "ring_seconds"),
+        ("extension '3003'", "ring_seconds"),
+    }
     no_key = bulk.read_rows("x.csv", b"name\nA\n")
     with session_factory(engine)() as session, pytest.raises(bulk.SheetError, match="'number'"):
         bulk.preview(session, "extensions", no_key, "x.csv")

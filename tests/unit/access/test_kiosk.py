@@ -29,7 +29,8 @@ def test_tampered_expired_or_other_kinds_are_refused() -> None:
     signed = kiosk.parse(other, kiosk.PAIRING, now=1_000)
     assert signed is not None
     assert not kiosk.genuine(KEY, other, signed, HASH)
-    for junk in ("", "p", "p.x.1.a", "p.1.2", "p.1.2.3.4", "p." + "1" * 200 + ".2.a"):
+    junks = ("", "p", "p.x.1.a", "p.1.2", "p.1.2.3.4", "p." + "1" * 200 + ".2.a", "p.².9.a")
+    for junk in (*junks, "p.7.٢٠٠٠.a"):  # Unicode digits: refused, never a crash
         assert kiosk.parse(junk, kiosk.PAIRING, now=0) is None
 
 
