@@ -273,3 +273,16 @@ async def test_a_refusal_is_worded_in_the_pages_language(api: Api) -> None:
     assert (after.role_id, after.queues, after.password_hash) == (
         before.role_id, before.queues, before.password_hash,
     )  # nothing changed  # fmt: skip
+
+
+async def test_the_role_form_says_what_each_permission_allows(api: Api) -> None:
+    await _signed_in(api)
+    chinese = await (await api.client.get("/admin/roles/new?lang=zh")).text()
+    english = await (await api.client.get("/admin/roles/new?lang=en")).text()
+    for page, words in ((chinese, "监听通话"), (english, "Listen in on a call")):
+        row = re.search(r'<tr data-scope="calls.listen">.*?</tr>', page, re.S)
+        assert row is not None
+        assert words in row.group(0)
+        assert "<code>calls.listen</code>" in row.group(0)  # the name stays for those who know it
+    copy = await (await api.client.get("/admin/roles/new?from=reports&lang=zh")).text()
+    assert 'value="经理:报表、通话记录和录音"' in copy  # the shipped description, in Chinese

@@ -85,6 +85,41 @@ def _described(request: web.Request, found: list[Role]) -> list[Role]:
     return found
 
 
+def scope_descriptions(gettext: Callable[[str], str]) -> dict[str, str]:
+    """What each scope allows, in words of the page's language (the role form shows them
+    beside the scope's name; ``tests/web/test_admin_roles_scopes.py`` checks every scope has
+    one)."""
+    return {
+        Scope.CALLS_READ: gettext("See live calls: who calls, where they are, who talks"),
+        Scope.CALLS_CONTROL: gettext("Hang up, transfer and hold calls"),
+        Scope.CALLS_ORIGINATE: gettext("Call out from an agent's phone (click-to-call)"),
+        Scope.CALLS_RECORD: gettext("Start and stop recording a call"),
+        Scope.CALLS_LISTEN: gettext("Listen in on a call"),
+        Scope.CALLS_WHISPER: gettext("Speak to the agent only (whisper)"),
+        Scope.CALLS_BARGE: gettext("Join a call (barge in)"),
+        Scope.CALLS_NOTES: gettext("Write notes and a disposition on a call"),
+        Scope.QUEUES_READ: gettext("See queues: waiting callers and members"),
+        Scope.AGENTS_READ: gettext("See agents' states"),
+        Scope.AGENTS_STATE: gettext("Log agents in and out of queues, pause and unpause them"),
+        Scope.SCREEN_POPS: gettext("Get the caller's record when a phone rings (screen pop)"),
+        Scope.CUSTOMERS_READ: gettext("See customer records"),
+        Scope.HISTORY_READ: gettext("See finished calls (call history)"),
+        Scope.RECORDINGS_READ: gettext("Listen to and download recordings"),
+        Scope.RECORDINGS_DELETE: gettext("Delete recordings"),
+        Scope.WALLBOARD_READ: gettext("See the wallboard's figures"),
+        Scope.REPORTS_READ: gettext("See reports (own seat only: an agent's own figures)"),
+        Scope.FOLLOWUPS_READ: gettext("See follow-ups of calls and customers"),
+        Scope.FOLLOWUPS_WRITE: gettext("Create, assign, change and close follow-ups"),
+        Scope.WEBHOOKS_MANAGE: gettext("Manage CRM webhooks, their deliveries and test sends"),
+        Scope.STATUS_READ: gettext("See the service's health and counts"),
+        Scope.STATUS_DETAILS: gettext("See the service's internal error texts"),
+        Scope.AUDIT_READ: gettext("Read the audit log"),
+        Scope.USERS_MANAGE: gettext("Manage users, roles and API tokens"),
+        Scope.CONFIG_READ: gettext("Read the configuration"),
+        Scope.CONFIG_APPLY: gettext("Change and apply the configuration"),
+    }
+
+
 def _worded(request: web.Request, text: object) -> str:
     """A refusal in the page's language: the store words it as a Message (in English, as
     ``pbxctl`` shows it), translated with the configuration's catalogue."""
@@ -362,6 +397,7 @@ async def _role_page(
 ) -> web.Response:  # fmt: skip
     return frame(request, "admin/role.html", status, section="", admin_page="roles", role=role,
                  form=form, refused=refused, scope_rows=SCOPE_ROWS,
+                 scope_words=scope_descriptions(i18n.translations(language(request)).gettext),
                  done=request.query.get("done", "")[:80])  # fmt: skip
 
 
@@ -383,6 +419,8 @@ async def new_role(request: web.Request) -> web.Response:
     if source:
         role = await asyncio.to_thread(in_session, request.app[SERVICES].factory, _find_role,
                                        source)  # fmt: skip
+        # A copy of a shipped role starts with its description in the page's language.
+        _described(request, [role])
         form.update(_scope_form(list(role.scopes)), description=role.description)
     return await _role_page(request, None, form)
 
