@@ -158,6 +158,57 @@ def test_a_template_override_reaches_every_row_as_a_new_column(tmp_path: Path) -
     assert {r["dtmf_mode"] for r in rows.values()} == {"rfc4733"}
 
 
+def _scan(path: Path, table: str) -> list[str]:
+    """The ids in the order Asterisk's "all of them" query returns them."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        query = f"SELECT id FROM {table} WHERE id LIKE '%' ESCAPE '\\'"  # noqa: S608
+        return [row[0] for row in db.execute(query)]
+
+
+def test_asterisk_reads_every_table_in_descending_id_order(tmp_path: Path) -> None:
+    """Sorcery adds each row of a full listing to a list sorted by id, walking it from the
+    front: ascending rows made each res_pjsip reload quadratic in the number of phones."""
+    path = phones.db_path(tmp_path)
+    ids = sorted(_phone_ids(_render()))
+    middle = ids[len(ids) // 2]
+
+    def drop(config: Any) -> Any:
+        kept = [e for e in config.extensions if e.number != middle]
+        return config.model_copy(update={"extensions": kept})
+
+    phones.plan(path, phones.split(_render(drop))).write()
+    assert _scan(path, "ps_endpoints") == sorted(set(ids) - {middle}, reverse=True)
+    # A phone added later (its rows written after the others) comes in its place.
+    phones.plan(path, phones.split(_render())).write()
+    for table in phones.TABLES.values():
+        assert _scan(path, table) == sorted(ids, reverse=True)
+
+
+def test_a_phone_database_of_the_earlier_layout_keeps_its_rows(tmp_path: Path) -> None:
+    """Rowid tables (rows in the order written) become descending-key tables, with every
+    row and column (an override's extra column too), the next time the database is opened."""
+    path = phones.db_path(tmp_path)
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE TABLE ps_aors (id TEXT PRIMARY KEY, max_contacts TEXT, extra TEXT)")
+        db.executemany(
+            "INSERT INTO ps_aors VALUES (?, ?, ?)",
+            [("1001", "1", "a"), ("1003", "2", None), ("1002", "1", "c")],
+        )
+        db.commit()
+    with contextlib.closing(phones.connect(path)) as db:
+        rows = phones.read_rows(db)
+        (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE name = 'ps_aors'").fetchone()
+    assert "WITHOUT ROWID" in sql
+    assert rows == {
+        ("ps_aors", "1001"): {"id": "1001", "max_contacts": "1", "extra": "a"},
+        ("ps_aors", "1002"): {"id": "1002", "max_contacts": "1", "extra": "c"},
+        ("ps_aors", "1003"): {"id": "1003", "max_contacts": "2"},
+    }
+    assert _scan(path, "ps_aors") == ["1003", "1002", "1001"]
+    phones.connect(path).close()  # opening it again changes nothing
+    assert _scan(path, "ps_aors") == ["1003", "1002", "1001"]
+
+
 def test_asterisk_files_add_to_the_admins_sections(tmp_path: Path) -> None:
     files = phones.asterisk_files("/etc/asterisk/pbx-controller/phones.sqlite3", ["extconfig.conf"])
     assert files["extconfig.conf"].startswith("[settings](+)\n")
