@@ -48,13 +48,16 @@ def link_after_call_work(
     if ended:
         links.update(_intervals_for(conn, ended))  # type: ignore[arg-type]
     if links:
-        conn.execute(
-            update(HANDLING)
-            .where(HANDLING.c.id == bindparam("hid"))
-            .values(acw_start=bindparam("s"), acw_end=bindparam("e")),
-            [{"hid": hid, "s": s, "e": e} for hid, (s, e) in links.items()],
-        )
+        rows = [{"hid": hid, "s": s, "e": e} for hid, (s, e) in links.items()]
+        conn.execute(_SET_ACW, rows)
     return set(links)
+
+
+_SET_ACW = (
+    update(HANDLING)
+    .where(HANDLING.c.id == bindparam("hid"))
+    .values(acw_start=bindparam("s"), acw_end=bindparam("e"))
+)
 
 
 # A batch's records span a second or so; records replayed after an outage may span days. The

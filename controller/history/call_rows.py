@@ -14,10 +14,11 @@ table; ids of new calls, queue legs and handlings come back from the INSERT (RET
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, Connection, Table, bindparam, delete, select, update
+from sqlalchemy import Column, Connection, Executable, Table, bindparam, delete, select, update
 
 from controller.ami.tracker import FinishedCall
 from controller.db.models import (
@@ -116,9 +117,25 @@ def _replace(
 ) -> None:
     """Insert ``rows`` (unique on ``server_id`` + ``key``), deleting the stored rows with those
     keys first, whichever call they were under."""
+    statement = _delete_by_key(table, key)
     for server_id, part in _by_server(list(rows)):
-        conn.execute(delete(table).where(table.c.server_id == server_id, key.in_(part)))
+        conn.execute(statement, {"server": server_id, "keys": list(part)})
     insert_rows(conn, table, list(rows.values()))
+
+
+# Statements built once (expanding IN lists), not per batch: the same SQL, found at once in
+# SQLAlchemy's compiled cache.
+@functools.cache
+def _delete_by_key(table: Table, key: Column[str]) -> Executable:
+    return delete(table).where(
+        table.c.server_id == bindparam("server"), key.in_(bindparam("keys", expanding=True))
+    )
+
+
+_STORED = select(CALL.c.id, CALL.c.linkedid, CALL.c.source).where(
+    CALL.c.server_id == bindparam("server"),
+    CALL.c.linkedid.in_(bindparam("linkedids", expanding=True)),
+)
 
 
 _RANKS = {CallSource.PARTIAL: 0, CallSource.RECOVERED: 1, CallSource.LIVE: 2}
@@ -138,10 +155,8 @@ def _stored(
     """The stored calls among ``calls``: key -> (id, source)."""
     found: dict[tuple[str, str], tuple[int, str]] = {}
     for server_id, part in _by_server([_key(fc) for fc in calls]):
-        query = select(CALL.c.id, CALL.c.linkedid, CALL.c.source).where(
-            CALL.c.server_id == server_id, CALL.c.linkedid.in_(part)
-        )
-        for call_id, linkedid, source in conn.execute(query):
+        rows = conn.execute(_STORED, {"server": server_id, "linkedids": list(part)})
+        for call_id, linkedid, source in rows:
             found[(server_id, linkedid)] = (call_id, source)
     return found
 

@@ -10,9 +10,10 @@ marking again moves ``marked_at``, which tells a computation running meanwhile t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Executable, bindparam, func, select
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -22,6 +23,8 @@ from controller.history.call_rows import LocalTime
 from controller.history.rows import chunks
 
 DIRTY = ReportDirtyHour.__table__
+HANDLING = Handling.__table__
+LEG = QueueLeg.__table__
 STEP = dt.timedelta(minutes=15)  # every zone's offset is a multiple of it
 LONGEST = dt.timedelta(days=3)  # a span longer than this marks its first and last 3 days
 
@@ -43,17 +46,20 @@ def hours_between(start: dt.datetime, end: dt.datetime | None, local: LocalTime)
     return hours
 
 
+# Built once, not per batch (the same SQL, found at once in SQLAlchemy's compiled cache).
+_HANDLING_HOURS = (
+    select(HANDLING.c.talk_start, LEG.c.local_date, LEG.c.local_hour)
+    .select_from(HANDLING.outerjoin(LEG, LEG.c.id == HANDLING.c.leg_id))
+    .where(HANDLING.c.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def handling_hours(conn: Connection, handling_ids: Iterable[int], local: LocalTime) -> set[Hour]:
     """The hours of these handlings' talk and of their queue legs."""
     ids = sorted(set(handling_ids))
     found: set[Hour] = set()
     for part in chunks(ids):
-        rows = conn.execute(
-            select(Handling.talk_start, QueueLeg.local_date, QueueLeg.local_hour)
-            .select_from(Handling)
-            .outerjoin(QueueLeg, QueueLeg.id == Handling.leg_id)
-            .where(Handling.id.in_(part))
-        )
+        rows = conn.execute(_HANDLING_HOURS, {"ids": list(part)})
         for talk_start, day, hour in rows:
             found.add(local(talk_start))
             if day is not None:
@@ -66,16 +72,16 @@ def mark(conn: Connection, hours: set[Hour]) -> None:
         return
     now = dt.datetime.now(dt.UTC)
     rows = [{"local_date": d, "local_hour": h, "marked_at": now} for d, h in sorted(hours)]
-    dialect = conn.dialect.name
+    conn.execute(_mark_upsert(conn.dialect.name), rows)
+
+
+@functools.cache
+def _mark_upsert(dialect: str) -> Executable:
     if dialect in ("mysql", "mariadb"):
         stmt = mysql_insert(DIRTY)
-        conn.execute(stmt.on_duplicate_key_update(marked_at=stmt.inserted.marked_at), rows)
-        return
+        return stmt.on_duplicate_key_update(marked_at=stmt.inserted.marked_at)
     stmt = sqlite_insert(DIRTY) if dialect == "sqlite" else postgresql_insert(DIRTY)
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["local_date", "local_hour"],
-            set_={"marked_at": func.coalesce(stmt.excluded.marked_at, DIRTY.c.marked_at)},
-        ),
-        rows,
+    return stmt.on_conflict_do_update(
+        index_elements=["local_date", "local_hour"],
+        set_={"marked_at": func.coalesce(stmt.excluded.marked_at, DIRTY.c.marked_at)},
     )

@@ -8,10 +8,11 @@ The history writer used the ORM: an object, a SELECT and a flush per row, which 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Insert, Table, insert
 
 Row = dict[str, Any]
 T = TypeVar("T")
@@ -29,10 +30,22 @@ def chunks(values: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
         yield values[start : start + size]
 
 
+# The statements are built once per table, not per batch (SQLAlchemy then finds their
+# compiled form in its cache without building a new statement object each time).
+@functools.cache
+def _insert(table: Table) -> Insert:
+    return insert(table)
+
+
+@functools.cache
+def _insert_returning(table: Table) -> Insert:
+    return insert(table).returning(table.c.id, sort_by_parameter_order=True)
+
+
 def insert_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
     """One executemany INSERT (the driver batches it)."""
     if rows:
-        conn.execute(insert(table), list(rows))
+        conn.execute(_insert(table), list(rows))
 
 
 def insert_returning_ids(conn: Connection, table: Table, rows: Sequence[Row]) -> list[int]:
@@ -44,11 +57,10 @@ def insert_returning_ids(conn: Connection, table: Table, rows: Sequence[Row]) ->
     if not rows:
         return []
     if conn.dialect.insert_executemany_returning_sort_by_parameter_order:
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        return list(conn.execute(statement, list(rows)).scalars())
+        return list(conn.execute(_insert_returning(table), list(rows)).scalars())
     ids = []
     for row in rows:
-        key = conn.execute(insert(table), row).inserted_primary_key
+        key = conn.execute(_insert(table), row).inserted_primary_key
         assert key is not None
         ids.append(int(key[0]))
     return ids

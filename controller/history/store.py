@@ -17,12 +17,13 @@ were written one by one.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Executable, func, select
+from sqlalchemy import Connection, Executable, bindparam, func, select
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -141,6 +142,7 @@ def _write_intervals(
     conn.execute(_interval_upsert(conn.dialect.name), list(merged.values()))
 
 
+@functools.cache
 def _interval_upsert(dialect: str) -> Executable:
     """One INSERT that updates the row already there (each backend spells it its own way);
     the keys are unique within a batch, as PostgreSQL requires."""
@@ -167,6 +169,12 @@ def _interval_upsert(dialect: str) -> Executable:
     )
 
 
+_RAW_STORED = select(RAW.c.received_at, RAW.c.event, RAW.c.uniqueid).where(
+    RAW.c.server_id == bindparam("server"),
+    RAW.c.received_at.between(bindparam("first"), bindparam("last")),
+)
+
+
 def _write_raw(conn: Connection, raws: Sequence[RawEvent]) -> None:
     """Insert the events not stored yet. There is no unique key: the rows already stored in
     the batch's time window (on the server/time index; a batch spans a second or so, and is
@@ -174,11 +182,8 @@ def _write_raw(conn: Connection, raws: Sequence[RawEvent]) -> None:
     seen: set[tuple[str, dt.datetime, str, str | None]] = set()
     for server_id in dict.fromkeys(raw.server_id for raw in raws):
         times = [raw.at for raw in raws if raw.server_id == server_id]
-        query = select(RAW.c.received_at, RAW.c.event, RAW.c.uniqueid).where(
-            RAW.c.server_id == server_id,
-            RAW.c.received_at.between(utc(min(times)), utc(max(times))),
-        )
-        seen.update((server_id, *row) for row in conn.execute(query))
+        window = {"server": server_id, "first": utc(min(times)), "last": utc(max(times))}
+        seen.update((server_id, *row) for row in conn.execute(_RAW_STORED, window))
     rows = []
     for raw in raws:
         at = utc(raw.at)
@@ -187,9 +192,13 @@ def _write_raw(conn: Connection, raws: Sequence[RawEvent]) -> None:
         if key in seen:
             continue
         seen.add(key)
-        fields: dict[str, str] = {}
-        for name, value in raw.fields:
-            fields.setdefault(name, value)
+        # The first value of a repeated name, as the history always kept; built in C when
+        # no name repeats (almost always).
+        fields = dict(raw.fields)
+        if len(fields) != len(raw.fields):
+            fields = {}
+            for name, value in raw.fields:
+                fields.setdefault(name, value)
         rows.append(
             {
                 "server_id": raw.server_id,

@@ -28,34 +28,39 @@ def link_surveys(conn: Connection, written: Sequence[tuple[FinishedCall, int]]) 
     for server_id in {s for s, _ in candidates}:
         names = sorted(lid for s, lid in candidates if s == server_id)
         for start in range(0, len(names), 500):
-            query = select(SURVEY.c.linkedid).where(
-                SURVEY.c.server_id == server_id,
-                SURVEY.c.linkedid.in_(names[start : start + 500]),
-            )
-            found.update((server_id, lid) for lid in conn.scalars(query))
+            part = {"server": server_id, "linkedids": names[start : start + 500]}
+            found.update((server_id, lid) for lid in conn.scalars(_WITH_SURVEY, part))
     rows = [{"s": s, "l": lid, "call": candidates[(s, lid)]} for s, lid in sorted(found)]
     if not rows:
         return
-    conn.execute(
-        update(SURVEY)
-        .where(SURVEY.c.server_id == bindparam("s"), SURVEY.c.linkedid == bindparam("l"))
-        .values(call_id=bindparam("call")),
-        rows,
-    )
-    last_handling = (
-        select(func.max(HANDLING.c.id))
-        .where(
-            and_(
-                HANDLING.c.call_id == SURVEY.c.call_id,
-                HANDLING.c.agent_code == SURVEY.c.agent_code,
-            )
-        )
-        .scalar_subquery()
-    )
+    conn.execute(_SET_CALL, rows)
     ids = [row["call"] for row in rows]
     for start in range(0, len(ids), 500):
-        conn.execute(
-            update(SURVEY)
-            .where(SURVEY.c.call_id.in_(ids[start : start + 500]))
-            .values(handling_id=last_handling)
+        conn.execute(_SET_HANDLING, {"calls": ids[start : start + 500]})
+
+
+# Built once, not per batch (the same SQL, found at once in SQLAlchemy's compiled cache).
+_WITH_SURVEY = select(SURVEY.c.linkedid).where(
+    SURVEY.c.server_id == bindparam("server"),
+    SURVEY.c.linkedid.in_(bindparam("linkedids", expanding=True)),
+)
+_SET_CALL = (
+    update(SURVEY)
+    .where(SURVEY.c.server_id == bindparam("s"), SURVEY.c.linkedid == bindparam("l"))
+    .values(call_id=bindparam("call"))
+)
+_LAST_HANDLING = (
+    select(func.max(HANDLING.c.id))
+    .where(
+        and_(
+            HANDLING.c.call_id == SURVEY.c.call_id,
+            HANDLING.c.agent_code == SURVEY.c.agent_code,
         )
+    )
+    .scalar_subquery()
+)
+_SET_HANDLING = (
+    update(SURVEY)
+    .where(SURVEY.c.call_id.in_(bindparam("calls", expanding=True)))
+    .values(handling_id=_LAST_HANDLING)
+)

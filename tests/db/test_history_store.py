@@ -257,3 +257,18 @@ def test_a_raw_event_twice_in_one_batch_is_kept_once(engine: Engine) -> None:
     write_batch(factory, [raw, other, raw], SiteInfo.load(factory))
     with factory() as session:
         assert sorted(session.scalars(select(RawAmiEvent.uniqueid))) == ["L1", "L2"]
+
+
+def test_a_raw_event_keeps_the_first_value_of_a_repeated_name(engine: Engine) -> None:
+    pairs = (("Event", "AgentConnect"), ("Variable", "A=1"), ("Queue", "sales"),
+             ("Variable", "B=2"))  # fmt: skip
+    plain = (("Event", "AgentComplete"), ("Queue", "sales"), ("Uniqueid", "L1"))
+    factory = session_factory(engine)
+    write_batch(factory, [RawEvent("pbx1", T0, "AgentConnect", "L1", "L1", pairs),
+                          RawEvent("pbx1", T0, "AgentComplete", "L1", "L1", plain)],
+                SiteInfo.load(factory))  # fmt: skip
+    with factory() as session:
+        stored = dict(session.execute(select(RawAmiEvent.event, RawAmiEvent.fields)).all())
+    assert stored["AgentConnect"] == {"Event": "AgentConnect", "Variable": "A=1", "Queue": "sales"}
+    assert list(stored["AgentConnect"]) == ["Event", "Variable", "Queue"]
+    assert stored["AgentComplete"] == dict(plain)
