@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,6 +43,18 @@ HOW_TO_START = {
 }
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "company.yaml"
+
+
+def _interrupted(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # SIGTERM (a CI timeout, `kill PID`) ends the run as Ctrl-C does, so pytest tears its
+    # fixtures down and the sandbox Asterisk and the servers they started stop with it.
+    # Python's default for SIGTERM is to die at once, which left them running.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupted)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
