@@ -22,6 +22,7 @@ from controller.sandbox import (
     run_cli,
     running_pid,
 )
+from controller.sandbox.configs import AmiAccount
 from controller.sandbox.layout import SandboxLayout
 from controller.sandbox.mounts import mounts_under
 from controller.secrets import ensure_secret
@@ -85,6 +86,21 @@ def _read_config_dir(directory: Path) -> dict[str, str]:
     return files
 
 
+def started_message(
+    pid: int | None, ami: AmiAccount, booted_in: float, secret_path: Path, etc_dir: Path
+) -> str:
+    """What ``sandbox start`` prints once Asterisk runs. The AMI secret is named by its file
+    only: a terminal's scrollback, a screen share or a CI log must not show it."""
+    return (
+        f"Asterisk running (pid {pid}, booted in {booted_in:.2f} s)\n"
+        f"  AMI:    {ami.host}:{ami.port}\n"
+        f"  user:   {ami.username}\n"
+        f"  secret: in {secret_path} (readable by its owner only)\n"
+        f"  config: {etc_dir}\n"
+        "Press Ctrl-C to stop."
+    )
+
+
 @sandbox.command("start")
 @click.option(
     "--config-dir",
@@ -113,14 +129,11 @@ def sandbox_start(cli: CliContext, config_dir: Path | None) -> None:
         with AsteriskSandbox(settings.sandbox_root) as asterisk:
             started = time.monotonic()
             asterisk.start(files, settings.ami.username, secret.value, settings.ami.port)
+            booted_in = time.monotonic() - started
             click.echo(
-                f"Asterisk running (pid {asterisk.pid}, booted in "
-                f"{time.monotonic() - started:.2f} s)\n"
-                f"  AMI:    {asterisk.ami.host}:{asterisk.ami.port}\n"
-                f"  user:   {asterisk.ami.username}\n"
-                f"  secret: {secret.value}  (stored in {secret.path})\n"
-                f"  config: {asterisk.etc_dir}\n"
-                "Press Ctrl-C to stop."
+                started_message(
+                    asterisk.pid, asterisk.ami, booted_in, secret.path, asterisk.etc_dir
+                )
             )
             while asterisk.running:
                 time.sleep(0.5)
