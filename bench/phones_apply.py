@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import re
 import secrets
 import shutil
@@ -51,13 +50,13 @@ import yaml
 from pydantic import SecretStr
 
 from bench.dataset import large_company
-from bench.dialplan_apply import TOP_LEVEL
+from bench.dialplan_apply import TOP_LEVEL, bulk_insert, clear_phone_rows, read_phone_rows
 from bench.sip_register import until_registered
 from controller.ami.session import AmiCredentials, AmiSession
 from controller.config import AmiSettings, AsteriskSettings, Settings, load_settings
 from controller.db.engine import make_engine, session_factory
 from controller.db.migrate import upgrade
-from controller.dialplan import phones, service
+from controller.dialplan import service
 from controller.dialplan.apply import LAST_GOOD, RELOAD, Outcome, write_atomically
 from controller.dialplan.build import build
 from controller.dialplan.cache import CACHE_FILE
@@ -341,17 +340,6 @@ async def _own_reload(settings: Settings, modules: list[Module], marker: str) ->
         return time.perf_counter() - start
 
 
-def _bulk_insert(path: Path, rows: dict[tuple[str, str], dict[str, str]]) -> None:
-    """The rows in one transaction, the plainest way (no digests, no comparison)."""
-    with contextlib.closing(phones.connect(path)) as db:
-        db.execute("BEGIN")
-        for (table, _name), row in rows.items():
-            names = ",".join(row)
-            marks = ",".join("?" * len(row))
-            db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(row.values()))  # noqa: S608
-        db.execute("COMMIT")
-
-
 async def _run_apply(args: argparse.Namespace, sandbox: AsteriskSandbox, data_dir: Path) -> None:
     account = sandbox.ami
     sip = f"127.0.0.1:{_free_port(socket.SOCK_DGRAM)}"
@@ -387,10 +375,7 @@ async def _run_apply(args: argparse.Namespace, sandbox: AsteriskSandbox, data_di
         (directory / STATE_FILE).unlink(missing_ok=True)
         for suffix in ("", "-wal", "-shm"):
             (data_dir / f"{CACHE_FILE}{suffix}").unlink(missing_ok=True)
-        # Emptied, not deleted: Asterisk keeps the file open (a new file would go unseen).
-        with contextlib.closing(phones.connect(phones.db_path(directory))) as db:
-            for table in (*phones.TABLES.values(), "pbx_phone_sections", "pbx_meta"):
-                db.execute(f"DELETE FROM {table}")  # noqa: S608
+        clear_phone_rows(directory)
         for spec in FILES:
             (directory / spec.name).write_text("; empty\n", encoding="utf-8")
         await _own_reload(settings, modules, "pbx-meta-none")
@@ -404,8 +389,7 @@ async def _run_apply(args: argparse.Namespace, sandbox: AsteriskSandbox, data_di
         fulls.append(await apply())
         phases = applied[-1].seconds
         written = {spec.name: (directory / spec.name).read_text() for spec in FILES}
-        with contextlib.closing(phones.connect(phones.db_path(directory))) as db:
-            rows = phones.read_rows(db)
+        rows = read_phone_rows(directory)
         # Asterisk's own load of the same configuration as files (every phone in pjsip.conf).
         await empty()
         for name, text in classic.items():
@@ -414,7 +398,7 @@ async def _run_apply(args: argparse.Namespace, sandbox: AsteriskSandbox, data_di
         # ... and as the apply leaves it: the same rows bulk-inserted, the same files.
         await empty()
         start = time.perf_counter()
-        _bulk_insert(phones.db_path(directory), rows)
+        bulk_insert(directory, rows)
         for name, text in written.items():
             write_atomically(directory, name, text)
         applied_marker = re.search(r"^\[(pbx-meta-[0-9a-f]+)\]", written["pjsip.conf"], re.M)
