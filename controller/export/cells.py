@@ -21,6 +21,9 @@ def text(column: Column, value: Any, language: str = "zh") -> str:
         return "-"
     if isinstance(value, bool):
         return "✓" if value else "✗"
+    if column.words is not None and isinstance(value, str) and value in column.words:
+        zh, en = column.words[value]
+        return zh if language.startswith("zh") else en
     if column.kind is Kind.RATE:
         return f"{value * 100:.1f}%"
     if column.kind is Kind.SECONDS and isinstance(value, float):

@@ -66,7 +66,7 @@ def context(report: Report, language: str) -> dict[str, Any]:
         "columns": columns,
         "rows": rows,
         "params": params,
-        "notes": list(report.notes),
+        "notes": [note.text(lang) for note in report.notes],
         "chart": chart,
         "labels": LABELS[lang],
         "page_data": {"language": lang, "chart": chart, "everything": everything(lang)},

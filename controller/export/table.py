@@ -30,5 +30,5 @@ def render(report: Report, language: str, columns: list[str] | None = None) -> s
         lines.append("  ".join(pad(v, s, n) for v, s, n in zip(line, sizes, numeric, strict=True)))
     if report.notes:
         lines.append("")
-        lines.extend(f"* {note}" for note in report.notes)
+        lines.extend(f"* {note.text(language)}" for note in report.notes)
     return "\n".join(lines) + "\n"

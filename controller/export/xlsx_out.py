@@ -111,7 +111,7 @@ def _notes(sheet: Any, report: Report, fmt: dict[str, Any], lang: str) -> None:
         line += 1
     line += 1
     for note in report.notes:
-        sheet.write_string(line, 0, note)
+        sheet.write_string(line, 0, note.text(lang))
         line += 1
     line += 1
     heads = ("列", "公式") if lang == "zh" else ("Column", "Formula")

@@ -26,8 +26,9 @@ from controller.reports import queue_facts as qf
 from controller.reports.errors import ReportError
 from controller.reports.queues import fact_query
 from controller.reports.request import ReportRequest
-from controller.reports.result import Column, Kind, Report
+from controller.reports.result import Column, Kind, Note, Report
 from controller.reports.spec import Option, ReportSpec
+from controller.reports.words import QUEUE_OUTCOMES
 
 NAME = "abandoned"
 ANSWERED = ("answered", "transferred")
@@ -119,7 +120,7 @@ def run(session: Session, req: ReportRequest) -> Report:
             Column("region", "归属地", "Region", Kind.TEXT),
             Column("queue", "队列", "Queue", Kind.TEXT, "the queue it left from"),
             Column("wait", "等待(秒)", "Wait (s)", Kind.SECONDS, "all its queues"),
-            Column("ended", "结果", "Ended", Kind.TEXT),
+            Column("ended", "结果", "Ended", Kind.TEXT, words=QUEUE_OUTCOMES),
             Column("callback_asked", "请求回拨", "Callback asked", Kind.TEXT),
             Column("callback_attempts", "回拨次数", "Callback attempts"),
             Column("callback_answered_at", "回拨接通", "Callback answered", Kind.TIME),
@@ -130,7 +131,12 @@ def run(session: Session, req: ReportRequest) -> Report:
         ),
         rows,
         params={**req.params(), "total": len(found)},
-        notes=(f"follow-ups looked for within {within.days} days of the lost call",),
+        notes=(
+            Note(
+                f"在放弃呼叫后 {within.days} 天内查找后续联系",
+                f"follow-ups looked for within {within.days} days of the lost call",
+            ),
+        ),
     )
 
 

@@ -35,7 +35,7 @@ from controller.reports.agent_facts import (
 )
 from controller.reports.calendar import Interval, IntervalKey, interval_key, intervals, label
 from controller.reports.request import ReportRequest
-from controller.reports.result import Chart, Column, Kind, Report
+from controller.reports.result import Chart, Column, Kind, Note, Report
 from controller.reports.spec import ReportSpec
 
 NAME = "agents"
@@ -164,8 +164,14 @@ def run(session: Session, req: ReportRequest) -> Report:
         rows,
         params=req.params(),
         notes=(
-            "state time is cut at interval edges; calls count where the talk started",
-            "occupancy = (on call + ACW) ÷ (ready + ringing + on call + ACW)",
+            Note(
+                "状态时长在时段边界处切分;通话计入开始通话的时段",
+                "state time is cut at interval edges; calls count where the talk started",
+            ),
+            Note(
+                "占用率 = (通话 + 话后处理) ÷ (就绪 + 振铃 + 通话 + 话后处理)",
+                "occupancy = (on call + ACW) ÷ (ready + ringing + on call + ACW)",
+            ),
         ),
         chart=Chart("bar", "agent", ("handled", "missed")),
     )

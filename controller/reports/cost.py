@@ -31,7 +31,7 @@ from controller.rating.money import from_units
 from controller.reports.calendar import Interval, IntervalKey, interval_key, intervals, label
 from controller.reports.errors import ReportError
 from controller.reports.request import ReportRequest
-from controller.reports.result import Chart, Column, Kind, Report
+from controller.reports.result import Chart, Column, Kind, Note, Report
 from controller.reports.spec import Option, ReportSpec
 from controller.reports.sql import as_int
 
@@ -157,12 +157,22 @@ def run(session: Session, req: ReportRequest) -> Report:
         rows,
         params=req.params(),
         notes=(
-            "a rated leg belongs to the local day its call started; amounts are exact "
-            "(tariffs have 4 decimals, each call is rounded once, half up)",
-            "saving = what the dearest trunk the route allowed (same currency, same number, "
-            "same billed time) would have cost, minus the cost",
-            f"{NONE}: a leg that came in on a trunk and went out again (no route), "
-            "or a call not placed from an agent's phone",
+            Note(
+                "计费的通话段计入其通话开始的本地日期;金额精确(费率 4 位小数,每通电话只"
+                "四舍五入一次)",
+                "a rated leg belongs to the local day its call started; amounts are exact "
+                "(tariffs have 4 decimals, each call is rounded once, half up)",
+            ),
+            Note(
+                "节省 = 该路由允许的最贵中继(相同币种、相同号码、相同计费时长)的费用减去实际费用",
+                "saving = what the dearest trunk the route allowed (same currency, same number, "
+                "same billed time) would have cost, minus the cost",
+            ),
+            Note(
+                f"{NONE}:从中继呼入又从中继呼出的通话段(无路由),或不是从坐席话机发起的通话",
+                f"{NONE}: a leg that came in on a trunk and went out again (no route), "
+                "or a call not placed from an agent's phone",
+            ),
         ),
         chart=Chart("bar", "interval", ("cost", "saving"), (by, "")),
     )

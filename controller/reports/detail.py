@@ -41,9 +41,10 @@ from controller.reports.calendar import (
 from controller.reports.errors import ReportError
 from controller.reports.queues import fact_query
 from controller.reports.request import ReportRequest
-from controller.reports.result import Column, Kind, Report
+from controller.reports.result import Column, Kind, Note, Report
 from controller.reports.spec import Option, ReportSpec
 from controller.reports.sql import dialect_of, local_quarter
+from controller.reports.words import CALL_OUTCOMES, QUEUE_OUTCOMES
 
 NAME = "detail"
 PAGE = 100
@@ -188,8 +189,8 @@ def columns() -> tuple[Column, ...]:
         Column("queue", "队列", "Queue", Kind.TEXT),
         Column("entered_at", "进队时间", "Entered queue", Kind.TIME),
         Column("wait", "等待(秒)", "Wait (s)", Kind.SECONDS),
-        Column("leg_outcome", "队列结果", "Queue outcome", Kind.TEXT),
-        Column("outcome", "通话结果", "Call outcome", Kind.TEXT),
+        Column("leg_outcome", "队列结果", "Queue outcome", Kind.TEXT, words=QUEUE_OUTCOMES),
+        Column("outcome", "通话结果", "Call outcome", Kind.TEXT, words=CALL_OUTCOMES),
         Column("agents", "坐席", "Agents", Kind.TEXT),
         Column("talk", "通话(秒)", "Talk (s)", Kind.SECONDS),
         Column("recordings", "录音", "Recordings", Kind.COUNT),
@@ -259,7 +260,12 @@ def run(session: Session, req: ReportRequest) -> Report:
         columns(),
         rows,
         params={**req.params(), "total": total, "limit": limit, "offset": offset},
-        notes=("one row per item the figure counts: params.total equals the figure",),
+        notes=(
+            Note(
+                "每行是该数字计入的一项:params.total 等于该数字",
+                "one row per item the figure counts: params.total equals the figure",
+            ),
+        ),
     )
 
 

@@ -27,7 +27,7 @@ from controller.reports.calendar import interval_key, intervals, label
 from controller.reports.call_facts import CallCounts, counts_by, outcome_columns, outcome_figures
 from controller.reports.queues import fact_query
 from controller.reports.request import ReportRequest
-from controller.reports.result import Chart, Column, Kind, Report
+from controller.reports.result import Chart, Column, Kind, Note, Report
 from controller.reports.spec import ReportSpec
 
 NAME = "ivr"
@@ -85,8 +85,10 @@ def run(session: Session, req: ReportRequest) -> Report:
                 "* = entered the menu; '' = left the IVR here without choosing"),
          *outcome_columns()),
         rows, params=req.params(),
-        notes=("a call counts once per menu and key, in the interval it started",
-               "key '' is where callers left the IVR: in this menu, without a choice"),
+        notes=(Note("每通电话按菜单和按键各计一次,计入其开始的时段",
+                    "a call counts once per menu and key, in the interval it started"),
+               Note("按键 '' 表示来电者在此菜单未做选择就离开了 IVR",
+                    "key '' is where callers left the IVR: in this menu, without a choice")),
         chart=Chart("bar", "key", ("calls",)),
     )  # fmt: skip
 

@@ -22,7 +22,7 @@ from controller.reports.call_facts import (
 )
 from controller.reports.queues import fact_query
 from controller.reports.request import ReportRequest
-from controller.reports.result import Chart, Column, Kind, Report
+from controller.reports.result import Chart, Column, Kind, Note, Report
 from controller.reports.spec import ReportSpec
 
 NAME = "numbers"
@@ -48,7 +48,8 @@ def run(session: Session, req: ReportRequest) -> Report:
          Column("did", "号码", "Number (DID)", Kind.TEXT, "'' = every number"),
          Column("route", "路由", "Route", Kind.TEXT), *outcome_columns()),
         rows, params=req.params(),
-        notes=("a call belongs to the interval it started; answered includes transferred",),
+        notes=(Note("通话计入其开始的时段;接通包括已转接",
+                    "a call belongs to the interval it started; answered includes transferred"),),
         chart=Chart("bar", "did", ("calls", "answered")),
     )  # fmt: skip
 

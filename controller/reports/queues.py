@@ -31,7 +31,7 @@ from controller.reports import rollup
 from controller.reports.calendar import Interval, IntervalKey, interval_key, intervals, label
 from controller.reports.queue_facts import CENTER, FactKey, FactQuery, QueueFacts
 from controller.reports.request import ReportRequest
-from controller.reports.result import Chart, Column, Kind, Report, rounded
+from controller.reports.result import Chart, Column, Kind, Note, Report, rounded
 from controller.reports.service_level import FORMULAS, SlCounts, Variant, mean_seconds, ratio
 from controller.reports.service_level import service_level as sl_value
 from controller.reports.spec import ReportSpec
@@ -177,9 +177,16 @@ def run(session: Session, req: ReportRequest) -> Report:
         rows,
         params=req.params(),
         notes=(
-            f"service level {req.variant.value}: {FORMULAS[req.variant]}",
-            "a call belongs to the interval it entered the queue; the center counts each call "
-            "once (first queue's T, waits of all its queues summed)",
+            Note(
+                f"服务水平公式 {req.variant.value}:{FORMULAS[req.variant]}",
+                f"service level {req.variant.value}: {FORMULAS[req.variant]}",
+            ),
+            Note(
+                "通话计入其进入队列的时段;全部(呼叫中心)每通电话只计一次(取第一个队列的"
+                "阈值 T,等待时间为其所有队列之和)",
+                "a call belongs to the interval it entered the queue; the center counts each "
+                "call once (first queue's T, waits of all its queues summed)",
+            ),
         ),
         chart=Chart("line", "interval", ("offered", "answered", "abandoned"), ("queue", CENTER)),
     )

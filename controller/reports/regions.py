@@ -23,7 +23,7 @@ from controller.reports.call_facts import (
 )
 from controller.reports.queues import fact_query
 from controller.reports.request import ReportRequest
-from controller.reports.result import Chart, Column, Kind, Report
+from controller.reports.result import Chart, Column, Kind, Note, Report
 from controller.reports.spec import Option, ReportSpec
 
 NAME = "regions"
@@ -73,7 +73,8 @@ def run(session: Session, req: ReportRequest) -> Report:
          Column("province", "省份", "Province", Kind.TEXT, "'' = every region"),
          Column("city", "城市", "City", Kind.TEXT), *outcome_columns()),
         rows, params=req.params(),
-        notes=("region frozen at ingress from the caller's number (offline geocoder)",),
+        notes=(Note("归属地在来电进入时按主叫号码确定(离线号码归属地库)",
+                    "region frozen at ingress from the caller's number (offline geocoder)"),),
         chart=Chart("bar", "province", ("calls", "answered")),
     )  # fmt: skip
 

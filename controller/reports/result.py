@@ -8,7 +8,7 @@ None ("nothing to count").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -27,6 +27,21 @@ class Kind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """A sentence of a report in both languages (a definition that applies to all of it).
+    ``str()`` is the English: the CLI's table and the API's JSON."""
+
+    zh: str
+    en: str
+
+    def text(self, language: str) -> str:
+        return self.zh if language.startswith("zh") else self.en
+
+    def __str__(self) -> str:
+        return self.en
+
+
+@dataclass(frozen=True, slots=True)
 class Column:
     key: str
     zh: str
@@ -34,6 +49,9 @@ class Column:
     kind: Kind = Kind.COUNT
     formula: str = ""  # shown next to the number (docs/reports.md defines each)
     drill: bool = False  # the drill-down lists the calls behind this figure
+    # A TEXT column of codes (outcomes, states): each code in words, (zh, en); a machine's
+    # output (CSV, JSON) keeps the code.
+    words: Mapping[str, tuple[str, str]] | None = None
 
     def title(self, language: str) -> str:
         return self.zh if language.startswith("zh") else self.en
@@ -58,7 +76,7 @@ class Report:
     columns: tuple[Column, ...]
     rows: list[dict[str, Any]]
     params: dict[str, Any] = field(default_factory=dict)  # window, interval, filters, variant
-    notes: tuple[str, ...] = ()  # definitions that apply to the whole report
+    notes: tuple[Note, ...] = ()  # definitions that apply to the whole report
     chart: Chart | None = None
 
     def title(self, language: str) -> str:
@@ -79,11 +97,17 @@ class Report:
                     "kind": c.kind.value,
                     "formula": c.formula,
                     "drill": c.drill,
+                    # A column of codes: each code in words (the rows keep the codes).
+                    **(
+                        {"words": {k: {"zh": zh, "en": en} for k, (zh, en) in c.words.items()}}
+                        if c.words
+                        else {}
+                    ),
                 }
                 for c in self.columns
             ],
             "rows": self.rows,
-            "notes": list(self.notes),
+            "notes": [str(note) for note in self.notes],
         }
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from controller.db.models import SurveyResponse
 from controller.reports.calendar import IntervalKey, bucket_of, interval_key, intervals, label
 from controller.reports.request import ReportRequest
-from controller.reports.result import Chart, Column, Kind, Report, rounded
+from controller.reports.result import Chart, Column, Kind, Note, Report, rounded
 from controller.reports.service_level import ratio
 from controller.reports.spec import Option, ReportSpec
 from controller.reports.sql import QUARTER_SECONDS, as_int, dialect_of, epoch_quarter
@@ -142,9 +142,15 @@ def run(session: Session, req: ReportRequest) -> Report:
         rows,
         params=req.params(),
         notes=(
-            "a survey belongs to the interval it was offered (the agent hung up); the caller "
-            "answers with a key 1..scale, the higher the better",
-            "satisfied = answers in the top two keys of the survey's scale ÷ answered",
+            Note(
+                "满意度调查计入其发起的时段(坐席挂机时);来电者按 1..满分 中的一个键,越高越满意",
+                "a survey belongs to the interval it was offered (the agent hung up); the caller "
+                "answers with a key 1..scale, the higher the better",
+            ),
+            Note(
+                "满意率 = 按了最高两个键的回答 ÷ 回答数",
+                "satisfied = answers in the top two keys of the survey's scale ÷ answered",
+            ),
         ),
         chart=Chart("bar", "interval", ("average",), (by, "")),
     )

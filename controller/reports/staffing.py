@@ -29,7 +29,7 @@ from controller.reports.calendar import Interval, intervals, label
 from controller.reports.errors import ReportError
 from controller.reports.queue_facts import FactQuery
 from controller.reports.request import ReportRequest
-from controller.reports.result import Chart, Column, Kind, Report, rounded
+from controller.reports.result import Chart, Column, Kind, Note, Report, rounded
 from controller.reports.spec import Option, ReportSpec
 from controller.reports.staffing_facts import STEPS, demand, interval_seconds, patience
 from controller.reports.staffing_plan import (
@@ -144,38 +144,77 @@ def figures(row: StaffingRow) -> dict[str, Any]:
     }
 
 
-def notes(result: StaffingPlan, pooled: bool) -> tuple[str, ...]:
+def notes(result: StaffingPlan, pooled: bool) -> tuple[Note, ...]:
     t = result.targets
     sample = result.patience_sample
+    abandon_zh = f";Erlang A 放弃率至多 {t.max_abandon:g}" if t.max_abandon is not None else ""
+    abandon_en = (
+        f"; Erlang A abandons at most {t.max_abandon:g}" if t.max_abandon is not None else ""
+    )
+    scheduled = f"⌈N ÷ (1 − {t.shrinkage})⌉"
     said = [
-        f"target: {t.service_level:g} of calls answered within {t.threshold_s:g} s;"
-        f" occupancy at most {t.max_occupancy:g}"
-        + (f"; Erlang A abandons at most {t.max_abandon:g}" if t.max_abandon is not None else "")
-        + f"; shrinkage {t.shrinkage} (scheduled = ⌈N ÷ (1 − {t.shrinkage})⌉)",
+        Note(
+            f"目标:{t.service_level:g} 的来电在 {t.threshold_s:g} 秒内接通;"
+            f"占用率至多 {t.max_occupancy:g}{abandon_zh};缩减率 {t.shrinkage}"
+            f"(排班人数 = {scheduled})",
+            f"target: {t.service_level:g} of calls answered within {t.threshold_s:g} s;"
+            f" occupancy at most {t.max_occupancy:g}{abandon_en}; shrinkage {t.shrinkage}"
+            f" (scheduled = {scheduled})",
+        ),
     ]
     if result.patience_s is None:
         said.append(
-            "patience: nobody gave up in the window, so no finite patience can be estimated;"
-            " Erlang A is left empty (it would equal Erlang C); give option patience to see it"
+            Note(
+                "耐心时长:此期间没有人放弃,无法估计有限的耐心时长;Erlang A 留空(它将等于"
+                " Erlang C);填写选项 patience 可查看",
+                "patience: nobody gave up in the window, so no finite patience can be"
+                " estimated; Erlang A is left empty (it would equal Erlang C); give option"
+                " patience to see it",
+            )
         )
     elif sample.mean_s is not None and result.patience_s == sample.mean_s:
+        waited = f"{sample.waited_ms / 1000:g}"
         said.append(
-            f"patience {result.patience_s:.1f} s, estimated: {sample.waited_ms / 1000:g} s"
-            f" waited by all callers ÷ {sample.abandoned} who gave up"
+            Note(
+                f"耐心时长 {result.patience_s:.1f} 秒,估算:所有来电者共等待 {waited} 秒"
+                f" ÷ {sample.abandoned} 位放弃者",
+                f"patience {result.patience_s:.1f} s, estimated: {waited} s"
+                f" waited by all callers ÷ {sample.abandoned} who gave up",
+            )
         )
     else:
-        said.append(f"patience {result.patience_s:g} s (what-if)")
+        said.append(
+            Note(
+                f"耐心时长 {result.patience_s:g} 秒(假设)",
+                f"patience {result.patience_s:g} s (what-if)",
+            )
+        )
     if pooled:
-        said.append("the selected queues are one pool: every agent takes every queue's calls")
+        said.append(
+            Note(
+                "所选队列视为一个坐席池:每个坐席接听每个队列的来电",
+                "the selected queues are one pool: every agent takes every queue's calls",
+            )
+        )
     if result.window_aht_s is None:
-        said.append("nothing was handled in the window: give option aht to compute agents")
+        said.append(
+            Note(
+                "此期间没有处理任何来电:填写选项 aht 以计算坐席数",
+                "nothing was handled in the window: give option aht to compute agents",
+            )
+        )
     peak = result.peak
     if peak is not None and peak.erlang_c is not None:
         a = peak.erlang_a
         said.append(
-            f"peak {peak.label}: {peak.erlang_c.agents} agents on the phones by Erlang C"
-            f" ({peak.erlang_c.scheduled} scheduled)"
-            + (f", {a.agents} by Erlang A ({a.scheduled} scheduled)" if a else "")
+            Note(
+                f"高峰 {peak.label}:按 Erlang C 需 {peak.erlang_c.agents} 名坐席在线"
+                f"(排班 {peak.erlang_c.scheduled} 名)"
+                + (f",按 Erlang A 需 {a.agents} 名(排班 {a.scheduled} 名)" if a else ""),
+                f"peak {peak.label}: {peak.erlang_c.agents} agents on the phones by Erlang C"
+                f" ({peak.erlang_c.scheduled} scheduled)"
+                + (f", {a.agents} by Erlang A ({a.scheduled} scheduled)" if a else ""),
+            )
         )
     return tuple(said)
 

@@ -16,6 +16,7 @@ from controller.reports.agents import agent_query
 from controller.reports.request import ReportRequest
 from controller.reports.result import Chart, Column, Kind, Report
 from controller.reports.spec import ReportSpec
+from controller.reports.words import AGENT_STATES
 
 NAME = "timeline"
 
@@ -47,7 +48,7 @@ def run(session: Session, req: ReportRequest) -> Report:
         "Agent timeline",
         (
             Column("agent", "坐席", "Agent", Kind.TEXT),
-            Column("state", "状态", "State", Kind.TEXT),
+            Column("state", "状态", "State", Kind.TEXT, words=AGENT_STATES),
             Column("reason", "原因", "Reason", Kind.TEXT),
             Column("start", "开始", "Start", Kind.TIME),
             Column("end", "结束", "End", Kind.TIME),

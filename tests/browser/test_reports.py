@@ -152,7 +152,10 @@ async def test_the_queue_report_equals_the_api_and_drills_down(
 def _text(column: dict, value: object, lang: str) -> str:
     from controller.reports.result import Column, Kind
 
-    return text(Column(column["key"], "", "", Kind(column["kind"])), value, lang)
+    words = {code: (w["zh"], w["en"]) for code, w in column.get("words", {}).items()}
+    return text(
+        Column(column["key"], "", "", Kind(column["kind"]), words=words or None), value, lang
+    )
 
 
 async def test_exports_open_with_the_same_figures(
@@ -319,9 +322,10 @@ async def test_the_agent_timeline_is_drawn_along_the_day(seeded: Api, browser: B
     )
     states = {}
     for row in body["rows"]:
-        shown = _text({"key": "state", "kind": "text"}, row["state"], "zh")
+        shown = _text(next(c for c in body["columns"] if c["key"] == "state"), row["state"], "zh")
         states[shown] = states.get(shown, 0) + 1
     assert dict(drawn) == states
+    assert "通话中" in states  # the states in words of the page's language, not on_call
     assert sum(states.values()) == len(body["rows"]) > 0
     await screenshot(page, "reports-timeline-zh")
     await page.get_by_role("link", name="English").click()

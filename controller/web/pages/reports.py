@@ -300,6 +300,7 @@ def page_params(report: Report, lang: str, gettext: Callable[[str], str]) -> lis
     interval in words (the printed report keeps the registry's names)."""
     names = {**option_labels(gettext), **html.PARAMS["zh" if lang.startswith("zh") else "en"]}
     intervals = interval_labels(gettext)
+    choices = choice_labels(gettext)
     shown = []
     for key, value in report.params.items():
         if value in ("", [], None) or key in _PAGING:
@@ -307,8 +308,25 @@ def page_params(report: Report, lang: str, gettext: Callable[[str], str]) -> lis
         text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
         if key == "interval":
             text = intervals.get(text, text)
+        text = choices.get((key, text), text)
         shown.append((names.get(key, key), text))
     return shown
+
+
+def choice_labels(gettext: Callable[[str], str]) -> dict[tuple[str, str], str]:
+    """The reports' options' choices in words, by (option, value) (the value otherwise)."""
+    return {
+        ("kind", "abandoned"): gettext("Abandoned calls"),
+        ("kind", "unanswered"): gettext("Every unanswered call"),
+        ("by", "trunk"): gettext("Trunk"),
+        ("by", "route"): gettext("Route"),
+        ("by", "agent"): gettext("Agent"),
+        ("by", "queue"): gettext("Queue"),
+        ("level", "province"): gettext("Province"),
+        ("level", "city"): gettext("Province and city"),
+        ("report", "queues"): gettext("Queue performance"),
+        ("report", "agents"): gettext("Agent performance"),
+    }
 
 
 def option_labels(gettext: Callable[[str], str]) -> dict[str, str]:
@@ -359,14 +377,17 @@ def back_url(asked: Asked) -> str | None:
 
 
 def _option_fields(
-    spec: ReportSpec, asked: Asked, labels: Mapping[str, str]
+    spec: ReportSpec,
+    asked: Asked,
+    labels: Mapping[str, str],
+    choices: Mapping[tuple[str, str], str],
 ) -> list[dict[str, Any]]:
     return [
         {
             "name": o.name,
             "label": labels.get(o.name, o.name),
             "help": o.help,
-            "choices": list(o.choices),
+            "choices": [(c, choices.get((o.name, c), c)) for c in o.choices],
             "value": asked.fields.get(o.name, "") or "",
             "default": o.default or "",
             "required": o.required,
@@ -529,7 +550,7 @@ def report_page(spec: ReportSpec) -> Callable[[web.Request], Any]:
             ],
             queue_choices=read.queues,
             agent_choices=read.agents,
-            options=_option_fields(spec, asked, option_labels(gettext)),
+            options=_option_fields(spec, asked, option_labels(gettext), choice_labels(gettext)),
             saved=[
                 {"id": f.id, "name": f.name, "url": filter_url(spec.name, f.query, asked.lang)}
                 for f in read.filters

@@ -65,7 +65,7 @@ def test_the_reference_interval_from_history(engine: Engine) -> None:
     assert (row["a_service_level"], row["a_abandon"]) == (0.8582, 0.025)
     quiet = next(r for r in report.rows if r["interval"] == "2026-05-04 10:00")
     assert (quiet["calls"], quiet["aht"], quiet["c_agents"], quiet["a_agents"]) == (0, 180, 0, 0)
-    said = " ".join(report.notes)
+    said = " ".join(map(str, report.notes))
     assert "patience 300.0 s, estimated: 3000 s waited by all callers ÷ 10 who gave up" in said
     assert "peak 2026-05-04 09:00: 14 agents on the phones by Erlang C (20 scheduled)" in said
 
@@ -96,7 +96,7 @@ def test_without_abandons_erlang_a_waits_for_a_patience(engine: Engine) -> None:
     report = _run(engine)
     row = report.rows[9]
     assert (row["c_agents"], row["a_agents"]) == (1, None)
-    assert "nobody gave up in the window" in " ".join(report.notes)
+    assert "nobody gave up in the window" in " ".join(map(str, report.notes))
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ import io
 import zipfile
 
 from controller.export import csv_out, html, table, xlsx_out
-from controller.reports.result import Chart, Column, Kind, Report
+from controller.reports.result import Chart, Column, Kind, Note, Report
+from controller.reports.words import QUEUE_OUTCOMES
 
 REPORT = Report(
     "queues", "队列绩效", "Queue performance",
@@ -22,7 +23,7 @@ REPORT = Report(
         {"interval": "2026-05-04", "queue": "sales", "offered": 9, "service_level": None, "asa": None},
     ],
     params={"from": "2026-05-04", "to": "2026-05-04", "queues": []},
-    notes=("a call belongs to the interval it entered",),
+    notes=(Note("通话计入其进入队列的时段", "a call belongs to the interval it entered"),),
     chart=Chart("line", "interval", ("offered",), ("queue", "")),
 )  # fmt: skip
 
@@ -57,6 +58,8 @@ def test_the_html_page_carries_the_chart_data_and_formulas() -> None:
     assert '"series": [{"data": [10], "name": "Offered"}]' in page  # the center only
     assert "<b>Service level</b> = answered≤T ÷ answered" in page
     assert "<script>" not in page  # no inline script: the page's CSP allows none
+    assert "<li>a call belongs to the interval it entered</li>" in page
+    assert "<li>通话计入其进入队列的时段</li>" in html.render(REPORT, "zh", static="/static")
 
 
 def test_the_terminal_table_aligns_chinese() -> None:
@@ -65,3 +68,18 @@ def test_the_terminal_table_aligns_chinese() -> None:
     assert lines[2].startswith("时段        队列   呼入量")
     assert lines[4].split() == ["2026-05-04", "全部", "10", "28.6%", "33.0"]
     assert lines[5].split() == ["2026-05-04", "sales", "9", "-", "-"]
+    assert lines[-1] == "* 通话计入其进入队列的时段"
+    assert table.render(REPORT, "en").splitlines()[-1] == (
+        "* a call belongs to the interval it entered"
+    )
+
+
+def test_codes_read_as_words_for_people_and_stay_codes_for_machines() -> None:
+    column = Column("ended", "结果", "Ended", Kind.TEXT, words=QUEUE_OUTCOMES)
+    lost = Report("abandoned", "放弃呼叫", "Lost calls", (column,),
+                  [{"ended": "short_abandoned"}, {"ended": "something_new"}])  # fmt: skip
+    lines = [line.strip() for line in table.render(lost, "zh").splitlines()]
+    assert lines[4:6] == ["短时放弃", "something_new"]
+    assert "short abandon" in table.render(lost, "en")
+    csv = csv_out.render(lost, "zh").decode("utf-8-sig").splitlines()
+    assert csv[1] == "short_abandoned"  # the code, for a spreadsheet's formulas

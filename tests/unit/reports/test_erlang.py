@@ -166,7 +166,10 @@ def test_waiting_time_matches_the_closed_form(
     got = e._answered_within(agents, service, abandon, ahead + 1, threshold)[ahead]
     c = agents * service / abandon
     expected = c / (c + ahead + 1) * _beta_tail(c + 1, ahead + 1, math.exp(-abandon * threshold))
-    assert got == pytest.approx(expected, abs=1e-9)
+    # Simpson's rule is good to ~1e-9 here, not better: when c is large, (c + 1)'s power of
+    # u is steep near 1 (hypothesis found a case 1.004e-9 apart). An error in the closed form
+    # or the chain would be off by far more than this.
+    assert got == pytest.approx(expected, rel=1e-7, abs=1e-9)
 
 
 loads = st.builds(
