@@ -30,10 +30,11 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bench.ami_stream import build
+from bench.ami_stream import SCENARIOS, _copy, _events, _template
 from controller.ami.decode import decode
 from controller.ami.filters import allows
 from controller.ami.live import raw_event, tracker_filters
+from controller.ami.protocol import parse_message
 from controller.ami.replay import messages
 from controller.ami.tracker import AgentInterval, FinishedCall, RawEvent, Tracker
 from controller.db.engine import make_engine, session_factory
@@ -45,33 +46,44 @@ Item = FinishedCall | AgentInterval | RawEvent
 cpu = time.thread_time
 
 
-def records(copies: int, concurrent: int, per_batch: int, step: float) -> list[list[Item]]:
-    """The writer's batches: per ``per_batch`` events, the verbatim events and the tracker's
-    records they produced, in the order the live state hands them over."""
-    data, _ = build(copies, concurrent)
+def records(calls: int, concurrent: int, duration: float, flush: float) -> list[list[Item]]:
+    """The writer's batches: every ``flush`` seconds, the verbatim events and the tracker's
+    records of that time, in the order the live state hands them over. Call ``n`` starts at
+    ``n * duration / concurrent`` and its events are spread over ``duration`` seconds, so
+    ``concurrent`` calls are on at once and they end one after the other, as in the load
+    test (not all of a group together)."""
     filters = tracker_filters()
+    templates = []
+    for name in SCENARIOS:
+        blocks = [b for b in _events(name) if allows(filters, parse_message(b).fields)]
+        templates.append(_template(blocks))
+    timed: list[tuple[float, int, str]] = []
+    for copy in range(calls):
+        template, ids = templates[copy % len(templates)]
+        blocks = _copy(template, len(ids), copy)
+        begin = copy * duration / concurrent
+        timed += [(begin + n * duration / len(blocks), copy, b) for n, b in enumerate(blocks)]
+    timed.sort()
+    banner = "Asterisk Call Manager/9.0.0\r\n"
+    stream = (banner + "".join(block + "\r\n\r\n" for _, _, block in timed)).encode()
     tracker = Tracker("bench", queue_wrapup={"sales": 15, "support": 10})
-    clock = 1_800_000_000.0
+    start = 1_800_000_000.0
     batches: list[list[Item]] = []
     batch: list[Item] = []
-    seen = 0
-    for message in messages(data):
-        if "Event" not in message.fields or not allows(filters, message.fields):
-            continue
-        clock += step
-        raw = raw_event("bench", message, clock)
+    cut = flush
+    for (at, _, _), message in zip(timed, messages(stream), strict=True):
+        while at >= cut:
+            batches.append(batch)
+            batch, cut = [], cut + flush
+        raw = raw_event("bench", message, start + at)
         if raw is not None:
             batch.append(raw)
-        event = decode(message, clock)
+        event = decode(message, start + at)
         if event is not None:
             tracker.apply(event)
         outbox = tracker.drain()
         batch += [*outbox.intervals, *outbox.finished]
-        seen += 1
-        if seen % per_batch == 0:
-            batches.append(batch)
-            batch = []
-    tracker.tick(clock + 3600)
+    tracker.tick(start + cut + 3600)
     outbox = tracker.drain()
     batches.append([*batch, *outbox.intervals, *outbox.finished])
     return [b for b in batches if b]
@@ -131,19 +143,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=400, help="calls in the stream")
     parser.add_argument("--concurrent", type=int, default=100, help="calls at once")
-    parser.add_argument("--events-per-second", type=float, default=110.0)
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds a call lasts")
     parser.add_argument("--flush-interval", type=float, default=0.5)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--db", help="a PostgreSQL or MariaDB server URL (default: SQLite)")
     args = parser.parse_args()
     print(f"uptime: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (1, 5 min)")
-    per_batch = max(1, round(args.events_per_second * args.flush_interval))
-    batches = records(args.calls, args.concurrent, per_batch, 1 / args.events_per_second)
+    batches = records(args.calls, args.concurrent, args.duration, args.flush_interval)
     kinds: dict[str, int] = {}
     for batch in batches:
         for item in batch:
             kinds[type(item).__name__] = kinds.get(type(item).__name__, 0) + 1
-    print(f"{len(batches)} batches of {per_batch} events: {kinds}")
+    print(f"{len(batches)} batches, every {args.flush_interval} s of the stream: {kinds}")
     runs = [one_run(batches, args.db) for _ in range(args.repeat)]
     for n, run in enumerate(runs, 1):
         total = run.journal + run.database

@@ -6,8 +6,9 @@ for the database. A record leaves the journal only when its database transaction
 After a crash (``kill -9``, an OOM kill, an upgrade restart) the next start reads what is
 left and writes it again: database writes are idempotent, so a record written twice is stored
 once. A power cut can lose what the kernel had not written yet: the writer calls
-:meth:`HistoryJournal.checkpoint` (``fdatasync``) before each database write, so that is at
-most one flush interval, which the recovery from Asterisk's own records then fills in.
+:meth:`HistoryJournal.checkpoint` (``fdatasync``) every flush interval and before each
+database write, so that is at most one flush interval, which the recovery from Asterisk's own
+records then fills in.
 
 Layout of ``<data_dir>/journal/``: segments ``v1-<first seq>.jsonl``, one JSON line per
 record (``[seq, {"kind", "record"}]``, see :mod:`controller.history.codec`) and, after each

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Executable, bindparam, func, select
+from sqlalchemy import Connection, Engine, Executable, bindparam, func, select
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -68,7 +68,13 @@ RAW = RawAmiEvent.__table__
 
 
 def write_batch(factory: sessionmaker[Session], items: Sequence[Item], site: SiteInfo) -> None:
-    """Write ``items`` in one transaction."""
+    """Write ``items`` in one transaction (on a connection of the factory's engine: the
+    writer needs no ORM session, whose set-up and commit cost more than a small batch)."""
+    bind = factory.kw.get("bind")
+    if isinstance(bind, Engine):
+        with bind.begin() as conn:
+            write_items(conn, items, site)
+        return
     with factory() as session, session.begin():
         write_items(session.connection(), items, site)
 

@@ -166,3 +166,61 @@ async def test_without_a_journal_the_bound_drops_and_counts() -> None:
 def test_agent_interval_type_is_kept() -> None:
     item = AgentInterval("s", "8001", "sales", "paused", "lunch", 1.0, 2.0, "QueueMemberPause")
     assert codec.loads(codec.dumps(7, item))[1] == item
+
+
+def test_a_verbatim_event_is_written_as_the_encoder_would() -> None:
+    """Its pairs are joined without the encoder when nothing needs escaping: every shape gives
+    the same line as the record turned into plain dicts and lists first."""
+    shapes = [
+        (("Event", "AgentConnect"), ("Queue", "sales"), ("CallerIDName", "赵明")),
+        (("Event", "Hold"), ("MusicClass", 'say "hi"')),
+        (("Event", "Hold"), ("Path", "C:\\rec")),
+        (("Event", "Hold"), ("Note", "a\tb\nc\x01")),
+        (),
+        (("Event", ""), ("", "")),
+        (("Event", "Hold"), ()),
+        (("Event", "Hold"), ("Variable", "A=1", "B=2")),
+        (["Event", "Hold"],),
+        (("Event", "Hold"), ("Count", 3)),  # type: ignore[arg-type]
+        (("Event", "Hold"), "ab"),  # type: ignore[arg-type]
+    ]
+    odd = [("s1", 1.5, "Hold", None, None), ("s\\1", 1.5, "Hold", "L1", "U1"),
+           ("s1", 1.5, 'Ho"ld', "L1", "U1"), ("s1", 1.5, "Hold", "", "U\n1"),
+           ("s1", 2, "Hold", "L1", "U1"), ("s1", float("nan"), "Hold", "L1", "U1"),
+           ("s1", 1e21, "Hold", 0, 7), ("s1", 1.5, "Hold", "赵明", "U1")]  # fmt: skip
+    records = [("s1", 1.5 + n, "Hold", "L1", "U1", fields) for n, fields in enumerate(shapes)]
+    records += [(*head, shapes[0]) for head in odd]
+    for seq, fields in enumerate(records, 1):
+        raw = RawEvent(*fields)  # type: ignore[arg-type]
+        plain = json.dumps([seq, codec.encode(raw)], ensure_ascii=False, separators=(",", ":"))
+        assert codec.dumps(seq, raw) == (plain + "\n").encode(), fields
+    assert (
+        codec.dumps(True, raw)
+        == (  # type: ignore[arg-type]
+            json.dumps([True, codec.encode(raw)], ensure_ascii=False, separators=(",", ":")) + "\n"
+        ).encode()
+    )
+
+
+@pytest.mark.asyncio
+async def test_records_wait_for_the_next_write_on_disk_in_the_journal(tmp_path: Path) -> None:
+    """While records keep coming the database is written once per write_interval (or once a
+    batch is full), and the journal is synced every flush_interval meanwhile."""
+    db = Database()
+    journal = HistoryJournal(tmp_path)
+    journal.open()
+    writer = HistoryWriter(db.write, journal=journal, batch_size=3, flush_interval=0.01,
+                           write_interval=3600)  # fmt: skip
+    task = asyncio.create_task(writer.run())
+    writer.submit([interval(1)])
+    await until(lambda: db.rows == [interval(1)])
+    writer.submit([interval(2)])
+    assert journal.checkpoint_due
+    await until(lambda: not journal.checkpoint_due)  # on disk, not in the database yet
+    assert (db.rows, writer.pending) == ([interval(1)], 1)
+    writer.submit([interval(3), interval(4)])  # a full batch is written at once
+    await until(lambda: len(db.rows) == 4)
+    assert db.calls == 2
+    writer.stop()
+    await task
+    assert await writer.drain() == 0
