@@ -397,6 +397,34 @@ def _unit_segments(rec: Recorded, owners: Collection[str]) -> dict[str, list[Seg
     return found
 
 
+def _same_segments(span: Sequence[SegmentRow], segments: Sequence[Segment]) -> bool:
+    """Whether a unit's cached segments are what it rendered to now, piece for piece."""
+    return (
+        bool(span)
+        and len(span) == len(segments)
+        and all(
+            old.path == new.path and old.kind == new.kind and old.text == new.text
+            for old, new in zip(span, segments, strict=True)
+        )
+    )
+
+
+def _own_text(segments: Sequence[Segment]) -> str:
+    """A unit's own text (without the units nested in it)."""
+    return "".join(
+        seg.text for seg in segments if seg.kind == TEXT and seg.path == segments[0].path
+    )
+
+
+def _units_within(rec: Recorded, path: str) -> list[tuple[str, str, str | None, Any]]:
+    """(path, owner, shape, objects it depends on) of ``path`` and the units nested in it."""
+    return [
+        (p, i.owner, None, i.deps)
+        for p, i in rec.units.items()
+        if p == path or p.startswith(path + "/")
+    ]
+
+
 def _partial(snapshot: s.PbxConfig, owners: Collection[str]) -> s.PbxConfig:
     """``snapshot`` with only the owners' objects in the sections that own units."""
     update: dict[str, Any] = {}
@@ -754,6 +782,14 @@ class _Incremental:
             segments = fresh[path]
             info = rec.units[path]
             span = cache.span(name, path)
+            if _same_segments(span, segments):
+                # It came out as it was (an agent's units after a member joined another of
+                # its queues): its segments, their sections and facts stay; only what it
+                # was built from may differ.
+                cache.delete_units(name, [u for _f, u in cache.units_under(name, path)])
+                cache.add_units(name, _units_within(rec, path))
+                changed[path] = (_own_text(segments), span[0].ctx)
+                continue
             if span:
                 if "".join(x.text for x in span) != "".join(x.text for x in segments):
                     self.rewritten.add(name)
@@ -768,14 +804,7 @@ class _Incremental:
                 self.rewritten.add(name)
             assert low is not None
             text, ctx = self._place(name, kind, low, segments, new_pieces, old_facts)
-            cache.add_units(
-                name,
-                [
-                    (p, i.owner, None, i.deps)
-                    for p, i in rec.units.items()
-                    if p == path or p.startswith(path + "/")
-                ],
-            )
+            cache.add_units(name, _units_within(rec, path))
             changed[path] = (text, ctx)
         return changed
 
@@ -831,10 +860,7 @@ class _Incremental:
             if row.kind == TEXT:
                 new_pieces.append((name, seg_id, list(row.facts)))
         self._fix_following(name, kind, self.cache.before(name, high.ord), new_pieces, old_facts)  # type: ignore[arg-type]
-        own = "".join(
-            seg.text for seg in segments if seg.kind == TEXT and seg.path == segments[0].path
-        )
-        return own, start_ctx
+        return _own_text(segments), start_ctx
 
     def _fix_following(
         self,

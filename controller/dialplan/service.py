@@ -6,6 +6,7 @@ import asyncio
 import functools
 import logging
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -244,15 +245,28 @@ async def apply_from_database(
     now = time.perf_counter()
     seconds["controller"] = now - clock
     # After a full render the render cache is filled while Asterisk reloads (a second core;
-    # the apply mostly waits for Asterisk meanwhile).
+    # the apply mostly waits for Asterisk meanwhile): from the first reload on, not before,
+    # where it would take the interpreter from splitting pjsip.conf into phone rows.
     filling = None
+    reloading = threading.Event()
+    told = progress
     if update.fill is not None:
-        filling = asyncio.create_task(asyncio.to_thread(fill_render_cache, settings, update))
+
+        def told(step: ApplyStep) -> None:
+            if step.step == "reload":
+                reloading.set()
+            if progress is not None:
+                progress(step)
+
+        def fill() -> float:
+            reloading.wait()
+            return fill_render_cache(settings, update)
+
+        filling = asyncio.create_task(asyncio.to_thread(fill))
     try:
-        report = await apply_files(
-            files, directory, ami_credentials(settings), update.units, progress
-        )
+        report = await apply_files(files, directory, ami_credentials(settings), update.units, told)
     finally:
+        reloading.set()
         if filling is not None:
             seconds["cache (while Asterisk reloads)"] = await filling
     seconds["write, reload and confirm"] = time.perf_counter() - now
