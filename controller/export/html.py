@@ -29,7 +29,7 @@ PARAMS = {
 def context(report: Report, language: str) -> dict[str, Any]:
     lang = "zh" if language.startswith("zh") else "en"
     columns = [
-        {"key": c.key, "title": c.title(lang), "kind": c.kind.value, "formula": c.formula}
+        {"key": c.key, "title": c.title(lang), "kind": c.kind.value, "formula": c.formula_in(lang)}
         for c in report.columns
     ]
     rows = [

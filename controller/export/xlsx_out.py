@@ -120,6 +120,6 @@ def _notes(sheet: Any, report: Report, fmt: dict[str, Any], lang: str) -> None:
     for column in report.columns:
         line += 1
         sheet.write_string(line, 0, column.title(lang))
-        sheet.write_string(line, 1, column.formula)
+        sheet.write_string(line, 1, column.formula_in(lang))
     sheet.set_column(0, 0, 28)
     sheet.set_column(1, 1, 70)

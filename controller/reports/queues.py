@@ -36,6 +36,7 @@ from controller.reports.service_level import FORMULAS, SlCounts, Variant, mean_s
 from controller.reports.service_level import service_level as sl_value
 from controller.reports.spec import ReportSpec
 from controller.reports.thresholds import Thresholds
+from controller.reports.words import formula
 
 NAME = "queues"
 
@@ -178,7 +179,7 @@ def run(session: Session, req: ReportRequest) -> Report:
         params=req.params(),
         notes=(
             Note(
-                f"服务水平公式 {req.variant.value}:{FORMULAS[req.variant]}",
+                f"服务水平公式 {req.variant.value}:{formula(FORMULAS[req.variant], 'zh')}",
                 f"service level {req.variant.value}: {FORMULAS[req.variant]}",
             ),
             Note(

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from controller.reports import words
+
 
 class Kind(StrEnum):
     TEXT = "text"
@@ -55,6 +57,9 @@ class Column:
 
     def title(self, language: str) -> str:
         return self.zh if language.startswith("zh") else self.en
+
+    def formula_in(self, language: str) -> str:
+        return words.formula(self.formula, language)
 
 
 @dataclass(frozen=True, slots=True)
