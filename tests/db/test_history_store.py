@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Text, cast, func, select
 
 from controller.ami.live import raw_event
 from controller.ami.replay import messages, replay
@@ -272,3 +273,32 @@ def test_a_raw_event_keeps_the_first_value_of_a_repeated_name(engine: Engine) ->
     assert stored["AgentConnect"] == {"Event": "AgentConnect", "Variable": "A=1", "Queue": "sales"}
     assert list(stored["AgentConnect"]) == ["Event", "Variable", "Queue"]
     assert stored["AgentComplete"] == dict(plain)
+
+
+def test_raw_event_fields_are_stored_as_the_json_type_writes_them(engine: Engine) -> None:
+    """The fields go in as text where the column holds text (SQLite, MariaDB), joined without
+    the encoder when nothing needs escaping: the stored bytes are those of the JSON type."""
+    shapes = [
+        (("Event", "AgentConnect"), ("Queue", "sales"), ("Uniqueid", "1795000000.1")),
+        (("Event", "Hold"), ("CallerIDName", "赵明")),
+        (("Event", "Hold"), ("MusicClass", 'say "hi"'), ("Path", "C:\\rec")),
+        (("Event", "Hold"), ("Note", "a\tb\x7f")),
+        (("Event", "Hold"), ("Variable", "A=1"), ("Variable", "B=2")),
+        (),
+    ]
+    raws = [RawEvent("pbx1", T0 + n, "Hold", "L1", f"U{n}", fields)
+            for n, fields in enumerate(shapes)]  # fmt: skip
+    factory = session_factory(engine)
+    write_batch(factory, raws, SiteInfo.load(factory))
+    with factory() as session:
+        stored = session.execute(
+            select(RawAmiEvent.uniqueid, cast(RawAmiEvent.fields, Text), RawAmiEvent.fields)
+        ).all()
+    assert len(stored) == len(shapes)
+    for uniqueid, text, fields in stored:
+        pairs = shapes[int(uniqueid[1:])]
+        expected: dict[str, str] = {}
+        for name, value in pairs:
+            expected.setdefault(name, value)
+        assert fields == expected
+        assert text == json.dumps(expected)
