@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import uuid
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +100,18 @@ def row_fact(kind: str, a: str | None, b: str | None, c: str | None, line: int) 
     return (kind, *middle, line)
 
 
+# The segment texts this process has read, by cache and generated file, for the cache's
+# "generation" (a fill of the whole cache): a segment's text never changes (a unit that
+# changes gets new segments) and no id is given out twice within a generation ("next_id"),
+# so assembling a file again reads its segments' ids in order and only the new texts.
+_TEXTS: dict[tuple[str, str], tuple[str, dict[int, str]]] = {}
+
+
+def _forget_texts(path: Path) -> None:
+    for key in [k for k in _TEXTS if k[0] == str(path)]:
+        _TEXTS.pop(key, None)
+
+
 class Cache:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -135,6 +148,7 @@ class Cache:
             yield
         except BaseException:
             self.db.execute("ROLLBACK")
+            _forget_texts(self.path)  # it may have read texts of segments now undone
             raise
         self.db.execute("COMMIT")
 
@@ -168,11 +182,12 @@ class Cache:
         for statement in _SCHEMA.split(";"):
             if "CREATE INDEX" in statement:
                 self.db.execute(statement)
+        self.set_meta(generation=uuid.uuid4().hex)
 
     def add_segments(self, file: str, segments: Iterable[NewSegment], start: float = 0.0) -> None:
         """Append ``segments`` to ``file`` (a file being written whole)."""
         segments = list(segments)
-        first = self._next_id()
+        first = self._next_id(len(segments))
         self.db.executemany(
             "INSERT INTO segment (id, file, ord, path, kind, text, ctx, ctx_end) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -186,9 +201,14 @@ class Cache:
             [fact_row(first + n, f) for n, seg in enumerate(segments) for f in seg.facts],
         )
 
-    def _next_id(self) -> int:
+    def _next_id(self, count: int) -> int:
+        """The first of ``count`` new segment ids: never one given out before in this
+        generation, even if its segment was deleted since (the assembled texts rely on it)."""
         row = self.db.execute("SELECT MAX(id) FROM segment").fetchone()
-        return int(row[0] or 0) + 1
+        given = self.db.execute("SELECT value FROM meta WHERE key = 'next_id'").fetchone()
+        first = max(int(row[0] or 0) + 1, int(given[0]) if given else 0)
+        self.set_meta(next_id=str(first + count))
+        return first
 
     def add_units(
         self, file: str, units: Iterable[tuple[str, str, str | None, Collection[str]]]
@@ -208,8 +228,41 @@ class Cache:
         self.set_meta(**{f"digest:{file}": digest})
 
     def body(self, file: str) -> str:
-        rows = self.db.execute("SELECT text FROM segment WHERE file = ? ORDER BY ord", (file,))
-        return "".join(text for (text,) in rows)
+        """``file``'s body as the cache holds it (one snapshot: another process may be
+        filling the cache meanwhile)."""
+        if self.db.in_transaction:
+            return self._body(file)
+        self.db.execute("BEGIN")
+        try:
+            return self._body(file)
+        finally:
+            self.db.execute("COMMIT")
+
+    def _body(self, file: str) -> str:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        key = (str(self.path), file)
+        known = _TEXTS.get(key)
+        if row is None or known is None or known[0] != row[0]:
+            rows = self.db.execute(
+                "SELECT id, text FROM segment WHERE file = ? ORDER BY ord", (file,)
+            ).fetchall()
+            if row is not None:
+                _TEXTS[key] = (row[0], dict(rows))
+            return "".join([text for _id, text in rows])
+        texts = known[1]
+        ids = [i for (i,) in self.db.execute(
+            "SELECT id FROM segment WHERE file = ? ORDER BY ord", (file,)
+        )]  # fmt: skip
+        missing = [i for i in ids if i not in texts]
+        if len(texts) + len(missing) > 2 * len(ids):  # many gone since: start afresh
+            texts = {i: texts[i] for i in ids if i in texts}
+        for chunk in _chunks(missing):
+            marks = ",".join("?" * len(chunk))
+            texts.update(
+                self.db.execute(f"SELECT id, text FROM segment WHERE id IN ({marks})", chunk)  # noqa: S608
+            )
+        _TEXTS[key] = (row[0], texts)
+        return "".join([texts[i] for i in ids])
 
     def segments(self, file: str) -> list[SegmentRow]:
         rows = self.db.execute(
@@ -358,7 +411,7 @@ class Cache:
         step = (high - low) / (len(segments) + 1)
         if step <= abs(high) * 1e-12 + 1e-300:
             raise OrderExhausted(file)
-        first = self._next_id()
+        first = self._next_id(len(segments))
         ids = [first + n for n in range(len(segments))]
         self.db.executemany(
             "INSERT INTO segment (id, file, ord, path, kind, text, ctx, ctx_end) "
