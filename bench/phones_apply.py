@@ -15,6 +15,11 @@ works). It also times the variant's full load of the 10,000 phones.
   realtime wizard and ``res_config_sqlite3``: a new row is a new phone, with no reload at
   all (Asterisk looks the endpoint up when its REGISTER arrives).
 
+- ``reloads``: what one ``module reload res_pjsip.so`` costs Asterisk (CPU from /proc, and
+  wall time) with the phones as the controller's realtime rows and, for comparison, in
+  ``pjsip.conf``: the first reload loads them, the next ones find nothing changed (what a
+  trunk edit pays). The rows' order matters: docs/apply.md, "Why a res_pjsip reload ...".
+
 - ``apply`` (the default; what the controller does since the realtime choice): the
   controller's own ``apply_from_database`` on the 10,000-extension dataset of
   ``bench/dialplan_apply.py``. Prints the full apply against Asterisk's own reload of the
@@ -27,6 +32,7 @@ Usage (root, the sandbox chroot is built on first use):
 
     .venv/bin/python -m bench.phones_apply [--runs 3]                  # the controller's apply
     .venv/bin/python -m bench.phones_apply --variants reload shards realtime [--shards 50]
+    .venv/bin/python -m bench.phones_apply --variants reloads --runs 2   # one res_pjsip reload
 """
 
 from __future__ import annotations
@@ -50,18 +56,25 @@ import yaml
 from pydantic import SecretStr
 
 from bench.dataset import large_company
-from bench.dialplan_apply import TOP_LEVEL, bulk_insert, clear_phone_rows, read_phone_rows
+from bench.dialplan_apply import (
+    TOP_LEVEL,
+    _process_cpu,
+    bulk_insert,
+    clear_phone_rows,
+    read_phone_rows,
+)
 from bench.sip_register import until_registered
 from controller.ami.session import AmiCredentials, AmiSession
 from controller.config import AmiSettings, AsteriskSettings, Settings, load_settings
 from controller.db.engine import make_engine, session_factory
 from controller.db.migrate import upgrade
+from controller.dialplan import phones as phone_rows
 from controller.dialplan import service
 from controller.dialplan.apply import LAST_GOOD, RELOAD, Outcome, write_atomically
 from controller.dialplan.build import build
 from controller.dialplan.cache import CACHE_FILE
 from controller.dialplan.model import Options, PhoneView
-from controller.dialplan.render import FILES, Module, Renderer
+from controller.dialplan.render import FILES, GENERATED_DIR, Module, Renderer
 from controller.dialplan.state import STATE_FILE
 from controller.pbxconfig.importer import import_config
 from controller.pbxconfig.load import parse_config
@@ -493,6 +506,41 @@ async def _new_phones(
           f"its apply began (median of {args.runs})")  # fmt: skip
 
 
+# -- what one res_pjsip reload costs Asterisk with 10,000 phones ------------------------------
+
+
+def run_reloads(args: argparse.Namespace, sandbox: AsteriskSandbox) -> None:
+    """Asterisk's CPU and wall time for ``module reload res_pjsip.so`` with the phones as the
+    controller writes them (realtime rows, ``phone_rows.connect``'s tables) and, for
+    comparison, in ``pjsip.conf``: the first reload loads them into an Asterisk booted
+    without phones, the next ones find nothing changed (a trunk edit reloads the same way)."""
+    sip = f"127.0.0.1:{_free_port(socket.SOCK_DGRAM)}"
+    text, _views = _render(args.extensions, sip, extra=False)
+    parts = phone_rows.split(text)
+    rows = phone_rows.rows_of(parts.templates, parts.sections)
+    port = _free_port()
+    for layout in ("realtime", "pjsip.conf"):
+        # Booted with everything but the phones (transports, trunks), no phone rows.
+        no_phones = {"pjsip.conf": f"#include {GENERATED_DIR}/pjsip.conf\n",
+                     f"{GENERATED_DIR}/pjsip.conf": parts.pjsip}  # fmt: skip
+        sandbox.start(no_phones, "bench", secrets.token_urlsafe(18), port)
+        try:
+            generated = sandbox.etc_dir / GENERATED_DIR
+            if layout == "realtime":
+                bulk_insert(generated, rows)
+            else:
+                (generated / "pjsip.conf").write_text(text, encoding="utf-8")
+            for n in range(args.runs + 1):
+                cpu, start = _process_cpu(sandbox.pid), time.perf_counter()
+                sandbox.cli("module reload res_pjsip.so", timeout=900)
+                wall, cpu = time.perf_counter() - start, _process_cpu(sandbox.pid) - cpu
+                print(f"  phones {'as rows' if layout == 'realtime' else 'in pjsip.conf'}: "
+                      f"{'first load' if n == 0 else 'unchanged  '} module reload res_pjsip.so "
+                      f"{wall:6.2f} s wall, Asterisk CPU {cpu:5.2f} s")  # fmt: skip
+        finally:
+            sandbox.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--extensions", type=int, default=10_000)
@@ -505,7 +553,7 @@ def main() -> None:
         "--variants",
         nargs="+",
         default=["apply"],
-        choices=["apply", "reload", "shards", "realtime"],
+        choices=["apply", "reload", "shards", "realtime", "reloads"],
         help="which to measure",
     )
     args = parser.parse_args()
@@ -518,7 +566,9 @@ def main() -> None:
     sandbox = AsteriskSandbox(settings.sandbox_root, boot_timeout=180)
     if "apply" in args.variants:
         run_apply(args, sandbox)
-    if set(args.variants) - {"apply"}:
+    if "reloads" in args.variants:
+        run_reloads(args, sandbox)
+    if set(args.variants) - {"apply", "reloads"}:
         run(args, sandbox)
 
 
