@@ -14,8 +14,11 @@ to the sockets whose principal may see that call, queue or agent
 names, an agent's only their own.
 
 ``board`` (the wallboard's live tiles, :mod:`controller.web.board`) is sent after a change of
-a queue or an agent that changed the tiles, one computation for every socket that sees the
-same queues. ``figures`` (today's offered, answered, SL, ASA, AHT per queue) is published by
+a queue or an agent that changed the tiles, at most once per ``board_interval`` (0.2 s: every
+screen gets each board, so boards are most of the sockets' writes), one computation for every
+socket that sees the same queues, from views kept between boards
+(:class:`~controller.web.board.LiveViews`: only what changed is read again). ``figures``
+(today's offered, answered, SL, ASA, AHT per queue) is published by
 :class:`controller.web.figures.TodayFigures` every 10-15 s, computed server-side from the
 history, never in the page. Both carry ``server_time`` so a page can keep timers counting.
 
@@ -53,7 +56,7 @@ from controller.ami.tracker import (
     Tracker,
     to_json,
 )
-from controller.web.board import TOTAL, Tile, board, serving_by_queue
+from controller.web.board import TOTAL, LiveViews, Tile, board, serving_by_queue, tile_json
 from controller.web.gate import Gate
 from controller.web.thresholds import strictest
 
@@ -172,11 +175,16 @@ class Hub:
         lookup: CustomerLookup | None = None,
         interval: float = 0.1,
         gate: Gate | None = None,
+        board_interval: float = 0.2,
     ) -> None:
         self.tracker = tracker
         self.gate = gate or Gate(AgentDirectory())
         self.lookup = lookup
         self.interval = interval
+        # A board goes to every wallboard and workspace (one socket write each): boards go at
+        # most once per board_interval, the rest at most once per interval.
+        self.board_interval = max(board_interval, interval)
+        self._boards_at = -float("inf")  # when boards last went (the event loop's clock)
         self.subscribers: set[Subscriber] = set()
         self._calls: set[str] = set()
         self._queues: set[str] = set()
@@ -192,7 +200,8 @@ class Hub:
         self.sent = 0
         # Today's figures by ViewKey, as last published; thresholds by queue (configuration).
         self.figures: dict[ViewKey, dict[str, Any]] = {}
-        self.thresholds: dict[str, dict[str, Any]] = {}
+        self._thresholds: dict[str, dict[str, Any]] = {}
+        self._limits: dict[frozenset[str], dict[str, Any]] = {}  # by the queues shown
         self.figures_wanted = asyncio.Event()  # a socket sees queues nobody computed yet
         self._serving: tuple[AgentDirectory, dict[str, frozenset[str]]] | None = None
         self._audiences: dict[tuple[Principal, frozenset[str], frozenset[str]], Audience] = {}
@@ -201,7 +210,17 @@ class Hub:
         self._numbers = itertools.count()
         self._boards: dict[ViewKey, _Board] = {}
         self._versions = itertools.count(1)
+        self._views = LiveViews(tracker)
         self.clock = time.time
+
+    @property
+    def thresholds(self) -> dict[str, dict[str, Any]]:
+        """The queues' wallboard thresholds (configuration), by queue."""
+        return self._thresholds
+
+    @thresholds.setter
+    def thresholds(self, value: dict[str, dict[str, Any]]) -> None:
+        self._thresholds, self._limits = value, {}
 
     def on_outbox(self, outbox: Outbox) -> None:
         """LiveState sink: remember what changed; the broadcaster sends it. Screen pops go
@@ -215,6 +234,7 @@ class Hub:
             self._calls |= outbox.calls
             self._queues |= outbox.queues
             self._agents |= outbox.agents
+            self._views.changed(outbox.queues, outbox.agents)
             self._wake.set()
         for pop in outbox.screen_pops:
             task = asyncio.get_running_loop().create_task(self._pop(pop))
@@ -222,25 +242,40 @@ class Hub:
             task.add_done_callback(self._popping.discard)
 
     async def run(self) -> None:
-        """Broadcast a change at once, then gather the changes of the next ``interval``."""
+        """Broadcast a change at once, then gather the changes of the next ``interval``;
+        boards go with a broadcast at most once per ``board_interval`` (until then their
+        changes wait, and the loop comes back for them)."""
+        loop = asyncio.get_running_loop()
         while True:
             await self._wake.wait()
             self._wake.clear()
+            started = loop.time()
+            boards = started - self._boards_at >= self.board_interval - 0.001
+            if boards and self._board_since is not None:
+                self._boards_at = started
             try:
-                await self.broadcast()
+                await self.broadcast(boards=boards)
             except Exception:
                 logger.exception("hub=broadcast_failed")
+            if self._board_since is not None:  # boards held back: send them next time
+                self._wake.set()
             await asyncio.sleep(self.interval)
 
-    async def broadcast(self) -> None:
+    async def broadcast(self, boards: bool = True) -> None:
+        """Send what changed since the last broadcast; boards too unless ``boards`` is
+        false (their changes then wait for the next broadcast that sends boards)."""
         calls, self._calls = self._calls, set()
         queues, self._queues = self._queues, set()
         agents, self._agents = self._agents, set()
         self._changed_since = None
-        board_since, self._board_since = self._board_since, None
+        board_since = self._board_since
+        if boards or not self.subscribers:
+            self._board_since = None
         if not self.subscribers:
             return
-        cycle = _Cycle(self, sorted(calls), sorted(queues), sorted(agents), board_since)
+        cycle = _Cycle(
+            self, sorted(calls), sorted(queues), sorted(agents), board_since if boards else None
+        )
         groups: dict[Audience, list[Subscriber]] = {}
         for sub in self.subscribers:
             audience = sub.audience or self._audience(sub)
@@ -344,9 +379,15 @@ class Hub:
         queues, seats = live if live is not None else self._live_views(now)
         views = [q for q in queues if queue_visible(who, q.name)]
         tiles = board(views, seats, self._serving_by_queue(), now)
-        names = {v.name for v in views}
-        shown = {q: t for q, t in self.thresholds.items() if q in names}
-        return tiles, {**shown, TOTAL: strictest(shown.values())}
+        return tiles, self._limits_of(frozenset(v.name for v in views))
+
+    def _limits_of(self, names: frozenset[str]) -> dict[str, Any]:
+        """The thresholds of these queues and of their total (kept until they change)."""
+        found = self._limits.get(names)
+        if found is None:
+            shown = {q: t for q, t in self._thresholds.items() if q in names}
+            found = self._limits[names] = {**shown, TOTAL: strictest(shown.values())}
+        return found
 
     def board_message(
         self, who: Principal, live: tuple[list[QueueView], dict[str, SeatView]] | None = None
@@ -359,7 +400,7 @@ class Hub:
             "type": "board",
             "data": {
                 "server_time": self.clock(),
-                "tiles": to_json(tiles),
+                "tiles": [tile_json(tile) for tile in tiles],
                 "thresholds": thresholds,
             },
         }
@@ -464,7 +505,7 @@ class _Cycle:
     ) -> None:
         self.hub, self.gate, self.now = hub, hub.gate, hub.tracker.now
         self.linkedids, self.queue_names, self.agent_codes = calls, queues, agents
-        self.board_since = board_since
+        self.board_since = board_since  # None: no board in this cycle
         self._call_views: list[tuple[str, CallView | None]] | None = None
         self._queue_views: list[QueueView] | None = None
         self._seat_views: list[SeatView] | None = None
@@ -560,9 +601,10 @@ class _Cycle:
 
     def board_for(self, audience: Audience) -> tuple[int, bytes | None, Any] | None:
         """(version, frame, parts) of the board the audience's sockets should have now, or
-        None when this cycle changed no queue or agent. A board whose tiles did not change
-        keeps its version: sockets that have it get nothing."""
-        if not (self.queue_names or self.agent_codes):
+        None when no queue or agent changed since the last boards (or boards wait for their
+        window). A board whose tiles did not change keeps its version: sockets that have it
+        get nothing."""
+        if self.board_since is None:
             return None
         if "board" not in audience.topics or not audience.sees_queues:
             return None
@@ -570,8 +612,8 @@ class _Cycle:
         found = self._boards.get(key)
         if found is None:
             hub = self.hub
-            if self._live is None:  # every queue and seat once per cycle, for every board
-                self._live = hub._live_views(self.now)
+            if self._live is None:  # once per cycle, for every board: what changed since
+                self._live = hub._views.read(self.now)
             tiles, thresholds = hub.board_parts(audience.principal, self._live)
             signature = (tuple(_tile_key(t) for t in tiles), thresholds)
             last = hub._boards.get(key)

@@ -1,6 +1,7 @@
 """How the hub fans changes out (controller/web/hub.py): a board goes only when its tiles
-changed, it tells when the oldest change it shows arrived, frames of every size reach the
-client whole, and a socket that does not read is closed instead of holding the others up."""
+changed, at most once per board window, and tells when the oldest change it shows arrived;
+frames of every size reach the client whole, and a socket that does not read is closed
+instead of holding the others up."""
 
 from __future__ import annotations
 
@@ -82,6 +83,43 @@ async def test_a_board_tells_when_the_oldest_change_it_shows_arrived(api: Api) -
         assert message["type"] == "board"
         assert message["data"]["changes_since"] == 200.0
     finally:
+        await socket.close()
+
+
+async def test_a_board_held_back_carries_the_oldest_change_it_shows(api: Api) -> None:
+    hub = api.services.hub
+    socket = await _socket(api, api.token_for("wallboard"), ["board"])
+    try:
+        times = iter([100.0, 200.0])
+        hub.clock = lambda: next(times, 300.0)
+        hub.on_outbox(Outbox(agents={"8001"}))  # at 100
+        await hub.broadcast(boards=False)  # the board's window is not over
+        assert await _types(socket) == []
+        hub.on_outbox(Outbox(queues={"sales"}))  # at 200
+        await hub.broadcast()
+        message = await socket.receive_json(timeout=5)
+        assert message["type"] == "board"
+        assert message["data"]["changes_since"] == 100.0
+    finally:
+        await socket.close()
+
+
+async def test_boards_wait_for_their_window_and_calls_do_not(api: Api) -> None:
+    hub = api.services.hub
+    hub.board_interval = 3600.0
+    socket = await _socket(api, api.auth, ["calls", "board"])
+    running = asyncio.create_task(hub.run())
+    try:
+        hub.on_outbox(Outbox(queues={"sales"}))
+        assert await _types(socket) == ["board"]  # no board for an hour: this one goes at once
+        (call,) = api.services.tracker.calls()[:1]
+        hub.thresholds = {"sales": {"waiting_callers": {"amber": 1, "red": 2}}}  # new tiles
+        hub.on_outbox(Outbox(calls={call.linkedid}, queues={"sales"}))
+        assert await _types(socket) == ["call"]  # the board waits for its window
+        hub.board_interval = hub.interval  # the window ends: the held board goes by itself
+        assert await _types(socket) == ["board"]
+    finally:
+        running.cancel()
         await socket.close()
 
 

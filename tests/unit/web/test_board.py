@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from controller.ami.tracker import QueueView, SeatView
+from pathlib import Path
+
+import pytest
+
+from controller.ami.decode import decode
+from controller.ami.replay import LIST_COMPLETE, SnapshotBuilder, messages
+from controller.ami.tracker import QueueView, SeatView, Tracker, to_json
 from controller.ami.tracker.views import CallerView, MemberView
-from controller.web.board import AgentCounts, board, member_state, serving_by_queue
+from controller.web.board import (
+    AgentCounts,
+    LiveViews,
+    board,
+    member_state,
+    serving_by_queue,
+    tile_json,
+)
 
 NOW = 1_000.0
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ami"
 
 
 def _queue(name: str, members: dict[str, bool], waits: tuple[float, ...] = ()) -> QueueView:
@@ -81,3 +95,45 @@ def test_an_agent_paused_in_one_of_two_queues_is_available_in_the_total() -> Non
 def test_serving_by_queue_inverts_the_directory() -> None:
     found = serving_by_queue({"8001": frozenset({"sales"}), "8003": frozenset({"sales", "b"})})
     assert found == {"sales": frozenset({"8001", "8003"}), "b": frozenset({"8003"})}
+
+
+def test_a_tile_as_json_is_what_to_json_makes_of_it() -> None:
+    sales = _queue("sales", {"8001": False, "8002": True}, waits=(12.5,))
+    seats = {"8001": _seat("8001", "on_call", ("sales",))}
+    tiles = board([sales, _queue("support", {})], seats, {"sales": frozenset({"8009"})}, NOW)
+    assert [tile_json(t) for t in tiles] == to_json(tiles)
+
+
+@pytest.mark.parametrize("name", ["answered", "transfer", "abandon", "live", "pause"])
+def test_boards_from_the_views_kept_between_reads_equal_boards_from_every_view(
+    name: str,
+) -> None:
+    """A recorded call replayed event by event, the views read after every few events:
+    what changed (the tracker's outbox) is enough to keep them equal to a full read."""
+    tracker = Tracker("pbx1", queue_wrapup={"sales": 15})
+    views = LiveViews(tracker)
+    serving = {"sales": frozenset({"8001", "8002", "8003", "8009"})}
+    clock, pending, compared = 1_795_468_000.0, None, 0
+    for n, message in enumerate(messages((FIXTURES / f"{name}.ami").read_bytes())):
+        clock += 0.25  # callers' waits grow between reads
+        fields = message.fields
+        if "ActionID" in fields and "Event" in fields:  # a resync's lists, as replay() does
+            pending = pending or SnapshotBuilder(clock)
+            if fields["Event"] == LIST_COMPLETE:
+                tracker.resync(pending.build(clock))
+                pending = None
+            else:
+                pending.add(message, clock)
+        elif (event := decode(message, clock)) is not None:
+            tracker.apply(event)
+        outbox = tracker.drain()
+        views.changed(outbox.queues, outbox.agents)
+        if n % 3 == 0:
+            now = tracker.now
+            queues, seats = views.read(now)
+            every = {s.agent: s for s in tracker.seats(now)}
+            assert board(queues, seats, serving, now) == board(
+                tracker.queues(now), every, serving, now
+            )
+            compared += 1
+    assert compared > 5
