@@ -15,6 +15,10 @@ Prints, measured in the same run against the same Asterisk:
 Usage (root, the sandbox chroot is built on first use):
 
     .venv/bin/python -m bench.dialplan_apply [--extensions 10000] [--hints]
+    .venv/bin/python -u -m bench.dialplan_apply --runs 3 --samples 5 --steps   # issue 16
+
+``--steps`` prints each full apply's steps (lint, write, each reload and confirmation) in
+seconds from its start; ``--samples 0`` skips the one-object edits.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from controller.config import AmiSettings, AsteriskSettings, Settings, load_sett
 from controller.db.engine import make_engine, session_factory
 from controller.db.migrate import upgrade
 from controller.dialplan import phones, service
-from controller.dialplan.apply import LAST_GOOD, RELOAD, Outcome
+from controller.dialplan.apply import LAST_GOOD, RELOAD, ApplyStep, Outcome
 from controller.dialplan.cache import CACHE_FILE
 from controller.dialplan.render import FILES, GENERATED_DIR, Module
 from controller.dialplan.state import STATE_FILE
@@ -157,8 +161,17 @@ async def run(args: argparse.Namespace, sandbox: AsteriskSandbox, data_dir: Path
     everything = [spec.module for spec in FILES]
     modules = list(dict.fromkeys(everything))
 
+    timeline: list[str] = []
+    clock = [time.perf_counter()]
+
+    def progress(step: ApplyStep) -> None:
+        timeline.append(f"{time.perf_counter() - clock[0]:.2f} {step.step} {step.status} "
+                        f"{step.module}".rstrip())  # fmt: skip
+
     async def apply() -> None:
-        applied.append(await service.apply_from_database(settings, engine))
+        timeline.clear()
+        clock[0] = time.perf_counter()
+        applied.append(await service.apply_from_database(settings, engine, progress=progress))
 
     async def empty_asterisk() -> None:
         shutil.rmtree(directory / LAST_GOOD, ignore_errors=True)
@@ -183,6 +196,7 @@ async def run(args: argparse.Namespace, sandbox: AsteriskSandbox, data_dir: Path
             _process_cpu(sandbox.pid) - asterisk_cpu,
         )
         cpus.append(cpu.seconds)
+        full_steps = list(timeline)
         report = applied[-1].report
         if report.outcome is not Outcome.APPLIED:
             raise SystemExit(f"apply failed:\n{report.render()}")
@@ -209,6 +223,8 @@ async def run(args: argparse.Namespace, sandbox: AsteriskSandbox, data_dir: Path
               f"Asterisk's own load of the same {len(rows)} rows and files {reloads[-1]:6.2f} s "
               f"(CPU: inserting {base_own:5.2f} s; Asterisk {base_asterisk:5.2f} s): "
               f"{applies[-1] / reloads[-1]:.2f}x")  # fmt: skip
+        if args.steps:
+            print("    the apply's steps (s from its start): " + "; ".join(full_steps))
     full, own = statistics.median(applies), statistics.median(reloads)
     size = sum(len(content.encode()) for content in rendered.values())
     print(f"generated files: {size / 1e6:.1f} MB; modules reloaded: {', '.join(modules)}")
@@ -339,6 +355,7 @@ def main() -> None:
     parser.add_argument("--hints", action="store_true", help="one BLF hint per phone")
     parser.add_argument("--runs", type=int, default=3, help="full applies and reloads (median)")
     parser.add_argument("--samples", type=int, default=5, help="objects per one-object edit")
+    parser.add_argument("--steps", action="store_true", help="print each full apply's steps")
     args = parser.parse_args()
     settings = load_settings()
     ensure_built(
