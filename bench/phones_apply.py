@@ -200,15 +200,18 @@ def _write_rows(db: sqlite3.Connection, phones: list[PhoneView]) -> None:
 def _create_db(path: Path) -> sqlite3.Connection:
     path.unlink(missing_ok=True)
     db = sqlite3.connect(path, isolation_level=None, timeout=10)
-    columns = ", ".join(f"{c} TEXT" for c in _ENDPOINT_COLUMNS[1:])
-    db.execute(f"CREATE TABLE ps_endpoints (id TEXT PRIMARY KEY, {columns})")
-    db.execute(
-        "CREATE TABLE ps_auths (id TEXT PRIMARY KEY, auth_type TEXT, username TEXT, password TEXT)"
-    )
-    db.execute(
-        "CREATE TABLE ps_aors (id TEXT PRIMARY KEY, max_contacts TEXT, remove_existing TEXT, "
-        "qualify_frequency TEXT)"
-    )
+    # Descending keys, as controller.dialplan.phones makes them (docs/apply.md, "Why a
+    # res_pjsip reload ..."): rowid tables made every full listing quadratic.
+    tables = {
+        "ps_endpoints": _ENDPOINT_COLUMNS[1:],
+        "ps_auths": ["auth_type", "username", "password"],
+        "ps_aors": ["max_contacts", "remove_existing", "qualify_frequency"],
+    }
+    for table, columns in tables.items():
+        others = "".join(f", {c} TEXT" for c in columns)
+        db.execute(
+            f"CREATE TABLE {table} (id TEXT NOT NULL{others}, PRIMARY KEY (id DESC)) WITHOUT ROWID"
+        )
     return db
 
 
