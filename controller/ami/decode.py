@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from operator import itemgetter
 
 from controller.ami import events as ev
 from controller.ami.protocol import Message
@@ -45,7 +46,23 @@ _CHAN_KEYS = (
 _PREFIXED = {prefix: tuple(prefix + key for key in _CHAN_KEYS) for prefix in ("", "Dest")}
 
 
+# A channel snapshot has every one of its keys: read them in one C call (a missing one, as in
+# the list actions' answers, takes the general path below).
+_GET_CHAN = {prefix: itemgetter(*keys) for prefix, keys in _PREFIXED.items()}
+
+
 def chan(f: Fields, prefix: str = "") -> ev.Chan:
+    getter = _GET_CHAN.get(prefix)
+    if getter is not None:
+        try:
+            name, uid, linkedid, state, num, cname, cnum, cnname, context, exten = getter(f)
+        except KeyError:
+            pass
+        else:
+            return ev.Chan(
+                name, uid, linkedid, _int(state) if state else 0, num, cname, cnum, cnname,
+                context, exten,
+            )  # fmt: skip
     g = f.get
     keys = _PREFIXED.get(prefix) or tuple(prefix + key for key in _CHAN_KEYS)
     state = g(keys[3])

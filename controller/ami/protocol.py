@@ -23,10 +23,11 @@ Pairs = list[tuple[str, str]]
 class Message(Mapping[str, str]):
     """One AMI message. ``msg[key]`` is the first value of a key; :meth:`all` gives every value."""
 
-    __slots__ = ("_block", "_first", "_pairs", "_simple")
+    __slots__ = ("_block", "_event", "_first", "_pairs", "_simple")
 
     def __init__(self, pairs: Pairs) -> None:
         self._block: str | None = None
+        self._event: str | None = None
         self._pairs: Pairs | None = pairs
         self._first: dict[str, str] | None = _first_values(pairs)
         self._simple = False
@@ -36,6 +37,7 @@ class Message(Mapping[str, str]):
         """The message of one block (its lines without the blank line), split on first use."""
         message = cls.__new__(cls)
         message._block = block
+        message._event = None
         message._pairs = None
         message._first = None
         message._simple = False  # split on the fast path: every line "Key: value", keys unique
@@ -88,12 +90,18 @@ class Message(Mapping[str, str]):
 
     @property
     def event(self) -> str:
-        """``fields.get("Event", "")``, read from the first line when not split yet."""
-        block = self._block
-        if self._first is None and block is not None and block.startswith("Event: "):
-            end = block.find("\r\n")
-            return block[7:end] if end >= 0 else block[7:]
-        return self.fields.get("Event", "")
+        """``fields.get("Event", "")``, read from the first line when not split yet (once:
+        the client, the history's raw events and the decoder each ask)."""
+        name = self._event
+        if name is None:
+            block = self._block
+            if self._first is None and block is not None and block.startswith("Event: "):
+                end = block.find("\r\n")
+                name = block[7:end] if end >= 0 else block[7:]
+            else:
+                name = self.fields.get("Event", "")
+            self._event = name
+        return name
 
     def header(self, key: str) -> str | None:
         """``fields.get(key)``, found in the text when the message is not split yet.

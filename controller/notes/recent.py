@@ -63,12 +63,28 @@ class RecentCalls:
             # this runs for every call that changed, after every batch of events.
             people = self.tracker.call_people(linkedid)
             if people is not None:
-                talking, on_phones, queue = people
-                facts = CallFacts(linkedid, {*talking, *on_phones}, {queue} if queue else set())
-                self._note(facts, now)
+                self._note_live(linkedid, people, now)
         for call in outbox.finished:
             self._note(facts_of_finished(call), now)
         self._prune(now)
+
+    def _note_live(
+        self, linkedid: str, people: tuple[tuple[str, ...], tuple[str, ...], str | None], now: float
+    ) -> None:
+        """:meth:`_note` of the live call's facts, added to what is known in place (a live
+        call changes after nearly every batch of events: no new objects for the same facts)."""
+        talking, on_phones, queue = people
+        known = self._calls.get(linkedid)
+        if known is None:
+            self._calls[linkedid] = CallFacts(
+                linkedid, {*talking, *on_phones}, {queue} if queue else set(), now
+            )
+            return
+        known.agents.update(talking, on_phones)
+        if queue:
+            known.queues.add(queue)
+        known.seen_at = max(known.seen_at, now)
+        self._calls.move_to_end(linkedid)
 
     def _note(self, facts: CallFacts, now: float) -> None:
         known = self._calls.pop(facts.linkedid, None)

@@ -78,10 +78,14 @@ class CallEvents:
         for linkedid in sorted(outbox.calls):
             if self.tracker.call_answered_at(linkedid) is None:  # not live, or not answered
                 continue
-            seen = self._seen.setdefault(linkedid, _Seen(now))
-            if seen.answered:
-                continue  # the view is built only until the call.answered it gives is sent
-            view = self.tracker.call(linkedid)
+            seen = self._seen.get(linkedid)
+            if seen is None:
+                seen = self._seen[linkedid] = _Seen(now)
+            elif seen.answered:
+                continue
+            # The view (what call.answered says) is built once, when an agent talks on it.
+            talking, _, _ = self.tracker.call_people(linkedid) or ((), (), None)
+            view = self.tracker.call(linkedid) if talking else None
             if view is not None and view.agents:
                 seen.answered = True
                 self.emit(events.answered_from_view(view))
