@@ -76,7 +76,8 @@ class CallEvents:
                 seen.rung.add(pop.agent)
                 self.emit(events.ringing(pop))
         for linkedid in sorted(outbox.calls):
-            if self.tracker.call_answered_at(linkedid) is None:  # not live, or not answered
+            talking = self.tracker.call_talking(linkedid)
+            if talking is None:  # not live, or not answered
                 continue
             seen = self._seen.get(linkedid)
             if seen is None:
@@ -84,7 +85,6 @@ class CallEvents:
             elif seen.answered:
                 continue
             # The view (what call.answered says) is built once, when an agent talks on it.
-            talking, _, _ = self.tracker.call_people(linkedid) or ((), (), None)
             view = self.tracker.call(linkedid) if talking else None
             if view is not None and view.agents:
                 seen.answered = True

@@ -185,11 +185,13 @@ class Tracker:
         call = self._st.calls.get(linkedid)
         return None if call is None else call_view(self._st, call, now or self._st.now)
 
-    def call_answered_at(self, linkedid: str) -> float | None:
-        """``call(linkedid).answered_at`` without building the view (None for a call that is
-        not live or not answered): what a sink checks for every changed call."""
+    def call_talking(self, linkedid: str) -> tuple[str, ...] | None:
+        """``call(linkedid).agents`` of an answered live call without building the view; None
+        for a call that is not live or not answered."""
         call = self._st.calls.get(linkedid)
-        return None if call is None else call.answered_at
+        if call is None or call.answered_at is None:
+            return None
+        return talking_agents(call)
 
     def call_people(
         self, linkedid: str

@@ -105,12 +105,14 @@ class SeatView:
 
 def talking_agents(call: LiveCall) -> tuple[str, ...]:
     """The agents talking on the call now (:attr:`CallView.agents`), in the order they came."""
-    return tuple(dict.fromkeys(h.agent for h in call.handlings if h.talk_end is None))
+    if not call.handlings:
+        return ()
+    return tuple(dict.fromkeys([h.agent for h in call.handlings if h.talk_end is None]))
 
 
 def channel_agents(call: LiveCall) -> tuple[str, ...]:
     """The agents whose phones are the call's live channels (:attr:`ChannelView.agent`)."""
-    return tuple(c.agent for c in call.channels.values() if c.agent and c.member_of is None)
+    return tuple([c.agent for c in call.channels.values() if c.agent and c.member_of is None])
 
 
 def current_queue(call: LiveCall) -> str | None:

@@ -1,7 +1,7 @@
 """The tracker's cheap per-call queries say what the call's view says, after every event.
 
 The sinks (notes' recent calls, the webhooks' call events) ask ``call_people`` and
-``call_answered_at`` for every call that changed instead of building its whole view: each
+``call_talking`` for every call that changed instead of building its whole view: each
 recorded transcript is fed event by event, and after each one every live call is compared.
 """
 
@@ -21,7 +21,7 @@ TRANSCRIPTS = sorted(path.stem for path in FIXTURES.glob("*.ami") if path.stem !
 
 
 @pytest.mark.parametrize("name", TRANSCRIPTS)
-def test_call_people_and_answered_at_match_the_view(name: str) -> None:
+def test_call_people_and_call_talking_match_the_view(name: str) -> None:
     tracker = Tracker("test", queue_wrapup={"sales": 15, "support": 10})
     at = 1_795_467_800.0
     compared = answered = with_agents = 0
@@ -36,7 +36,7 @@ def test_call_people_and_answered_at_match_the_view(name: str) -> None:
             view = tracker.call(linkedid)
             if view is None:
                 assert tracker.call_people(linkedid) is None
-                assert tracker.call_answered_at(linkedid) is None
+                assert tracker.call_talking(linkedid) is None
                 continue
             agents_on_phones = tuple(c.agent for c in view.channels if c.agent)
             people = tracker.call_people(linkedid)
@@ -44,7 +44,8 @@ def test_call_people_and_answered_at_match_the_view(name: str) -> None:
             assert (people[0], sorted(people[1]), people[2]) == (
                 view.agents, sorted(agents_on_phones), view.queue
             )  # fmt: skip
-            assert tracker.call_answered_at(linkedid) == view.answered_at
+            talking = view.agents if view.answered_at is not None else None
+            assert tracker.call_talking(linkedid) == talking
             compared += 1
             answered += view.answered_at is not None
             with_agents += bool(view.agents)
