@@ -1,5 +1,9 @@
 """What the tracker hands to the history writer: immutable records, times in epoch seconds.
 
+Frozen to the type checker, built without ``frozen`` at run time (:func:`immutable`: a frozen
+dataclass sets every field through ``object.__setattr__``; a call makes a dozen records, the
+history's raw events and agent intervals several per call).
+
 A :class:`FinishedCall` is complete when emitted (every leg, handling, transfer and recording
 of one Linkedid); an :class:`AgentInterval` is emitted when a state starts (``ended_at``
 None) and again when it ends, and the writer upserts it on its unique key.
@@ -7,10 +11,10 @@ None) and again when it ends, and the writer upserts it on its unique key.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from controller.ami.events import immutable
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class ChannelRecord:
     uniqueid: str
     channel: str
@@ -27,7 +31,7 @@ class ChannelRecord:
     hangup_cause: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class AttemptRecord:
     agent_code: str
     member_interface: str
@@ -37,7 +41,7 @@ class AttemptRecord:
     result: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class LegRecord:
     queue: str
     entry_channel_uid: str
@@ -57,7 +61,7 @@ class LegRecord:
     attempts: tuple[AttemptRecord, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class HandlingRecord:
     agent_code: str
     channel_uid: str
@@ -76,7 +80,7 @@ class HandlingRecord:
         return max(0, round((self.talk_end - self.talk_start) * 1000) - self.hold_ms)
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class TransferOut:
     at: float
     kind: str
@@ -88,7 +92,7 @@ class TransferOut:
     result: str
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class RecordingRecord:
     channel_uid: str
     path: str  # relative to Asterisk's monitor directory, named from the UNIQUEID
@@ -98,7 +102,7 @@ class RecordingRecord:
     handling: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class FinishedCall:
     server_id: str
     linkedid: str
@@ -130,7 +134,7 @@ class FinishedCall:
         return list(dict.fromkeys(h.agent_code for h in self.handlings))
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class AgentInterval:
     server_id: str
     agent_code: str
@@ -142,7 +146,7 @@ class AgentInterval:
     source_event: str
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class RawEvent:
     """An AMI event kept verbatim for the history (``raw_ami_event``), so derived rows can be
     rebuilt when a definition or the tracker changes."""
