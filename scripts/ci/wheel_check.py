@@ -63,7 +63,8 @@ SHARE = "share/pbx-controller"
 # The rendered files any configuration has (see controller.dialplan.render.FILES).
 RENDERED = ("extensions.conf", "pjsip.conf", "queues.conf")
 
-_SECRET = re.compile(r"^\s*secret:\s+(\S+)", re.MULTILINE)
+# `sandbox start` names the file that holds the AMI secret, never the secret itself.
+_SECRET_FILE = re.compile(r"^\s*secret:\s+in\s+(\S+)", re.MULTILINE)
 
 
 def export_source(target: Path) -> list[str]:
@@ -179,12 +180,13 @@ def run_service(pbxctl: Path, cwd: Path, env: dict[str, str], work: Path, log: P
     try:
         asterisk = Group([pbxctl, "sandbox", "start"], cwd=cwd, log=work / "sandbox.log", env=env)
         started.append(asterisk)
-        secret = wait_for(
+        secret_file = wait_for(
             "running sandbox Asterisk",
-            lambda: (m := _SECRET.search(asterisk.log.read_text())) and m.group(1),
+            lambda: (m := _SECRET_FILE.search(asterisk.log.read_text())) and m.group(1),
             within=SANDBOX_TIMEOUT,
             alive=asterisk,
         )
+        secret = (cwd / secret_file).read_text(encoding="ascii").strip()
         token = run(
             [pbxctl, "token", "create", "wheel-check", "--role", "admin"], cwd=cwd, env=env, log=log
         ).strip()
