@@ -1,4 +1,5 @@
-"""Codes a report shows in a column, in words of both languages, (zh, en).
+"""Codes of the call history in words of both languages, (zh, en): what the reports' columns
+and the call page show.
 
 The history stores codes (``short_abandoned``, ``on_call``); a person reads words. The codes
 stay in what machines read (CSV, the API's JSON); tables, workbooks and pages show these.
@@ -16,7 +17,7 @@ CALL_OUTCOMES: dict[str, tuple[str, str]] = {
     "unanswered": ("未接通", "unanswered"),
     "busy": ("忙", "busy"),
     "failed": ("失败", "failed"),
-    "rejected": ("已拒接(黑名单)", "rejected (blacklist)"),
+    "rejected": ("已拒绝(黑名单)", "rejected (blacklist)"),
     "closed": ("非工作时间", "closed (outside business hours)"),
 }
 
@@ -26,15 +27,15 @@ QUEUE_OUTCOMES: dict[str, tuple[str, str]] = {
     "transferred": ("已转接", "transferred"),
     "abandoned": ("放弃", "abandoned"),
     "short_abandoned": ("短时放弃", "short abandon"),
-    "timeout": ("超时转出", "timed out"),
+    "timeout": ("超时", "timed out"),
     "exit_key": ("按键离开", "left with a key"),
-    "exit_empty": ("无坐席离开", "left: no agents"),
+    "exit_empty": ("离开:无坐席", "left: no agents"),
     "no_agents": ("无坐席", "no agents"),
     "withdrawn": ("撤回", "withdrawn"),
     "full": ("队列满", "queue full"),
-    "refused_full": ("拒绝:队列满", "refused: queue full"),
-    "refused_empty": ("拒绝:无坐席", "refused: no agents"),
-    "refused_unavailable": ("拒绝:无可用坐席", "refused: no agent available"),
+    "refused_full": ("被拒:队列已满", "refused: queue full"),
+    "refused_empty": ("被拒:无坐席", "refused: no agents"),
+    "refused_unavailable": ("被拒:无可用坐席", "refused: no agent available"),
 }
 
 # An agent's state (AgentState), and being logged out.
@@ -125,3 +126,9 @@ FORMULAS_ZH: dict[str, str] = {
 def formula(text: str, language: str) -> str:
     """A column's formula in ``language`` (its English text when there is no Chinese)."""
     return FORMULAS_ZH.get(text, text) if language.startswith("zh") else text
+
+
+def in_language(vocabulary: dict[str, tuple[str, str]], language: str) -> dict[str, str]:
+    """A vocabulary's words in one language, by code."""
+    index = 0 if language.startswith("zh") else 1
+    return {code: pair[index] for code, pair in vocabulary.items()}

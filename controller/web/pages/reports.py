@@ -40,6 +40,7 @@ from controller.access.policy import Principal, allows
 from controller.access.scopes import Scope, grants
 from controller.export import html, pdf_out
 from controller.history import queries
+from controller.reports import words
 from controller.reports.calendar import Interval
 from controller.reports.errors import ReportError
 from controller.reports.registry import REPORTS
@@ -779,26 +780,12 @@ def _seconds(ms: Any) -> str:
     return "-" if ms is None else f"{ms / 1000:.1f}"
 
 
-def call_words(gettext: Callable[[str], str]) -> dict[str, str]:
-    """The history's values (outcomes, results, roles) for a person, in the page's language."""
+def call_words(gettext: Callable[[str], str], lang: str) -> dict[str, str]:
+    """The history's values (outcomes, results, roles) for a person, in the page's language:
+    outcomes from the reports' vocabulary (the same words as in the reports), the rest here."""
     return {
-        "answered": gettext("answered"),
-        "abandoned": gettext("abandoned"),
-        "callback": gettext("left a callback request"),
-        "voicemail": gettext("voicemail"),
-        "transferred": gettext("transferred"),
-        "unanswered": gettext("unanswered"),
-        "busy": gettext("busy"),
-        "failed": gettext("failed"),
-        "rejected": gettext("rejected (blacklist)"),
-        "closed": gettext("closed (outside business hours)"),
-        "timeout": gettext("timed out"),
-        "exit_key": gettext("left with a key"),
-        "exit_empty": gettext("left: no agents"),
-        "withdrawn": gettext("withdrawn"),
-        "refused_full": gettext("refused: queue full"),
-        "refused_empty": gettext("refused: no agents"),
-        "refused_unavailable": gettext("refused: no agent available"),
+        **words.in_language(words.QUEUE_OUTCOMES, lang),
+        **words.in_language(words.CALL_OUTCOMES, lang),
         "caller": gettext("the caller"),
         "agent": gettext("the agent"),
         "transfer": gettext("a transfer"),
@@ -895,9 +882,10 @@ async def call_page(request: web.Request) -> web.Response:
             for r in detail["recordings"]
         ],
     }
-    gettext = i18n.translations(language(request)).gettext
+    lang = language(request)
+    gettext = i18n.translations(lang).gettext
     return signed_in_page(request, "reports/call.html", "reports", call=shown, may_play=play,
-                          words=call_words(gettext), causes=cause_words(gettext),
+                          words=call_words(gettext, lang), causes=cause_words(gettext),
                           back=_back_to_reports(request))  # fmt: skip
 
 
