@@ -107,7 +107,7 @@ def scope_descriptions(gettext: Callable[[str], str]) -> dict[str, str]:
         Scope.RECORDINGS_READ: gettext("Listen to and download recordings"),
         Scope.RECORDINGS_DELETE: gettext("Delete recordings"),
         Scope.WALLBOARD_READ: gettext("See the wallboard's figures"),
-        Scope.REPORTS_READ: gettext("See reports (own seat only: an agent's own figures)"),
+        Scope.REPORTS_READ: gettext("See reports of the queues given (own: an agent's figures)"),
         Scope.FOLLOWUPS_READ: gettext("See follow-ups of calls and customers"),
         Scope.FOLLOWUPS_WRITE: gettext("Create, assign, change and close follow-ups"),
         Scope.WEBHOOKS_MANAGE: gettext("Manage CRM webhooks, their deliveries and test sends"),
@@ -118,6 +118,21 @@ def scope_descriptions(gettext: Callable[[str], str]) -> dict[str, str]:
         Scope.CONFIG_READ: gettext("Read the configuration"),
         Scope.CONFIG_APPLY: gettext("Change and apply the configuration"),
     }
+
+
+def scope_label(pattern: str, words: dict[str, str], gettext: Callable[[str], str]) -> str:
+    """A role's scope pattern in words for the roles list: a scope's description, its
+    ``me.`` form as the same on the holder's own seat, ``#`` as everything; a wildcard
+    pattern the admin typed stays as written (the list shows the pattern beside it)."""
+    if pattern == "#":
+        return gettext("Everything")
+    if pattern in words:
+        return words[pattern]
+    if pattern == Scope.REPORTS_READ.own:
+        return gettext("See reports of the agent's own seat only")
+    if pattern.startswith("me.") and pattern[3:] in words:
+        return gettext("%(what)s: own seat and calls only") % {"what": words[pattern[3:]]}
+    return pattern
 
 
 def _worded(request: web.Request, text: object) -> str:
@@ -357,9 +372,12 @@ async def roles(request: web.Request) -> web.Response:
 
     found, holders = await asyncio.to_thread(in_session, request.app[SERVICES].factory, read)
     _described(request, found)
+    gettext = i18n.translations(language(request)).gettext
+    words = scope_descriptions(gettext)
+    labels = {p: scope_label(p, words, gettext) for role in found for p in role.scopes}
     return frame(request, "admin/roles.html", section="", admin_page="roles", roles=found,
                  holders=holders, done=request.query.get("done", "")[:80],
-                 refused=None)  # fmt: skip
+                 scope_labels=labels, refused=None)  # fmt: skip
 
 
 # The scopes a role form offers, one row each: not given, given (narrowed to the holder's
