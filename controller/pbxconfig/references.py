@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from controller.domain import Destination, DestinationKind
 from controller.errors import Message
@@ -41,6 +42,8 @@ class Checker:
     indexes: dict[str, _Index] = field(default_factory=dict)
     # E.164 form of every customer number, by (customer index, number index).
     customer_numbers: dict[tuple[int, int], str] = field(default_factory=dict)
+    # By section, the first object of each key (see _first).
+    first_objects: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def problem(self, path: Path_, message: str) -> None:
         self.problems.append(Problem(path, message))
@@ -106,7 +109,7 @@ class Checker:
                 path, Message("destination {dest}: {what} does not exist", dest=dest, what=what)
             )
         elif dest.kind is DestinationKind.TIME_CONDITION:
-            tc = next(t for t in self.config.time_conditions if t.name == dest.target)
+            tc = self._first("time_conditions")[dest.target]
             if tc.open is None or tc.closed is None:
                 self.problem(
                     path,
@@ -117,11 +120,24 @@ class Checker:
                     ),
                 )
         elif dest.kind is DestinationKind.VOICEMAIL:
-            extension = next(e for e in self.config.extensions if e.number == dest.target)
+            extension = self._first("extensions")[dest.target]
             if extension.voicemail is None:
                 self.problem(
                     path, Message("destination {dest}: extension has no voicemail box", dest=dest)
                 )
+
+    def _first(self, section: str) -> dict[str, Any]:
+        """The first object of ``section`` with each key (a duplicate key is reported
+        already): looked up per destination, a scan of 10,000 extensions for each
+        voicemail destination took a tenth of a second on the benchmark site."""
+        found = self.first_objects.get(section)
+        if found is None:
+            key_field = SECTION_KEYS[section][0]
+            found = {}
+            for item in getattr(self.config, section):
+                found.setdefault(getattr(item, key_field), item)
+            self.first_objects[section] = found
+        return found
 
     def destinations(self) -> Iterator[tuple[Destination | None, Path_]]:
         cfg = self.config
