@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 import pytest
@@ -14,9 +15,15 @@ from bench.dataset import large_company
 from controller.db import models as m
 from controller.db.engine import session_factory
 from controller.errors import ConfigFileError
+from controller.pbxconfig import importer
 from controller.pbxconfig.dump import dump_config
 from controller.pbxconfig.export import export_config
-from controller.pbxconfig.importer import ImportReport, copy_rows, import_config
+from controller.pbxconfig.importer import (
+    ImportReport,
+    copy_rows,
+    driver_insert,
+    import_config,
+)
 from controller.pbxconfig.load import parse_config
 from tests.conftest import EXAMPLE
 
@@ -273,7 +280,7 @@ def test_a_large_site_round_trips(engine: Engine) -> None:
     assert _import(engine, text).diff.empty
 
 
-def test_copy_refuses_a_duplicate_as_an_insert_does(engine: Engine) -> None:
+def test_copy_and_driver_insert_refuse_a_duplicate_as_an_insert_does(engine: Engine) -> None:
     rows = [
         {"number": f"{5000 + i}", "name": f"N{i}", "position": i, "ring_seconds": 20,
          "voicemail_enabled": False}
@@ -284,8 +291,10 @@ def test_copy_refuses_a_duplicate_as_an_insert_does(engine: Engine) -> None:
     def write() -> None:
         with session_factory(engine)() as session, session.begin():
             conn = session.connection()
-            if not copy_rows(conn, m.Extension.__table__, rows):  # not PostgreSQL
-                conn.execute(insert(m.Extension.__table__), rows)
+            table = m.Extension.__table__
+            # PostgreSQL's COPY, SQLite's own executemany, or (MariaDB) SQLAlchemy's INSERT.
+            if not (copy_rows(conn, table, rows) or driver_insert(conn, table, rows)):
+                conn.execute(insert(table), rows)
 
     with pytest.raises(IntegrityError):
         write()
@@ -297,3 +306,61 @@ def test_copy_refuses_a_duplicate_as_an_insert_does(engine: Engine) -> None:
         ("5000", False),
         ("5001", False),
     ]  # the column left out got its Python-side default
+
+
+_RANDOM = {("config_change", "token")}  # a new random token per revision
+
+
+def _stored_values(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    """Every table's rows in insertion order, without ids and references (which depend on
+    the backend's sequences): the values each column type stored."""
+    found = {}
+    with engine.connect() as connection:
+        for table in m.Base.metadata.sorted_tables:
+            columns = [
+                c
+                for c in table.c
+                if not (c.primary_key or c.foreign_keys or (table.name, c.name) in _RANDOM)
+            ]
+            rows = connection.execute(select(*columns).order_by(*table.primary_key.columns))
+            found[table.name] = [tuple(row) for row in rows]
+    return found
+
+
+def test_fast_paths_store_what_sqlalchemys_statements_store(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """COPY (PostgreSQL) and sqlite3's own executemany (SQLite) write the values SQLAlchemy's
+    INSERT and UPDATE would: an import and an edited import, made both ways, store the same."""
+    site = large_company(120, menus=20, queues=20)
+    edited = copy.deepcopy(site)
+    for item in edited["extensions"][::3]:
+        item["name"] += " (renamed)"
+        item["voicemail"] = {"email": "box@example.cn"}
+    del edited["extensions"][-5:]  # and their agents, which nothing else refers to
+    del edited["agents"][-5:]
+    edited["extensions"].append({"number": "39999", "name": "New", "phone": {"codecs": ["g722"]}})
+    texts = [yaml.safe_dump(doc, allow_unicode=True) for doc in (site, edited)]
+    now = dt.datetime(2026, 12, 3, 22, 0, tzinfo=dt.UTC)
+    empty = _stored_values(engine)
+
+    def imported() -> dict[str, list[tuple[object, ...]]]:
+        counter = iter(range(10**6))
+        monkeypatch.setattr(importer, "_generated_password", lambda: f"pw-{next(counter)}-x7Kq")
+        monkeypatch.setattr(importer, "_generated_pin", lambda: f"{next(counter):06d}")
+        stored = []
+        for text in texts:
+            _import(engine, text, now=now)
+            stored.append(_stored_values(engine))
+        with engine.begin() as connection:  # back to empty for the next way
+            for table in reversed(m.Base.metadata.sorted_tables):
+                if any(s[table.name] != empty[table.name] for s in stored):
+                    connection.execute(table.delete())
+        return {f"{i}:{name}": rows for i, s in enumerate(stored) for name, rows in s.items()}
+
+    fast = imported()
+    monkeypatch.setattr(importer, "copy_rows", lambda *_: False)
+    monkeypatch.setattr(importer, "driver_insert", lambda *_: False)
+    monkeypatch.setattr(importer, "driver_update", lambda *_: False)
+    assert imported() == fast
+    assert len(fast["0:extension"]) == 120
