@@ -279,11 +279,8 @@ class Controller:
         await asyncio.to_thread(self._load_configuration)
         site = self._site or SiteInfo.load(self.factory)
         self.hub.lookup = customer_lookup(self.factory, site.country)
-        self.live.sinks += [
-            self.writer.submit_outbox, self.recent.on_outbox, self.webhooks.on_outbox,
-            self.hub.on_outbox,
-        ]  # fmt: skip
-        self.live.raw_sink = self.writer.submit
+        self.live.history_sink = self.writer.submit_flush  # one journal write per batch
+        self.live.sinks += [self.recent.on_outbox, self.webhooks.on_outbox, self.hub.on_outbox]
         self.live.recovery = self.recovery
         self.live.after_resync.append(self._reapply_logins)
         app = create_app(self.web_services)

@@ -10,7 +10,9 @@
   while connected and resynchronised, and stops when the connection drops; the recovery
   starts there at the next login.
 - What the tracker produced (finished calls, agent intervals, screen pops, changed keys) is
-  handed to the sinks once per batch of events (one event-loop turn), never per event.
+  handed to the sinks once per batch of events (one event-loop turn), never per event. The
+  history's sink gets the batch's verbatim events with the tracker's records, so its journal
+  takes them in one write.
 - Sinks must be quick and must not block: they queue work (the history writer, the websocket
   hub). A sink that raises is logged and skipped; the next batch goes to it again.
 """
@@ -59,6 +61,8 @@ RAW_EVENTS = frozenset(
 )  # fmt: skip
 
 Sink = Callable[[Outbox], None]
+# The history writer: a batch's verbatim events and the outbox whose records it keeps.
+HistorySink = Callable[[list[RawEvent], Outbox], None]
 
 # Events decode() turns into tracker events (or raw_event keeps) only for some values of one
 # header: Asterisk is asked for just those (see controller/ami/filters.py). Each filter lets
@@ -145,7 +149,7 @@ class LiveState:
     ) -> None:
         self.tracker = tracker
         self.sinks: list[Sink] = []
-        self.raw_sink: Callable[[list[RawEvent]], None] | None = None
+        self.history_sink: HistorySink | None = None  # called first, also for raw events only
         self._raw: list[RawEvent] = []
         self.after_resync: list[AfterResync] = list(after_resync or [])
         self._clock = clock
@@ -162,7 +166,7 @@ class LiveState:
     # -- input from the client ------------------------------------------------------------
 
     def on_message(self, message: Message, received_at: float) -> None:
-        if self.raw_sink is not None:
+        if self.history_sink is not None:
             self._keep_raw(message, received_at)
         event = decode(message, received_at)
         if event is None:
@@ -250,13 +254,15 @@ class LiveState:
 
     def flush(self) -> None:
         self._flush_scheduled = False
-        if self._raw and self.raw_sink is not None:
-            raw, self._raw = self._raw, []
-            try:
-                self.raw_sink(raw)
-            except Exception:
-                logger.exception("live=raw_sink_failed")
+        raw = self._raw
+        if raw:
+            self._raw = []
         outbox = self.tracker.drain()
+        if self.history_sink is not None and (raw or outbox.finished or outbox.intervals):
+            try:
+                self.history_sink(raw, outbox)
+            except Exception:
+                logger.exception("live=history_sink_failed")
         if not (outbox.finished or outbox.intervals or outbox.screen_pops or outbox.calls
                 or outbox.queues or outbox.agents):  # fmt: skip
             return

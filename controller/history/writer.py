@@ -127,10 +127,12 @@ class HistoryWriter:
         if len(self._buffer) >= self.batch_size:
             self._wake.set()
 
-    def submit_outbox(self, outbox: Outbox) -> None:
-        """A :class:`~controller.ami.live.LiveState` sink."""
-        if outbox.finished or outbox.intervals:
-            self.submit([*outbox.intervals, *outbox.finished])
+    def submit_flush(self, raw: list[RawEvent], outbox: Outbox) -> None:
+        """LiveState's history sink: a batch's verbatim events, then its agent intervals and
+        finished calls, in one journal write (one line each, in this order, as before when
+        the events and the records were two writes)."""
+        if raw or outbox.finished or outbox.intervals:
+            self.submit([*raw, *outbox.intervals, *outbox.finished])
 
     @property
     def pending(self) -> int:

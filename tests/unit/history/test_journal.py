@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from controller.ami.replay import replay
+from controller.ami.live import LiveState
+from controller.ami.replay import messages, replay
 from controller.ami.tracker import AgentInterval, FinishedCall, RawEvent, Tracker
 from controller.history import codec
 from controller.history.journal import WATERMARK, HistoryJournal
@@ -224,3 +225,33 @@ async def test_records_wait_for_the_next_write_on_disk_in_the_journal(tmp_path: 
     writer.stop()
     await task
     assert await writer.drain() == 0
+
+
+@pytest.mark.asyncio
+async def test_a_batch_of_events_is_journaled_in_one_write(tmp_path: Path) -> None:
+    """LiveState hands the history sink a batch's verbatim events with the tracker's records:
+    one append (one write) for both, events first, as when they were two appends."""
+    journal = HistoryJournal(tmp_path / "journal")
+    journal.open()
+    appends: list[list[str]] = []
+    append = journal.append
+
+    def counted(items: list[codec.Item]) -> list[int]:
+        appends.append([type(item).__name__ for item in items])
+        return append(items)
+
+    journal.append = counted  # type: ignore[method-assign]
+    writer = HistoryWriter(Database().write, journal=journal)
+    tracker = Tracker("s1")
+    live = LiveState(tracker)
+    live.history_sink = writer.submit_flush
+    for number, message in enumerate(messages(transcript("answered")), 1):
+        live.on_message(message, float(number))
+    live.flush()
+    assert len(appends) == 1
+    kinds = appends[0]
+    assert {"RawEvent", "FinishedCall"} <= set(kinds)
+    assert kinds == sorted(kinds, key=lambda kind: kind != "RawEvent")  # events first
+    journal.close()
+    left = HistoryJournal(tmp_path / "journal").open()
+    assert [type(item).__name__ for _, item in left] == kinds
