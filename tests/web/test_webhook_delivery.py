@@ -26,7 +26,7 @@ from controller.db.migrate import upgrade
 from controller.db.models.webhooks import DeliveryStatus, WebhookDelivery
 from controller.webhooks import events, signing, store
 from controller.webhooks.service import WebhookService
-from controller.webhooks.validate import EndpointCreate
+from controller.webhooks.validate import EndpointCreate, EndpointUpdate
 
 pytestmark = pytest.mark.asyncio
 
@@ -237,3 +237,37 @@ async def test_the_running_service_forgets_finished_deliveries_after_keep_days(
         task.cancel()
         await service.stop()
     assert sorted(r.event_id for r in _rows(factory)) == ["delivered-29", "pending-31"]
+
+
+class _CountingFactory(sessionmaker[Session]):
+    """A session factory that counts the ORM sessions it opens."""
+
+    opened = 0
+
+    def __call__(self, **local_kw: object) -> Session:
+        self.opened += 1
+        return super().__call__(**local_kw)  # type: ignore[arg-type]
+
+
+async def test_with_no_endpoint_enabled_events_are_dropped_without_an_orm_session(
+    engine: Engine,
+) -> None:
+    factory = _CountingFactory(engine, expire_on_commit=False)
+    _endpoint(factory, "crm", "http://127.0.0.1:9/crm")
+    with factory() as session, session.begin():
+        store.update_endpoint(
+            session, "crm", EndpointUpdate(enabled=False), dt.datetime.now(dt.UTC)
+        )
+    service = _service(factory)
+    assert store.any_enabled(factory) is False
+    factory.opened = 0
+    for n in range(3):
+        service.emit(events.Event("call.ringing", {"n": n}, ()))
+    await service.store_buffer()
+    assert (factory.opened, service.status()["buffered"], _rows(factory)) == (0, 0, [])
+    with factory() as session, session.begin():  # enabled again: the next batch is stored
+        store.update_endpoint(session, "crm", EndpointUpdate(enabled=True), dt.datetime.now(dt.UTC))
+    assert store.any_enabled(factory) is True
+    service.emit(events.Event("call.ringing", {"n": 3}, ()))
+    await service.store_buffer()
+    assert [json.loads(r.payload)["data"]["n"] for r in _rows(factory)] == [3]
