@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bench.dataset import large_company
 from controller.db import models as m
 from controller.db.engine import session_factory
-from controller.errors import ConfigFileError
+from controller.errors import ConfigFileError, DatabaseError
 from controller.pbxconfig import importer
 from controller.pbxconfig.dump import dump_config
 from controller.pbxconfig.export import export_config
@@ -246,6 +246,30 @@ def test_ivr_key_to_a_deleted_queue_is_refused_and_changes_nothing(engine: Engin
     assert ("inbound route 'main-number'", "region_routes[0].destination") in by_field
     with session_factory(engine)() as session:
         assert _count(session, m.Queue) == 2
+    assert _export(engine, include_secrets=True) == before
+
+
+def test_a_row_the_database_refuses_fails_the_whole_import_naming_the_phase(
+    engine: Engine,
+) -> None:
+    """Two phones swapping their user names in one import: the file is valid, but the rows
+    are updated one after the other (docs/configuration.md), and the database refuses the
+    first; nothing of the import is kept, on every backend and through every write path."""
+    site = large_company(60, menus=5, queues=5)
+    for i, item in enumerate(site["extensions"]):
+        item["phone"] = {"username": f"user{i}"}
+    _import(engine, yaml.safe_dump(site, allow_unicode=True))
+    before = _export(engine, include_secrets=True)
+    swapped = copy.deepcopy(site)
+    first, second = swapped["extensions"][0], swapped["extensions"][1]
+    first["phone"], second["phone"] = second["phone"], first["phone"]
+    for i in range(60):  # and many new rows before it in the same transaction
+        swapped["extensions"].append({"number": f"{30000 + i}", "name": f"New {i}"})
+    with pytest.raises(DatabaseError) as caught:
+        _import(engine, yaml.safe_dump(swapped, allow_unicode=True))
+    assert str(caught.value).startswith(
+        "the database refused the import while writing extensions: "
+    )
     assert _export(engine, include_secrets=True) == before
 
 
