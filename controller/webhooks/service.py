@@ -143,10 +143,17 @@ class WebhookService:
 
     async def run(self) -> None:
         connector = aiohttp.TCPConnector(limit=self.settings.concurrency)
+        loop = asyncio.get_running_loop()
+        last_turn = -self.interval
         async with aiohttp.ClientSession(connector=connector) as http:
             while True:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.interval)
+                # At most one turn per interval: under load the calls emit an event every few
+                # milliseconds, and each turn is a thread hop and a database transaction; what
+                # comes meanwhile waits for the next turn (in memory for at most about a second).
+                await asyncio.sleep(last_turn + self.interval - loop.time())
+                last_turn = loop.time()
                 self._wake.clear()
                 try:
                     self.calls.release()

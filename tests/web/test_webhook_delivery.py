@@ -271,3 +271,35 @@ async def test_with_no_endpoint_enabled_events_are_dropped_without_an_orm_sessio
     service.emit(events.Event("call.ringing", {"n": 3}, ()))
     await service.store_buffer()
     assert [json.loads(r.payload)["data"]["n"] for r in _rows(factory)] == [3]
+
+
+async def test_events_that_come_within_an_interval_are_stored_in_one_turn(
+    engine: Engine, receiver: tuple[Receiver, TestServer]
+) -> None:
+    crm, server = receiver
+    factory = session_factory(engine)
+    _endpoint(factory, "crm", str(server.make_url("/crm")))
+    service = WebhookService(factory, WebhookSettings(), "pbx1", Tracker("pbx1"), interval=0.5)
+    batches: list[int] = []
+    store_buffer = service.store_buffer
+
+    async def counted() -> None:
+        if service.status()["buffered"]:
+            batches.append(service.status()["buffered"])
+        await store_buffer()
+
+    service.store_buffer = counted  # type: ignore[method-assign]
+    task = asyncio.create_task(service.run())
+    try:
+        service.emit(events.Event("call.ringing", {"n": 0}, ()))
+        await _until(lambda: crm.got)
+        # The turn that stored the first one is over; five more come, the loop running
+        # between them (each used to start a turn of its own as soon as the last ended).
+        for n in range(1, 6):
+            service.emit(events.Event("call.ringing", {"n": n}, ()))
+            await asyncio.sleep(0)
+        await _until(lambda: len(crm.got) == 6)
+    finally:
+        task.cancel()
+        await service.stop()
+    assert batches == [1, 5]
