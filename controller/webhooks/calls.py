@@ -76,14 +76,14 @@ class CallEvents:
                 seen.rung.add(pop.agent)
                 self.emit(events.ringing(pop))
         for linkedid in sorted(outbox.calls):
+            seen = self._seen.get(linkedid)
+            if seen is not None and seen.answered:  # said once: not asked again (a call
+                continue  # changes after nearly every batch of events while it lasts)
             talking = self.tracker.call_talking(linkedid)
             if talking is None:  # not live, or not answered
                 continue
-            seen = self._seen.get(linkedid)
             if seen is None:
                 seen = self._seen[linkedid] = _Seen(now)
-            elif seen.answered:
-                continue
             # The view (what call.answered says) is built once, when an agent talks on it.
             view = self.tracker.call(linkedid) if talking else None
             if view is not None and view.agents:

@@ -112,3 +112,28 @@ def test_a_stop_sends_what_is_held() -> None:
     calls.release(force=True)
     assert sent[-1].kind == "call.ended"
     assert calls.held == 0
+
+
+def test_an_answered_call_is_not_asked_about_again() -> None:
+    """call.answered is said once: the tracker is not asked who talks on that call after it,
+    though the call changes after nearly every batch of events until it ends."""
+    asked: list[str] = []
+    answered_at: list[int] = []
+
+    def during(calls: CallEvents, sent: list[Event]) -> None:
+        if not answered_at and any(e.kind == "call.answered" for e in sent):
+            answered_at.append(len(asked))
+        if not hasattr(calls.tracker, "_counted"):
+            talking = calls.tracker.call_talking
+
+            def counted(linkedid: str) -> tuple[str, ...] | None:
+                asked.append(linkedid)
+                return talking(linkedid)
+
+            calls.tracker.call_talking = counted  # type: ignore[method-assign]
+            calls.tracker._counted = True  # type: ignore[attr-defined]
+
+    _, sent, _ = _feed("answered", during=during)
+    assert [e.kind for e in sent] == ["call.ringing", "call.answered"]
+    assert answered_at
+    assert len(asked) == answered_at[0]  # none after call.answered went out
