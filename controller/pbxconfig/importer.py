@@ -6,7 +6,8 @@ changed is written. The order of work avoids tripping unique and foreign-key con
 that are only satisfied at the end:
 
 1. delete objects nothing can point at (routes, customers, groups) and the child rows and
-   destinations of changed objects, so moved numbers and members are free again;
+   destinations of changed and removed objects, so moved numbers and members are free again
+   and no destination still points at an object removed in step 4;
 2. write added and changed objects section by section, referenced sections first
    (changed rows are updated before new ones are inserted, as the ORM did);
 3. write destinations (they need the ids of their targets);
@@ -406,14 +407,21 @@ class _Importer:
                 removed = [self.ids[section].pop(key) for key in diff.sections[section].removed]
                 self.delete_ids(_TABLES[section], "id", removed)
             for section, children in _CHILDREN.items():
-                changed = [self.ids[section][key] for key in diff.sections[section].changed]
-                if not changed:
+                # Removed objects too (those of _UNREFERENCED are gone already): a time
+                # condition removed after the IVR menus would otherwise still point at a
+                # removed menu when the menus are removed (destinations lead both ways
+                # between time conditions, queues and IVR menus).
+                keys = diff.sections[section].changed
+                if section not in _UNREFERENCED:
+                    keys = [*keys, *diff.sections[section].removed]
+                replaced = [self.ids[section][key] for key in keys]
+                if not replaced:
                     continue
                 for table, parent_column in children:
-                    self.delete_ids(table, parent_column, changed)
+                    self.delete_ids(table, parent_column, replaced)
                 if section in _DESTINATION_OWNERS:
                     column = _OWNER_COLUMN[_TABLES[section].name]
-                    self.delete_ids(m.Destination.__table__, column, changed)
+                    self.delete_ids(m.Destination.__table__, column, replaced)
 
         if not site_exists:
             # The site row must exist before anything else; its references are set later.

@@ -273,6 +273,16 @@ def test_a_row_the_database_refuses_fails_the_whole_import_naming_the_phase(
     assert _export(engine, include_secrets=True) == before
 
 
+def test_a_file_replacing_every_object_imports(engine: Engine) -> None:
+    """Removed objects whose destinations point at other removed objects (a time condition
+    opening to an IVR menu, removed before it): the database was left with a destination
+    pointing at a removed menu and refused the import."""
+    _import(engine, yaml.safe_dump(large_company(60, menus=5, queues=5), allow_unicode=True))
+    report = _import(engine, EXAMPLE_TEXT)
+    assert report.diff.sections["time_conditions"].removed == ["hours"]
+    assert _export(engine) == EXAMPLE_TEXT
+
+
 def test_revision_changes_with_the_configuration_only(engine: Engine) -> None:
     from controller.pbxconfig.revision import current_revision
 
@@ -364,7 +374,8 @@ def test_fast_paths_store_what_sqlalchemys_statements_store(
     del edited["extensions"][-5:]  # and their agents, which nothing else refers to
     del edited["agents"][-5:]
     edited["extensions"].append({"number": "39999", "name": "New", "phone": {"codecs": ["g722"]}})
-    texts = [yaml.safe_dump(doc, allow_unicode=True) for doc in (site, edited)]
+    # Then the example: tariffs, customers, policies, calendars ... replacing all of it.
+    texts = [yaml.safe_dump(doc, allow_unicode=True) for doc in (site, edited)] + [EXAMPLE_TEXT]
     now = dt.datetime(2026, 12, 3, 22, 0, tzinfo=dt.UTC)
     empty = _stored_values(engine)
 
