@@ -6,8 +6,9 @@ changed is written. The order of work avoids tripping unique and foreign-key con
 that are only satisfied at the end:
 
 1. delete objects nothing can point at (routes, customers, groups) and the child rows and
-   destinations of changed and removed objects, so moved numbers and members are free again
-   and no destination still points at an object removed in step 4;
+   destinations of changed and removed objects and the phones of removed extensions, so
+   moved numbers, members and phone user names are free again and no destination still
+   points at an object removed in step 4;
 2. write added and changed objects section by section, referenced sections first
    (changed rows are updated before new ones are inserted, as the ORM did);
 3. write destinations (they need the ids of their targets);
@@ -422,6 +423,11 @@ class _Importer:
                 if section in _DESTINATION_OWNERS:
                     column = _OWNER_COLUMN[_TABLES[section].name]
                     self.delete_ids(m.Destination.__table__, column, replaced)
+            # A removed extension's phone frees its user name for the phones written below
+            # (a changed extension keeps its phone, updated in place).
+            ids = self.ids["extensions"]
+            gone = [ids[key] for key in diff.sections["extensions"].removed]
+            self.delete_ids(m.Phone.__table__, "extension_id", gone)
 
         if not site_exists:
             # The site row must exist before anything else; its references are set later.

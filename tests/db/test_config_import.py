@@ -283,6 +283,32 @@ def test_a_file_replacing_every_object_imports(engine: Engine) -> None:
     assert _export(engine) == EXAMPLE_TEXT
 
 
+def test_a_phone_user_name_moves_from_a_removed_extension(engine: Engine) -> None:
+    """The phone of a removed extension frees its user name for a new or changed one in the
+    same import (phones of removed extensions used to go only at the end, with them)."""
+    site = large_company(60, menus=5, queues=5)
+    site["extensions"][-1]["phone"] = {"username": "alice"}
+    site["extensions"][-2]["phone"] = {"username": "bob"}
+    _import(engine, yaml.safe_dump(site, allow_unicode=True))
+    moved = copy.deepcopy(site)
+    del moved["extensions"][-2:]
+    moved["agents"] = [a for a in moved["agents"] if a["extension"] not in {"20058", "20059"}]
+    moved["extensions"][0]["phone"] = {"username": "bob"}  # changed
+    moved["extensions"].append({"number": "30000", "name": "A", "phone": {"username": "alice"}})
+    text = yaml.safe_dump(moved, allow_unicode=True)
+    report = _import(engine, text)
+    assert report.diff.sections["extensions"].removed == ["20058", "20059"]
+    with session_factory(engine)() as session:
+        owners = dict(
+            session.execute(
+                select(m.Phone.username, m.Extension.number).join(m.Extension)
+                .where(m.Phone.username.in_(["alice", "bob"]))
+            ).all()
+        )  # fmt: skip
+    assert owners == {"alice": "30000", "bob": "20000"}
+    assert _import(engine, text).diff.empty
+
+
 def test_revision_changes_with_the_configuration_only(engine: Engine) -> None:
     from controller.pbxconfig.revision import current_revision
 
