@@ -91,7 +91,7 @@ def parse(text: str) -> ConfFile:
             if directive in {"#include", "#tryinclude"}:
                 result.includes.append((number, argument.strip().strip('"')))
             continue
-        header = _HEADER.match(stripped)
+        header = _HEADER.match(stripped) if stripped[0] == "[" else None
         if header:
             current = Section(header.group(1), number, header.group(2) or "")
             result.sections.append(current)

@@ -110,6 +110,10 @@ SAMPLE_PER_SECTION = 3
 SPEC_OF = {spec.name: spec for spec in FILES}
 
 
+# Told a full render's files (name -> text) before they are linted.
+Rendered = Callable[[dict[str, str]], None] | None
+
+
 class Fallback(Exception):
     """The update cannot vouch for an incremental result: render everything."""
 
@@ -162,9 +166,11 @@ def update(
     *,
     use_asterisklint: bool = True,
     defer_fill: bool = False,
+    rendered: Rendered = None,
 ) -> Update:
     """Bring ``cache`` to the revision ``session`` sees (one read transaction). A full render
-    with ``defer_fill`` leaves the filling of the cache to the caller (:attr:`Update.fill`)."""
+    with ``defer_fill`` leaves the filling of the cache to the caller (:attr:`Update.fill`);
+    ``rendered`` is told a full render's files before they are linted."""
     clock = _Clock()
     revision = current_revision(session)
     token = revision_token(session, revision) or f"unjournaled-{revision}"
@@ -172,7 +178,8 @@ def update(
     if meta.get("inputs") != inputs:
         reason = "templates or settings changed" if meta else "no render cache yet"
         return full(cache, session, renderer, options, inputs, revision, token, reason, clock,
-                    use_asterisklint=use_asterisklint, defer_fill=defer_fill)  # fmt: skip
+                    use_asterisklint=use_asterisklint, defer_fill=defer_fill,
+                    rendered=rendered)  # fmt: skip
     held = int(meta.get("revision", "-1"))
     if held == revision and meta.get("token") == token:
         return Update(revision, False, seconds=clock.seconds)
@@ -191,7 +198,8 @@ def update(
         reason = f"{', '.join(sorted(changes.reordered & set(SECTION_FILES)))} reordered"
     if changes is None or reason:
         return full(cache, session, renderer, options, inputs, revision, token, reason, clock,
-                    use_asterisklint=use_asterisklint, defer_fill=defer_fill)  # fmt: skip
+                    use_asterisklint=use_asterisklint, defer_fill=defer_fill,
+                    rendered=rendered)  # fmt: skip
     changed = {
         obj(section, key)
         for section, keys in changes.keys.items()
@@ -212,7 +220,8 @@ def update(
         return Update(revision, False, issues=refused.issues, seconds=clock.seconds)
     except Fallback as fallback:
         return full(cache, session, renderer, options, inputs, revision, token, str(fallback),
-                    clock, use_asterisklint=use_asterisklint, defer_fill=defer_fill)  # fmt: skip
+                    clock, use_asterisklint=use_asterisklint, defer_fill=defer_fill,
+                    rendered=rendered)  # fmt: skip
     result.revision = revision
     result.seconds = clock.seconds
     return result
@@ -234,9 +243,12 @@ def full(
     *,
     use_asterisklint: bool = True,
     defer_fill: bool = False,
+    rendered: Rendered = None,
 ) -> Update:
     """Render every file, fill the cache with it, lint it. With ``defer_fill`` the cache is
-    not filled: :attr:`Update.fill` does it (in a transaction of the cache it is given)."""
+    not filled: :attr:`Update.fill` does it (in a transaction of the cache it is given).
+    ``rendered`` gets every file as soon as it is rendered, before the lint (the apply
+    prepares the phone rows on the second core meanwhile)."""
     clock = clock or _Clock()
     snapshot = export_config(session, include_secrets=True)
     clock.lap("read")
@@ -248,13 +260,17 @@ def full(
     clock.lap("build")
     recorded = {spec.name: renderer.render_recorded(spec, getattr(tracked, spec.data))
                 for spec in FILES}  # fmt: skip
+    texts = {name: compose(SPEC_OF[name], "".join([seg.text for seg in rec.segments]))
+             for name, rec in recorded.items()}  # fmt: skip
+    if rendered is not None:
+        rendered(texts)
     clock.lap("render")
-    texts: dict[str, str] = {}
     pieces: list[Piece] = []
     units: dict[str, list[tuple[str, str, str | None, frozenset[str]]]] = {}
     rows: dict[str, list[NewSegment]] = {}
     shapes: dict[str, tuple[str, str, str | None]] = {}  # shape -> (file, text, ctx)
     static: list[tuple[str, str, str | None]] = []  # the files' own text (not in a unit)
+    memo: dict[int, frozenset[str]] = {}  # shape_of's, while the views are alive
     for name, rec in recorded.items():
         kind = file_kind(name)
         segments, line = [], HEADER_LINES + 1
@@ -280,11 +296,10 @@ def full(
             shape = None
             if MODULE_OF[name] is Module.DIALPLAN:
                 text = "".join(own_text.get(path, ()))
-                shape = shape_of(text, info.item)
+                shape = shape_of(text, info.item, memo)
                 shapes.setdefault(shape, (name, text, first_ctx.get(path)))
             file_units.append((path, info.owner, shape, info.deps))
         units[name] = file_units
-        texts[name] = compose(SPEC_OF[name], "".join(s.text for s in rec.segments))
     running = None
     if use_asterisklint:
         running = asterisklint.start(_units_for_asterisklint(static + list(shapes.values())))
@@ -439,8 +454,15 @@ def _partial(snapshot: s.PbxConfig, owners: Collection[str]) -> s.PbxConfig:
 # -- shapes: what asterisklint has seen ----------------------------------------------------------
 
 
-def _values(item: object) -> set[str]:
-    """Every escaped value in ``item`` (a unit's view), however deeply nested."""
+def _values(item: object, memo: dict[int, frozenset[str]] | None = None) -> frozenset[str]:
+    """Every escaped value in ``item`` (a unit's view), however deeply nested. ``memo``
+    (view id -> its values, for views that stay alive meanwhile): a full render asks for
+    the views of a shard's 200 extensions again as units of their own, an agent's view in
+    each pass."""
+    if memo is not None:
+        known = memo.get(id(item))
+        if known is not None:
+            return known
     found: set[str] = set()
     todo = [item]
     while todo:
@@ -457,14 +479,22 @@ def _values(item: object) -> set[str]:
                 names = _FIELD_NAMES[type(x)] = (
                     tuple(f.name for f in fields(x)) if hasattr(x, "__dataclass_fields__") else ()  # type: ignore[arg-type]
                 )
-            todo.extend(getattr(x, name) for name in names)
-    return found
+            if not names:
+                continue
+            if memo is not None and x is not item:
+                found |= _values(x, memo)
+            else:
+                todo.extend(getattr(x, name) for name in names)
+    result = frozenset(found)
+    if memo is not None:
+        memo[id(item)] = result
+    return result
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # a view's class -> its fields' names
 
 
-def shape_of(text: str, item: object) -> str:
+def shape_of(text: str, item: object, memo: dict[int, frozenset[str]] | None = None) -> str:
     """The unit's text with its own values taken out: units of one shape take the same
     template branches and differ only in escaped values, so asterisklint judges them alike.
 
@@ -473,7 +503,9 @@ def shape_of(text: str, item: object) -> str:
     line does not depend on its digits, and a repeated line is checked in its first copy.
     The text asterisklint reads is always a real unit's, never the shape."""
     # Longest first (a value inside a longer one is not cut out of it), ties in one order.
-    for value in sorted([v for v in _values(item) if len(v) >= 2], key=lambda v: (-len(v), v)):
+    # Only the values the text holds: replacing one by "\x00" never makes another appear.
+    found = [v for v in _values(item, memo) if len(v) >= 2 and v in text]
+    for value in sorted(found, key=lambda v: (-len(v), v)):
         text = text.replace(value, "\x00")
     lines = _DIGITS.sub("9", text).split("\n")
     kept = [line for n, line in enumerate(lines) if n == 0 or line != lines[n - 1]]

@@ -18,13 +18,14 @@ from controller.ami.session import AmiCredentials
 from controller.config import Settings
 from controller.db.engine import session_factory
 from controller.db.migrate import require_current_schema
-from controller.dialplan import incremental
+from controller.dialplan import incremental, phones
 from controller.dialplan.apply import ApplyReport, ApplyStep, Outcome, Progress, apply_files
 from controller.dialplan.build import BuildError, build
 from controller.dialplan.cache import Cache
 from controller.dialplan.incremental import Update
 from controller.dialplan.lint import LintIssue
 from controller.dialplan.model import Options
+from controller.dialplan.phoneprep import Preparing
 from controller.dialplan.render import FILES, GENERATED_DIR, Renderer, compose, digest
 from controller.dialplan.state import (
     AppliedState,
@@ -135,9 +136,11 @@ def update_render_cache(
     *,
     use_asterisklint: bool = True,
     defer_fill: bool = False,
+    rendered: incremental.Rendered = None,
 ) -> Update:
     """Bring the render cache (in the data directory) to the stored configuration; after a
-    full render with ``defer_fill``, :func:`fill_render_cache` does the filling."""
+    full render with ``defer_fill``, :func:`fill_render_cache` does the filling.
+    ``rendered`` is told a full render's files before they are linted."""
     require_current_schema(engine)
     cache = Cache.open(settings.data_dir)
     try:
@@ -150,6 +153,7 @@ def update_render_cache(
                 inputs_digest(settings, renderer),
                 use_asterisklint=use_asterisklint,
                 defer_fill=defer_fill,
+                rendered=rendered,
             )
     except BuildError as exc:
         lines = "\n".join(f"  {'.'.join(map(str, p.path))}: {p.message}" for p in exc.problems)
@@ -229,19 +233,35 @@ async def apply_from_database(
     clock = time.perf_counter()
     if progress is not None:
         progress(ApplyStep("lint", "start"))
+    # After a full render the phone rows are prepared in a second process while the lint
+    # runs (controller.dialplan.phoneprep); they are written only if the lint passes.
+    preparing: list[Preparing] = []
+
+    def rendered(texts: dict[str, str]) -> None:
+        if texts.get(phones.PJSIP_FILE, "").strip():
+            preparing.append(Preparing(texts[phones.PJSIP_FILE], directory))
+
     with gc_paused():
-        update = update_render_cache(
-            settings, engine, renderer, use_asterisklint=use_asterisklint, defer_fill=True
-        )
+        try:
+            update = update_render_cache(settings, engine, renderer,
+                                         use_asterisklint=use_asterisklint, defer_fill=True,
+                                         rendered=rendered)  # fmt: skip
+        except BaseException:
+            for running in preparing:
+                running.cancel()
+            raise
         seconds = dict(update.seconds)
         errors = update.errors
         if progress is not None:
             found = "\n".join(str(i) for i in errors[:20])
             progress(ApplyStep("lint", "failed" if errors else "done", "", found))
         if errors:
+            for running in preparing:
+                running.cancel()
             report = ApplyReport(Outcome.REFUSED, [], [], [str(i) for i in errors])
             return Applied(report, notes + update.issues, seconds, update.full, update.reason)
         files, digests = _to_apply(settings, update, state)
+        prepared = preparing[-1].result(files) if preparing else None
     now = time.perf_counter()
     seconds["controller"] = now - clock
     # After a full render the render cache is filled while Asterisk reloads (a second core;
@@ -264,7 +284,9 @@ async def apply_from_database(
 
         filling = asyncio.create_task(asyncio.to_thread(fill))
     try:
-        report = await apply_files(files, directory, ami_credentials(settings), update.units, told)
+        report = await apply_files(
+            files, directory, ami_credentials(settings), update.units, told, prepared
+        )
     finally:
         reloading.set()
         if filling is not None:
