@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from operator import itemgetter
+from urllib.parse import unquote
 
 from controller.ami import events as ev
 from controller.ami.protocol import Message
-from controller.ami.tracker.calls import TRACKED_VARIABLES
+from controller.ami.tracker.calls import CALL_ATTRS, TRACKED_VARIABLES
 
 Fields = dict[str, str]
 
@@ -157,8 +158,41 @@ def _listed(f: Fields, at: float) -> ev.ListedChannel:
     )
 
 
-def _user_event(f: Fields, at: float) -> ev.QueueExit | None:
-    if f.get("UserEvent") != "PbxQueueExit":
+# UserEvent(PbxCall,Mark: ...) from [pbx-mark]: the same text as its CEL user event,
+# ``_context=...&_exten=...&NAME=value&...`` with every value URIENCODEd.
+CALL_MARK = "PbxCall"
+_MARK_CONTEXT, _MARK_EXTEN = "_context", "_exten"
+
+
+def call_mark(f: Fields, at: float) -> ev.CallMark:
+    attrs: list[tuple[str, str]] = []
+    context = exten = ""
+    for item in f.get("Mark", "").split("&"):
+        name, _, value = item.partition("=")
+        if "%" in value:
+            value = unquote(value)
+        if name in CALL_ATTRS:
+            attrs.append((name, value))
+        elif name == _MARK_CONTEXT:
+            context = value
+        elif name == _MARK_EXTEN:
+            exten = value
+    c = chan(f)
+    if context:
+        # Where the dialplan set them, as their VarSets would say (the event itself comes
+        # from the [pbx-mark] subroutine).
+        c = ev.Chan(
+            c.name, c.uniqueid, c.linkedid, c.state, c.caller_num, c.caller_name,
+            c.connected_num, c.connected_name, context, exten,
+        )  # fmt: skip
+    return ev.CallMark(at, c, tuple(attrs))
+
+
+def _user_event(f: Fields, at: float) -> ev.QueueExit | ev.CallMark | None:
+    name = f.get("UserEvent")
+    if name == CALL_MARK:
+        return call_mark(f, at)
+    if name != "PbxQueueExit":
         return None
     return ev.QueueExit(at, chan(f), f.get("Queue", ""), f.get("Status", ""))
 
@@ -283,7 +317,7 @@ _UPDATE = re.compile(UPDATE_STATES)
 _WANTED: dict[str, tuple[str, Callable[[str], bool]]] = {
     "VarSet": ("Variable", lambda value: value.lstrip("_") in TRACKED_VARIABLES),
     "Newexten": ("Application", "VoiceMail".__eq__),
-    "UserEvent": ("UserEvent", "PbxQueueExit".__eq__),
+    "UserEvent": ("UserEvent", frozenset({"PbxQueueExit", CALL_MARK}).__contains__),
     # A caller ID or connected line change of a channel not answered yet (Down: a dialled
     # channel being set up; Ring: an incoming one, a Local channel's ;2 half) tells nothing
     # its next event does not: every event carries the whole snapshot, and the next one

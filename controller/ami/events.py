@@ -275,6 +275,17 @@ class QueueExit:
 
 
 @immutable
+class CallMark:
+    """``UserEvent(PbxCall)`` from ``[pbx-mark]``: the call's attributes on a channel, all at
+    once, where the dialplan set them (``chan`` carries the context and extension that called
+    the mark, not ``pbx-mark``). ``attrs``: the ``PBX_*`` attributes the mark names, decoded."""
+
+    at: float
+    chan: Chan
+    attrs: tuple[tuple[str, str], ...]
+
+
+@immutable
 class AppStart:
     """Newexten for the few applications the tracker cares about (VoiceMail)."""
 
@@ -306,5 +317,6 @@ Event = (
     | ListedChannel
     | Recording
     | QueueExit
+    | CallMark
     | AppStart
 )

@@ -27,14 +27,14 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from controller.ami.client import CLIENT_EVENTS, AmiClient
-from controller.ami.decode import HAS_CALLER, TRACKED_EVENTS, UPDATE_STATES, decode
+from controller.ami.decode import CALL_MARK, HAS_CALLER, TRACKED_EVENTS, UPDATE_STATES, decode
 from controller.ami.events import Event
 from controller.ami.filters import EventFilter
 from controller.ami.protocol import Message
 from controller.ami.replay import SnapshotBuilder
 from controller.ami.session import AmiCredentials, AmiError, AmiLister
 from controller.ami.tracker import Outbox, RawEvent, Snapshot, Tracker
-from controller.ami.tracker.calls import TRACKED_VARIABLES
+from controller.ami.tracker.calls import VARSET_VARIABLES
 
 logger = logging.getLogger(__name__)
 
@@ -68,9 +68,10 @@ HistorySink = Callable[[list[RawEvent], Outbox], None]
 # header: Asterisk is asked for just those (see controller/ami/filters.py). Each filter lets
 # through at least what the Python side uses; tests/unit/ami/test_filters.py checks it.
 NARROWED: dict[str, EventFilter] = {
-    # Only the variables the tracker uses (with or without the inheritance underscores).
+    # Only the variables the tracker uses (with or without the inheritance underscores), but
+    # the call's attributes: the dialplan announces those in UserEvent(PbxCall) marks.
     "VarSet": EventFilter(
-        "VarSet", "Variable", "regex", f"^_*({'|'.join(sorted(TRACKED_VARIABLES))})$"
+        "VarSet", "Variable", "regex", f"^_*({'|'.join(sorted(VARSET_VARIABLES))})$"
     ),
     # Newexten matters only when a channel reaches VoiceMail (the call's outcome).
     "Newexten": EventFilter("Newexten", "Application", "exact", "VoiceMail"),
@@ -93,11 +94,16 @@ def tracker_filters() -> tuple[EventFilter, ...]:
     return tuple(NARROWED.get(name) or EventFilter(name) for name in names)
 
 
+def _kept_user_event(name: str) -> bool:
+    # Our dialplan's events, but the call's attribute marks: the call record keeps those.
+    return name.startswith("Pbx") and name != CALL_MARK
+
+
 def raw_event(server_id: str, message: Message, received_at: float) -> RawEvent | None:
     """The message as a :class:`RawEvent` when it is one of the kinds kept verbatim."""
     name = message.event  # read without splitting the message: most are not kept
     if name not in RAW_EVENTS and not (
-        name == "UserEvent" and (message.header("UserEvent") or "").startswith("Pbx")
+        name == "UserEvent" and _kept_user_event(message.header("UserEvent") or "")
     ):
         return None
     fields = message.fields

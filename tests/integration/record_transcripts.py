@@ -100,7 +100,32 @@ async def local_phone(ami: AmiSession) -> None:
     await asyncio.sleep(8)
 
 
+# A caller who presses keys: answers, waits for the menu, sends the digits after "k", waits.
+CALLER_WITH_KEYS = """
+[test-keys]
+exten => _k.,1,Answer()
+ same => n,Wait(2)
+ same => n,SendDTMF(${EXTEN:1})
+ same => n,Wait(20)
+ same => n,Hangup()
+"""
+
+
+async def inbound(ami: AmiSession) -> None:
+    """The whole inbound flow on the 24-hour line: the route, the controller's decision (no
+    FastAGI server here: the route's own destination), the main menu, key 1 into sales with
+    its recording; 8001 answers and talks 3 s. The call's attributes come as PbxCall marks."""
+    await log_in(ami, "sales", "8001", talk=3)
+    await ami.action(
+        "Originate", Channel="Local/k1@test-keys", Context="pbx-from-trunk",
+        Exten="+8675586009999", Priority=1, Async="true", CallerID="13900001111 <13900001111>",
+        ChannelId="cust-in", OtherChannelId="cust-in-b",
+    )  # fmt: skip
+    await asyncio.sleep(14)
+
+
 SCENARIOS: dict[str, Scenario] = {
+    "inbound": inbound,
     "answered": answered,
     "local-phone": local_phone,
     "abandon": abandon,
@@ -114,7 +139,7 @@ async def record(name: str, scenario: Scenario) -> None:
     settings = load_settings()
     sandbox = AsteriskSandbox(settings.sandbox_root)
     files = dict(TOP_LEVEL)
-    files["extensions.conf"] += TEST_CONTEXTS
+    files["extensions.conf"] += TEST_CONTEXTS + CALLER_WITH_KEYS
     sandbox.start(files, "recorder", secrets.token_urlsafe(12), free_port())
     try:
         lab = sandbox_settings(sandbox, Path(tempfile.mkdtemp()), free_port(socket.SOCK_DGRAM))

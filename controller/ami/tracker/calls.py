@@ -32,9 +32,9 @@ CALL_ATTRS = frozenset(
         "PBX_REJECTED",
     }
 )
-# Every variable on_varset uses: the decoder builds VarSet events for these only, and the live
-# AMI session asks Asterisk for no others (a call's dialplan sets a dozen more, each inherited
-# by every leg; they were a sixth of the events under load).
+# Every variable on_varset uses: the decoder builds VarSet events for these only (a call's
+# dialplan sets a dozen more, each inherited by every leg; they were a sixth of the events
+# under load).
 TRACKED_VARIABLES = CALL_ATTRS | {
     "PBX_AGENT",
     "PBX_HOLD",
@@ -42,6 +42,12 @@ TRACKED_VARIABLES = CALL_ATTRS | {
     "PBX_CB_POSITION_LEFT",
     "PBX_QUEUE_POSITION",
 }
+# The generated dialplan announces the call's attributes in one UserEvent(PbxCall) from
+# [pbx-mark] after it set them (docs/dialplan-contract.md), so the live AMI session asks
+# Asterisk for the VarSets of the others only: a VarSet per attribute was 8 events per call in
+# the load test, the marks are 3-5. VarSets of the attributes are still applied when they come
+# (a dialplan from before the marks, the recorded transcripts, the resync's Status lists).
+VARSET_VARIABLES = TRACKED_VARIABLES - CALL_ATTRS
 
 
 def on_new_channel(st: TrackerState, e: ev.NewChannel) -> None:
@@ -89,6 +95,21 @@ def on_varset(st: TrackerState, e: ev.VarSet) -> None:
             leg.exit_key = ch.exten if len(ch.exten) == 1 and ch.exten != "i" else None
             if name == "PBX_CB_POSITION_LEFT":
                 call.attrs["PBX_CALLBACK_KEY"] = ch.exten
+    st.outbox.calls.add(call.linkedid)
+
+
+def on_call_mark(st: TrackerState, e: ev.CallMark) -> None:
+    """The attributes that changed since the channel's last mark or VarSet, as on_varset
+    applies them (a mark names every attribute, set or not)."""
+    ch = ensure_channel(st, e.chan, e.at)
+    known = ch.vars
+    call = call_of(st, ch)
+    attrs = call.attrs
+    for name, value in e.attrs:
+        if known.get(name, "") != value:
+            known[name] = value
+            if value:
+                attrs[name] = value
     st.outbox.calls.add(call.linkedid)
 
 

@@ -40,6 +40,7 @@ HANDLERS: dict[type, Handler] = {
     ev.ChannelUpdate: calls.on_channel_update,
     ev.Hangup: calls.on_hangup,
     ev.VarSet: calls.on_varset,
+    ev.CallMark: calls.on_call_mark,
     ev.DialBegin: calls.on_dial_begin,
     ev.DialEnd: calls.on_dial_end,
     ev.BridgeEnter: calls.on_bridge_enter,
