@@ -110,8 +110,11 @@ SAMPLE_PER_SECTION = 3
 SPEC_OF = {spec.name: spec for spec in FILES}
 
 
-# Told a full render's files (name -> text) before they are linted.
-Rendered = Callable[[dict[str, str]], None] | None
+# Where a full render may find a file's segment facts extracted elsewhere: for each text
+# segment, its facts and the section open at its end (facts.extract's), or None.
+FactsSource = Callable[[str], Sequence[tuple[Sequence[Fact], str | None]] | None]
+# Told a full render's files (name -> text) and their segments before they are linted.
+Rendered = Callable[[dict[str, str], Mapping[str, Recorded]], FactsSource | None] | None
 
 
 class Fallback(Exception):
@@ -262,8 +265,7 @@ def full(
                 for spec in FILES}  # fmt: skip
     texts = {name: compose(SPEC_OF[name], "".join([seg.text for seg in rec.segments]))
              for name, rec in recorded.items()}  # fmt: skip
-    if rendered is not None:
-        rendered(texts)
+    given_facts = rendered(texts, recorded) if rendered is not None else None
     clock.lap("render")
     pieces: list[Piece] = []
     units: dict[str, list[tuple[str, str, str | None, frozenset[str]]]] = {}
@@ -277,11 +279,14 @@ def full(
         ctx: str | None = None
         own_text: dict[str, list[str]] = {}
         first_ctx: dict[str, str | None] = {}
+        given = iter(given_facts(name) or ()) if given_facts is not None else iter(())
         for seg in rec.segments:
-            facts: list[Fact] = []
+            facts: Sequence[Fact] = []
             end = ctx
             if seg.kind == TEXT:
-                facts, end = extract(kind, seg.text, ctx)
+                # Extracted elsewhere (the phone process extracts pjsip.conf's meanwhile),
+                # from the same texts in the same order, or here.
+                facts, end = next(given, None) or extract(kind, seg.text, ctx)
                 pieces.append(Piece(name, line, facts))
                 if seg.path == "" and MODULE_OF[name] is Module.DIALPLAN:
                     static.append((name, seg.text, ctx))

@@ -21,10 +21,12 @@ import marshal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from controller.dialplan import phones
+from controller.dialplan.facts import PJSIP, Fact, extract
 from controller.dialplan.state import gc_paused
 
 _TIMEOUT = 120.0  # seconds; the work takes well under one on the 10,000-phone site
@@ -33,10 +35,14 @@ _TIMEOUT = 120.0  # seconds; the work takes well under one on the 10,000-phone s
 class Preparing:
     """:func:`phones.prepare` of one rendered ``pjsip.conf``, running in another process."""
 
-    def __init__(self, pjsip: str, directory: Path) -> None:
+    def __init__(self, pjsip: str, directory: Path, segments: Sequence[str] = ()) -> None:
+        """``segments``: the texts of ``pjsip.conf``'s segments, whose facts (for the lint)
+        the process extracts too (:meth:`facts`)."""
         self.pjsip = pjsip
         self.directory = directory  # the generated directory, where phones.sqlite3 is
+        self.segments = len(segments)
         self._out: bytes | None = None
+        self._answered: dict[str, Any] | None = None
         self.in_process = False  # result() prepared them itself (no answer from the process)
         self._thread: threading.Thread | None = None
         try:
@@ -51,7 +57,7 @@ class Preparing:
             return
         # The child reads once its imports are done: a thread talks to it (writes the
         # request, reads the answer), the caller goes on linting.
-        request = marshal.dumps((pjsip, str(directory)))
+        request = marshal.dumps((pjsip, str(directory), list(segments)))
         self._thread = threading.Thread(target=self._talk, args=(request,), daemon=True)
         self._thread.start()
 
@@ -80,7 +86,19 @@ class Preparing:
         sync = None if found is None else phones.PhoneSync(phones.db_path(self.directory), **found)
         return phones.Prepared({**files, phones.PJSIP_FILE: answer["pjsip"]}, sync)
 
+    def facts(self, name: str) -> list[tuple[list[Fact], str | None]] | None:
+        """For ``pjsip.conf``: each of its segments' facts and the section open at its end
+        (:func:`controller.dialplan.facts.extract`, from no section at the file's start);
+        None for another file or without the process's answer."""
+        if name != phones.PJSIP_FILE:
+            return None
+        answer = self._answer()
+        found = answer.get("facts") if answer is not None else None
+        return found if isinstance(found, list) and len(found) == self.segments else None
+
     def _answer(self) -> dict[str, Any] | None:
+        if self._answered is not None:
+            return self._answered
         if self._thread is None:
             return None
         self._thread.join(_TIMEOUT + 5)
@@ -90,7 +108,10 @@ class Preparing:
             answer = marshal.loads(self._out)  # noqa: S302 - our own child's answer, over a pipe
         except (EOFError, ValueError, TypeError):
             return None
-        return answer if isinstance(answer, dict) else None
+        self._out = None
+        if isinstance(answer, dict):
+            self._answered = answer
+        return self._answered
 
     def cancel(self) -> None:
         """Stop the process (an apply refused by its lint does not need the rows)."""
@@ -101,16 +122,29 @@ class Preparing:
             self._thread.join(_TIMEOUT + 5)
 
 
-def prepare_answer(pjsip: str, directory: Path) -> dict[str, Any]:
-    """What the process answers: :func:`phones.prepare`'s result as plain data."""
+def segment_facts(segments: Iterable[str]) -> list[tuple[list[Fact], str | None]]:
+    """The facts of each of ``pjsip.conf``'s segments, as a full render extracts them."""
+    found = []
+    ctx: str | None = None
+    for text in segments:
+        facts, ctx = extract(PJSIP, text, ctx)
+        found.append((facts, ctx))
+    return found
+
+
+def prepare_answer(pjsip: str, directory: Path, segments: Iterable[str] = ()) -> dict[str, Any]:
+    """What the process answers: :func:`phones.prepare`'s result as plain data, and the
+    segments' facts."""
+    facts = segment_facts(segments)
     try:
         prepared = phones.prepare({phones.PJSIP_FILE: pjsip}, directory)
     except phones.PhoneRowError as exc:
-        return {"error": str(exc)}
+        return {"error": str(exc), "facts": facts}
     sync = prepared.sync
     if sync is None:
-        return {"pjsip": prepared.files[phones.PJSIP_FILE], "sync": None}
+        return {"pjsip": prepared.files[phones.PJSIP_FILE], "sync": None, "facts": facts}
     return {
+        "facts": facts,
         "pjsip": prepared.files[phones.PJSIP_FILE],
         "sync": {
             "rows": sync.rows,
@@ -125,8 +159,8 @@ def prepare_answer(pjsip: str, directory: Path) -> dict[str, Any]:
 
 def main() -> None:
     gc.disable()  # tens of thousands of small acyclic objects, and the process ends soon
-    pjsip, directory = marshal.loads(sys.stdin.buffer.read())  # noqa: S302 - from our parent
-    sys.stdout.buffer.write(marshal.dumps(prepare_answer(pjsip, Path(directory))))
+    pjsip, directory, segments = marshal.loads(sys.stdin.buffer.read())  # noqa: S302 - our parent's
+    sys.stdout.buffer.write(marshal.dumps(prepare_answer(pjsip, Path(directory), segments)))
     sys.stdout.buffer.flush()
 
 

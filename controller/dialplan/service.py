@@ -8,6 +8,7 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from controller.dialplan.state import (
     still_current,
     write_state,
 )
+from controller.dialplan.tracked import TEXT, Recorded
 from controller.errors import ControllerError
 from controller.pbxconfig.export import export_config
 from controller.pbxconfig.revision import current_revision
@@ -237,9 +239,14 @@ async def apply_from_database(
     # runs (controller.dialplan.phoneprep); they are written only if the lint passes.
     preparing: list[Preparing] = []
 
-    def rendered(texts: dict[str, str]) -> None:
-        if texts.get(phones.PJSIP_FILE, "").strip():
-            preparing.append(Preparing(texts[phones.PJSIP_FILE], directory))
+    def rendered(
+        texts: dict[str, str], recorded: Mapping[str, Recorded]
+    ) -> incremental.FactsSource | None:
+        if not texts.get(phones.PJSIP_FILE, "").strip():
+            return None
+        segments = [s.text for s in recorded[phones.PJSIP_FILE].segments if s.kind == TEXT]
+        preparing.append(Preparing(texts[phones.PJSIP_FILE], directory, segments))
+        return preparing[-1].facts
 
     with gc_paused():
         try:

@@ -10,8 +10,17 @@ from pathlib import Path
 import pytest
 
 from controller.dialplan import phones
+from controller.dialplan.build import build
+from controller.dialplan.facts import extract
+from controller.dialplan.lint import file_kind
+from controller.dialplan.model import Options
 from controller.dialplan.phoneprep import Preparing
-from tests.unit.dialplan.test_phone_rows import _edit_extension, _phone_ids, _render
+from controller.dialplan.render import Renderer
+from controller.dialplan.tracked import TEXT
+from controller.dialplan.tracking import track
+from controller.pbxconfig.load import parse_config
+from tests.conftest import EXAMPLE
+from tests.unit.dialplan.test_phone_rows import PJSIP, _edit_extension, _phone_ids, _render
 
 
 def _same(a: phones.Prepared, b: phones.Prepared) -> None:
@@ -58,3 +67,24 @@ def test_other_files_or_a_stopped_process_are_prepared_in_process(tmp_path: Path
     _same(cancelled.result({"pjsip.conf": started}),
           phones.prepare({"pjsip.conf": started}, tmp_path))  # fmt: skip
     assert cancelled.in_process
+
+
+def test_the_process_extracts_pjsip_confs_segment_facts_as_a_full_render(tmp_path: Path) -> None:
+    config = parse_config(EXAMPLE.read_text(encoding="utf-8")).config
+    extensions = [
+        e.model_copy(update={"phone": e.phone.model_copy(update={"password": "pw-Zq8r-1234"})})
+        if e.phone is not None
+        else e
+        for e in config.extensions
+    ]
+    config = config.model_copy(update={"extensions": extensions})
+    rec = Renderer().render_recorded(PJSIP, track(build(config, Options())).pjsip)
+    texts = [seg.text for seg in rec.segments if seg.kind == TEXT]
+    expected, ctx = [], None
+    for text in texts:
+        facts, ctx = extract(file_kind("pjsip.conf"), text, ctx)
+        expected.append((facts, ctx))
+    preparing = Preparing(_render(), tmp_path, texts)
+    assert preparing.facts("pjsip.conf") == expected
+    assert any(facts for facts, _end in expected)
+    assert preparing.facts("queues.conf") is None
