@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from operator import itemgetter
 from urllib.parse import unquote
 
@@ -164,19 +165,22 @@ CALL_MARK = "PbxCall"
 _MARK_CONTEXT, _MARK_EXTEN = "_context", "_exten"
 
 
+# A call's marks repeat the same few values (its DID, route, menu path, queue, region): each
+# decoded once (unquote is ~3 us in Python, a cache hit ~0.1 us).
+_unquote = lru_cache(maxsize=4096)(unquote)
+
+
 def call_mark(f: Fields, at: float) -> ev.CallMark:
     attrs: list[tuple[str, str]] = []
     context = exten = ""
     for item in f.get("Mark", "").split("&"):
         name, _, value = item.partition("=")
-        if "%" in value:
-            value = unquote(value)
         if name in CALL_ATTRS:
-            attrs.append((name, value))
+            attrs.append((name, _unquote(value) if "%" in value else value))
         elif name == _MARK_CONTEXT:
-            context = value
+            context = _unquote(value) if "%" in value else value
         elif name == _MARK_EXTEN:
-            exten = value
+            exten = _unquote(value) if "%" in value else value
     c = chan(f)
     if context:
         # Where the dialplan set them, as their VarSets would say (the event itself comes
