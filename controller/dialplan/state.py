@@ -89,3 +89,19 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextlib.contextmanager
+def gc_frozen(freeze: bool = True) -> Iterator[None]:
+    """Move every object alive now out of the cyclic collector's sight (``gc.freeze``)
+    until the block ends: after a full render that kept the collector paused, its first
+    full collection would scan millions of objects that are about to go anyway. Objects
+    made meanwhile are collected as usual."""
+    if not freeze:
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
