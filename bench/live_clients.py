@@ -12,6 +12,13 @@ today's figures), and without clients again. The clients run in their own proces
 reading costs neither the controller nor the measuring. ``--clients 0`` shows what the
 order of the loads alone costs.
 
+The site's data directory (``/tmp/pbx-bench-live-*``: database, logs, journal) is deleted at
+the end unless ``--keep``. ``--py-spy BIN`` samples the controller with that py-spy binary
+during each load (``py-spy record --nonblocking``, 200 Hz, native frames off) and writes the
+collapsed stacks to ``--profile-dir`` (``load1-baseline.txt``, ``load2-clients.txt``,
+``load3-again.txt``): the difference between the second and the mean of the others is what
+the clients cost, function by function.
+
 Printed:
 
 - **latency** from the event to the message in a client: ``AgentCalled`` (as this bench's
@@ -34,7 +41,9 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -181,8 +190,31 @@ async def _cookies(
     return {"sessions": sessions, "screen": f"pbx_kiosk={cookie.value}"}
 
 
+def _profiler(args: argparse.Namespace, pid: int, label: str) -> subprocess.Popen[bytes] | None:
+    """py-spy sampling the controller during one load (``--py-spy``), else None."""
+    if not args.py_spy:
+        return None
+    out = Path(args.profile_dir) / f"{label}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [args.py_spy, "record", "--pid", str(pid), "--rate", "200", "--nonblocking",
+         "--threads", "--format", "raw", "--output", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def _stop_profiler(profiler: subprocess.Popen[bytes] | None) -> None:
+    if profiler is not None:
+        profiler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+        try:
+            profiler.wait(30)
+        except subprocess.TimeoutExpired:
+            profiler.kill()
+            profiler.wait()
+
+
 async def _run_load(
-    site: DemoSite, plan: LoadPlan, run_id: str
+    site: DemoSite, plan: LoadPlan, run_id: str, args: argparse.Namespace, label: str
 ) -> tuple[Summary, float, list[tuple[float, Message]]]:
     """One load run; the controller's CPU seconds and every event (with when it arrived)."""
     credentials = ami_credentials(site.settings)
@@ -199,9 +231,11 @@ async def _run_load(
         ami.on_event = runner.on_event
         assert site.controller is not None
         meter = CpuMeter({"controller": site.controller.pid})
+        profiler = _profiler(args, site.controller.pid, label)
         meter.start()
         book = await runner.run()
         cpu = meter.stop()["controller"]
+        _stop_profiler(profiler)
     assert cpu is not None
     return Summary.of(book), cpu, events
 
@@ -234,7 +268,8 @@ def _latencies(
 
 
 async def bench(args: argparse.Namespace) -> int:
-    base = load_settings({"data_dir": Path(tempfile.mkdtemp(prefix="pbx-bench-live-"))})
+    data_dir = Path(tempfile.mkdtemp(prefix="pbx-bench-live-"))
+    base = load_settings({"data_dir": data_dir})
     site = DemoSite(base, talk_seconds=args.talk, progress=lambda line: print(line, flush=True))
     worker: asyncio.subprocess.Process | None = None
     try:
@@ -249,7 +284,9 @@ async def bench(args: argparse.Namespace) -> int:
         plan = LoadPlan(calls=args.calls, concurrency=args.concurrency, did=DEMO_DID,
                         max_seconds=args.duration)  # fmt: skip
         print(f"baseline: {args.calls} calls, {args.concurrency} at once, no clients", flush=True)
-        alone, cpu_alone, _ = await _run_load(site, plan, f"base{int(time.time())}")
+        alone, cpu_alone, _ = await _run_load(
+            site, plan, f"base{int(time.time())}", args, "load1-baseline"
+        )
 
         spec = {
             "base": site.api_url,
@@ -268,7 +305,9 @@ async def bench(args: argparse.Namespace) -> int:
         if line.strip() != b"ready":
             raise RuntimeError(f"the clients did not connect: {line!r}")
         print(f"with clients: {args.clients} connected", flush=True)
-        loaded, cpu_loaded, events = await _run_load(site, plan, f"live{int(time.time())}")
+        loaded, cpu_loaded, events = await _run_load(
+            site, plan, f"live{int(time.time())}", args, "load2-clients"
+        )
         worker.send_signal(signal.SIGTERM)
         await asyncio.wait_for(worker.wait(), 60)
         receipts = json.loads(_take(results))
@@ -277,11 +316,17 @@ async def bench(args: argparse.Namespace) -> int:
         # history has grown; 1.26x with no clients at all, 2026-12-03), so the clients' run
         # is compared with the mean of a baseline before it and one after it.
         print(f"baseline again: {args.calls} calls, no clients", flush=True)
-        again, cpu_again, _ = await _run_load(site, plan, f"again{int(time.time())}")
+        again, cpu_again, _ = await _run_load(
+            site, plan, f"again{int(time.time())}", args, "load3-again"
+        )
     finally:
         if worker is not None and worker.returncode is None:
             worker.kill()
         site.stop()
+        if args.keep:
+            print(f"kept the site's data directory: {data_dir}", flush=True)
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
 
     lat = _latencies(events, receipts)
     every = lat["pop"] + lat["board"]
@@ -317,6 +362,9 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--talk", type=int, default=20)
     parser.add_argument("--duration", type=float, default=600.0)
+    parser.add_argument("--keep", action="store_true", help="keep the site's data directory")
+    parser.add_argument("--py-spy", metavar="BIN", help="profile the controller with py-spy")
+    parser.add_argument("--profile-dir", default="var/live-clients-profile")
     parser.add_argument("--worker", nargs=2, metavar=("SPEC", "RESULTS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:

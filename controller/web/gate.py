@@ -18,11 +18,17 @@ class Gate:
     directory: AgentDirectory
 
     def call_target(self, view: CallView) -> Target:
-        agents = frozenset(view.agents) | frozenset(
-            c.agent for c in view.channels if c.agent is not None
-        )
+        channel_agents = tuple(c.agent for c in view.channels if c.agent is not None)
+        return self.people_target(view.agents, channel_agents, view.queue)
+
+    def people_target(
+        self, talking: tuple[str, ...], channel_agents: tuple[str, ...], queue: str | None
+    ) -> Target:
+        """A call's target from who is on it (``Tracker.call_people``: the view's ``agents``,
+        its channels' agents, its ``queue``), so a call can be decided without its view."""
+        agents = frozenset(talking) | frozenset(channel_agents)
         return Target(
-            queues=frozenset([view.queue] if view.queue else []),
+            queues=frozenset([queue] if queue else []),
             agents=agents,
             agent_queues=self.directory.queues_of(agents),
         )
@@ -34,8 +40,21 @@ class Gate:
     def call(self, who: Principal, view: CallView) -> bool:
         return allows(who, Scope.CALLS_READ, on=self.call_target(view))
 
+    def call_of(
+        self,
+        who: Principal,
+        people: tuple[tuple[str, ...], tuple[str, ...], str | None],
+    ) -> bool:
+        """:meth:`call` from ``Tracker.call_people(linkedid)`` instead of the view (the hub
+        decides every changed call for every audience; most are not shown to any)."""
+        return allows(who, Scope.CALLS_READ, on=self.people_target(*people))
+
+    def seat_of(self, who: Principal, agent: str) -> bool:
+        """:meth:`seat` from the agent's code alone (a seat's view is built only if shown)."""
+        return allows(who, Scope.AGENTS_READ, on=self.agent_target(agent))
+
     def seat(self, who: Principal, seat: SeatView) -> bool:
-        return allows(who, Scope.AGENTS_READ, on=self.agent_target(seat.agent))
+        return self.seat_of(who, seat.agent)
 
     def queue(self, who: Principal, view: QueueView) -> QueueView | None:
         """The queue as ``who`` may see it (a wallboard: callers counted, not named)."""

@@ -22,11 +22,14 @@ socket that sees the same queues, from views kept between boards
 :class:`controller.web.figures.TodayFigures` every 10-15 s, computed server-side from the
 history, never in the page. Both carry ``server_time`` so a page can keep timers counting.
 
-Cost: sockets with the same principal, topics and agents form an *audience*; what an
-audience may see is decided, serialized and framed once per broadcast, and each socket gets
-one write of the prebuilt websocket frames. A socket that reads so slowly that more than
-:data:`MAX_PENDING` bytes wait for it is closed (1013, "try again later"): the page
-reconnects and starts again from a snapshot, and the others never wait for it.
+Cost: sockets with the same principal, topics and agents form an *audience* (grouped again
+only when a socket comes, goes or subscribes anew); what an audience may see is decided,
+serialized and framed once per broadcast, and each socket gets one write of the prebuilt
+websocket frames. Calls and seats are decided without their views (who is on a call, an
+agent's code), and a view is built only for what some audience is shown. A socket that
+reads so slowly that more than :data:`MAX_PENDING` bytes wait for it is closed (1013, "try
+again later"): the page reconnects and starts again from a snapshot, and the others never
+wait for it.
 """
 
 from __future__ import annotations
@@ -48,7 +51,6 @@ from controller.access.directory import AgentDirectory
 from controller.access.policy import Principal, allows_any, queue_visible
 from controller.access.scopes import Scope
 from controller.ami.tracker import (
-    CallView,
     Outbox,
     QueueView,
     ScreenPop,
@@ -81,6 +83,8 @@ MESSAGE_SCOPES: dict[str, tuple[Scope, ...]] = {
     "pong": (),
     "error": (),
 }
+# Who is on a live call (Tracker.call_people): its talking agents, channels' agents, queue.
+CallPeople = tuple[tuple[str, ...], tuple[str, ...], str | None]
 # What a pop carries besides the call: {"customer": record | None, "last_calls": [...]}.
 CustomerLookup = Callable[[ScreenPop], Awaitable[dict[str, Any]]]
 # The queues a socket sees (None: all): sockets with the same key share a board and figures.
@@ -120,6 +124,8 @@ class Audience:
 class Subscriber:
     """One websocket: whom it belongs to, what it asked for, what it was sent."""
 
+    changes = 0  # subscriptions changed, by any socket (the hub's groups are then made again)
+
     def __init__(
         self,
         socket: web.WebSocketResponse,
@@ -144,6 +150,7 @@ class Subscriber:
     @topics.setter
     def topics(self, value: Iterable[str]) -> None:
         self._topics, self.audience = frozenset(value), None
+        Subscriber.changes += 1
 
     @property
     def agents(self) -> frozenset[str]:
@@ -152,6 +159,33 @@ class Subscriber:
     @agents.setter
     def agents(self, value: Iterable[str]) -> None:
         self._agents, self.audience = frozenset(value), None
+        Subscriber.changes += 1
+
+
+class Subscribers(set[Subscriber]):
+    """The hub's sockets, counting their comings and goings: the sockets grouped by audience
+    are kept until one comes, goes or subscribes anew (not regrouped for every broadcast and
+    screen pop: ten broadcasts a second, 200 sockets)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changes = 0
+
+    def add(self, sub: Subscriber) -> None:
+        super().add(sub)
+        self.changes += 1
+
+    def discard(self, sub: Subscriber) -> None:
+        super().discard(sub)
+        self.changes += 1
+
+    def remove(self, sub: Subscriber) -> None:
+        super().remove(sub)
+        self.changes += 1
+
+    def clear(self) -> None:
+        super().clear()
+        self.changes += 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +219,8 @@ class Hub:
         # most once per board_interval, the rest at most once per interval.
         self.board_interval = max(board_interval, interval)
         self._boards_at = -float("inf")  # when boards last went (the event loop's clock)
-        self.subscribers: set[Subscriber] = set()
+        self.subscribers = Subscribers()
+        self._grouped: tuple[tuple[int, int], dict[Audience, list[Subscriber]]] | None = None
         self._calls: set[str] = set()
         self._queues: set[str] = set()
         self._agents: set[str] = set()
@@ -237,7 +272,10 @@ class Hub:
             self._views.changed(outbox.queues, outbox.agents)
             self._wake.set()
         for pop in outbox.screen_pops:
-            task = asyncio.get_running_loop().create_task(self._pop(pop))
+            targets = self._pop_targets(pop.agent)
+            if not targets:  # most pops under load: agents without a workspace open
+                continue
+            task = asyncio.get_running_loop().create_task(self._pop(pop, targets))
             self._popping.add(task)
             task.add_done_callback(self._popping.discard)
 
@@ -276,6 +314,14 @@ class Hub:
         cycle = _Cycle(
             self, sorted(calls), sorted(queues), sorted(agents), board_since if boards else None
         )
+        for audience, subs in self._groups().items():
+            self._deliver(cycle, audience, subs)
+
+    def _groups(self) -> dict[Audience, list[Subscriber]]:
+        """The sockets by audience, kept until a socket comes, goes or subscribes anew."""
+        key = (self.subscribers.changes, Subscriber.changes)
+        if self._grouped is not None and self._grouped[0] == key:
+            return self._grouped[1]
         groups: dict[Audience, list[Subscriber]] = {}
         for sub in self.subscribers:
             audience = sub.audience or self._audience(sub)
@@ -284,8 +330,8 @@ class Hub:
                 groups[audience] = [sub]
             else:
                 group.append(sub)
-        for audience, subs in groups.items():
-            self._deliver(cycle, audience, subs)
+        self._grouped = (key, groups)
+        return groups
 
     def _audience(self, sub: Subscriber) -> Audience:
         key = (sub.principal, sub.topics, sub.agents)
@@ -429,14 +475,19 @@ class Hub:
             if kind in sub.topics and allows_any(sub.principal, MESSAGE_SCOPES[kind]):
                 self._write(sub, data_frame, 1)
 
-    async def _pop(self, pop: ScreenPop) -> None:
-        targets = [
-            s for s in self.subscribers
-            if "screen_pops" in s.topics and (not s.agents or pop.agent in s.agents)
-            and self.gate.screen_pop(s.principal, pop.agent)
-        ]  # fmt: skip
-        if not targets:
-            return
+    def _pop_targets(self, agent: str) -> list[Subscriber]:
+        """The sockets that get ``agent``'s screen pops: decided once per audience."""
+        targets: list[Subscriber] = []
+        for audience, subs in self._groups().items():
+            if (
+                "screen_pops" in audience.topics
+                and (not audience.agents or agent in audience.agents)
+                and self.gate.screen_pop(audience.principal, agent)
+            ):
+                targets += subs
+        return targets
+
+    async def _pop(self, pop: ScreenPop, targets: list[Subscriber]) -> None:
         found: dict[str, Any] = {}
         if self.lookup is not None:
             try:
@@ -506,9 +557,9 @@ class _Cycle:
         self.hub, self.gate, self.now = hub, hub.gate, hub.tracker.now
         self.linkedids, self.queue_names, self.agent_codes = calls, queues, agents
         self.board_since = board_since  # None: no board in this cycle
-        self._call_views: list[tuple[str, CallView | None]] | None = None
+        self._call_people: list[tuple[str, CallPeople | None]] | None = None
         self._queue_views: list[QueueView] | None = None
-        self._seat_views: list[SeatView] | None = None
+        self._seat_views: dict[str, SeatView | None] = {}
         self._live: tuple[list[QueueView], dict[str, SeatView]] | None = None
         self._frames: dict[tuple[str, str], bytes] = {}
         self._shown: dict[tuple[int, str], Any] = {}
@@ -528,20 +579,29 @@ class _Cycle:
             self._frames[("call_ended", linkedid)] = found
         return found
 
-    def _calls(self) -> list[tuple[str, CallView | None]]:
-        if self._call_views is None:
-            tracker, now = self.hub.tracker, self.now
-            self._call_views = [(lid, tracker.call(lid, now)) for lid in self.linkedids]
-        return self._call_views
+    def _calls(self) -> list[tuple[str, CallPeople | None]]:
+        """Who is on each changed call (None: it ended): enough to decide who may see it."""
+        if self._call_people is None:
+            people = self.hub.tracker.call_people
+            self._call_people = [(lid, people(lid)) for lid in self.linkedids]
+        return self._call_people
+
+    def _call_frame(self, linkedid: str) -> bytes:
+        """The call's message; its view is built only here, for a call some audience sees."""
+        found = self._frames.get(("call", linkedid))
+        if found is None:
+            view = self.hub.tracker.call(linkedid, self.now)
+            found = self._frames[("call", linkedid)] = message_frame("call", to_json(view))
+        return found
 
     def _calls_shown(self, audience: Audience) -> tuple[list[bytes], tuple[str, ...], set[str]]:
         """The changed calls ``who`` may see (messages, linkedids); the others' linkedids."""
         found = self._shown.get((audience.number, "calls"))
         if found is None:
             who, frames, shown, hidden = audience.principal, [], [], set()
-            for linkedid, view in self._calls():
-                if view is not None and self.gate.call(who, view):
-                    frames.append(self._frame("call", linkedid, view))
+            for linkedid, people in self._calls():
+                if people is not None and self.gate.call_of(who, people):
+                    frames.append(self._call_frame(linkedid))
                     shown.append(linkedid)
                 else:
                     hidden.add(linkedid)
@@ -573,16 +633,19 @@ class _Cycle:
     def _seats_shown(self, audience: Audience) -> list[bytes]:
         found = self._shown.get((audience.number, "agents"))
         if found is None:
-            if self._seat_views is None:
-                tracker, now = self.hub.tracker, self.now
-                views = (tracker.seat(c, now) for c in self.agent_codes)
-                self._seat_views = [s for s in views if s]
-            who = audience.principal
-            found = [
-                self._frame("agent", s.agent, s) for s in self._seat_views if self.gate.seat(who, s)
-            ]
+            who, gate, found = audience.principal, self.gate, []
+            for code in self.agent_codes:  # decided by the code; a view only when shown
+                if gate.seat_of(who, code):
+                    seat = self._seat(code)
+                    if seat is not None:
+                        found.append(self._frame("agent", code, seat))
             self._shown[(audience.number, "agents")] = found
         return found  # type: ignore[no-any-return]
+
+    def _seat(self, code: str) -> SeatView | None:
+        if code not in self._seat_views:
+            self._seat_views[code] = self.hub.tracker.seat(code, self.now)
+        return self._seat_views[code]
 
     def frames_for(self, audience: Audience) -> list[bytes]:
         """The messages of this cycle every socket of ``audience`` gets (calls, queues,

@@ -192,3 +192,34 @@ async def test_one_broadcast_gives_each_principal_its_own_view_of_a_queue(api: A
     finally:
         for socket in sockets:
             await socket.close()
+
+
+async def test_a_pop_is_looked_up_only_when_a_socket_follows_that_agent(api: Api) -> None:
+    """Who gets a pop is decided per audience: a workspace following 8001 gets 8001's pop,
+    not 8002's, and a pop nobody follows costs no customer lookup."""
+    hub = api.services.hub
+    looked_up: list[str] = []
+
+    async def lookup(pop: ScreenPop) -> dict[str, Any]:
+        looked_up.append(pop.agent)
+        return {}
+
+    hub.lookup = lookup
+    socket = await _socket(api, api.auth)
+    try:
+        await socket.receive_json(timeout=5)
+        await socket.send_json({"subscribe": ["screen_pops"], "agents": ["8001"]})
+        await _next(socket, "subscribed")
+        box = Outbox()
+        for agent, linkedid in (("8002", "not-followed"), ("8001", "followed")):
+            box.screen_pops.append(
+                ScreenPop(agent, linkedid, 0.0, "13900002222", "", "sales", None, None, "", False)
+            )
+        hub.on_outbox(box)
+        pop = await _next(socket, "screen_pop")
+        assert (pop["linkedid"], pop["agent"]) == ("followed", "8001")
+        with pytest.raises(asyncio.TimeoutError):
+            await socket.receive_json(timeout=0.3)
+        assert looked_up == ["8001"]
+    finally:
+        await socket.close()
