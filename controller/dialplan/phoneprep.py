@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import marshal
+import os
 import subprocess
 import sys
 import threading
@@ -30,6 +31,14 @@ from controller.dialplan.facts import PJSIP, Fact, extract
 from controller.dialplan.state import gc_paused
 
 _TIMEOUT = 120.0  # seconds; the work takes well under one on the 10,000-phone site
+
+
+def _child_env() -> dict[str, str]:
+    """This process's environment, with the directory this package was imported from first
+    on the child's path (the apply may run from a checkout, in any working directory)."""
+    root = str(Path(__file__).resolve().parents[2])
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{path}" if path else root}
 
 
 class Preparing:
@@ -51,6 +60,7 @@ class Preparing:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
+                env=_child_env(),
             )
         except OSError:
             self._process = None
@@ -66,6 +76,9 @@ class Preparing:
         try:
             out, _ = self._process.communicate(request, timeout=_TIMEOUT)
         except (OSError, ValueError, subprocess.TimeoutExpired):
+            with contextlib.suppress(OSError):
+                self._process.kill()
+                self._process.wait(5)
             return
         if self._process.returncode == 0:
             self._out = out
