@@ -299,6 +299,9 @@ async def apply_from_database(
             report = await apply_files(
                 files, directory, ami_credentials(settings), update.units, told, prepared
             )
+            # An apply refused before any reload (AMI unreachable) never says "reload":
+            # the filling must not wait for it any longer.
+            reloading.set()
             if filling is not None:
                 seconds["cache (while Asterisk reloads)"] = await filling
                 filling = None
