@@ -12,7 +12,7 @@ today's figures), and without clients again. The clients run in their own proces
 reading costs neither the controller nor the measuring. ``--clients 0`` shows what the
 order of the loads alone costs.
 
-The site's data directory (``/tmp/pbx-bench-live-*``: database, logs, journal) is deleted at
+The site's data directory (a temporary directory ``pbx-bench-live-*``: database, logs, journal) is deleted at
 the end unless ``--keep``. ``--py-spy BIN`` samples the controller with that py-spy binary
 during each load (``py-spy record --nonblocking``, 200 Hz, native frames off) and writes the
 collapsed stacks to ``--profile-dir`` (``load1-baseline.txt``, ``load2-clients.txt``,
