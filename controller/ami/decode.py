@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
 from operator import itemgetter
-from urllib.parse import unquote
 
 from controller.ami import events as ev
 from controller.ami.protocol import Message
 from controller.ami.tracker.calls import CALL_ATTRS, TRACKED_VARIABLES
+from controller.recovery.marks import MARK_CONTEXT, MARK_EXTEN, mark_pairs
 
 Fields = dict[str, str]
 
@@ -162,25 +161,12 @@ def _listed(f: Fields, at: float) -> ev.ListedChannel:
 # UserEvent(PbxCall,Mark: ...) from [pbx-mark]: the same text as its CEL user event,
 # ``_context=...&_exten=...&NAME=value&...`` with every value URIENCODEd.
 CALL_MARK = "PbxCall"
-_MARK_CONTEXT, _MARK_EXTEN = "_context", "_exten"
-
-
-# A call's marks repeat the same few values (its DID, route, menu path, queue, region): each
-# decoded once (unquote is ~3 us in Python, a cache hit ~0.1 us).
-_unquote = lru_cache(maxsize=4096)(unquote)
 
 
 def call_mark(f: Fields, at: float) -> ev.CallMark:
-    attrs: list[tuple[str, str]] = []
-    context = exten = ""
-    for item in f.get("Mark", "").split("&"):
-        name, _, value = item.partition("=")
-        if name in CALL_ATTRS:
-            attrs.append((name, _unquote(value) if "%" in value else value))
-        elif name == _MARK_CONTEXT:
-            context = _unquote(value) if "%" in value else value
-        elif name == _MARK_EXTEN:
-            exten = _unquote(value) if "%" in value else value
+    pairs = mark_pairs(f.get("Mark", ""))
+    attrs = tuple((name, value) for name, value in pairs.items() if name in CALL_ATTRS)
+    context, exten = pairs.get(MARK_CONTEXT, ""), pairs.get(MARK_EXTEN, "")
     c = chan(f)
     if context:
         # Where the dialplan set them, as their VarSets would say (the event itself comes
@@ -189,7 +175,7 @@ def call_mark(f: Fields, at: float) -> ev.CallMark:
             c.name, c.uniqueid, c.linkedid, c.state, c.caller_num, c.caller_name,
             c.connected_num, c.connected_name, context, exten,
         )  # fmt: skip
-    return ev.CallMark(at, c, tuple(attrs))
+    return ev.CallMark(at, c, attrs)
 
 
 def _user_event(f: Fields, at: float) -> ev.QueueExit | ev.CallMark | None:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass
-from urllib.parse import unquote
+
+from controller.recovery.marks import mark_pairs
 
 # The file cel_custom writes, relative to Asterisk's log directory. The version in the name
 # changes with FIELDS, so an old file is never read with a new layout.
@@ -126,14 +127,7 @@ class CelRecord:
     def attributes(self) -> dict[str, str]:
         """The ``name=value&...`` pairs of one of our user events (URL-encoded values)."""
         text = self.extra.get("extra")
-        pairs: dict[str, str] = {}
-        if not isinstance(text, str):
-            return pairs
-        for item in text.split("&"):
-            name, sep, value = item.partition("=")
-            if sep and name:
-                pairs[name] = unquote(value)
-        return pairs
+        return mark_pairs(text) if isinstance(text, str) else {}
 
 
 class CelFormatError(ValueError):
